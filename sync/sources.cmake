@@ -1,0 +1,1 @@
+set(SYNC_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/placeholder.cc)
