@@ -1,0 +1,42 @@
+// Command groups of the `outpost` tool.
+//
+// Each group lives in its own cli/cmd_<group>.cc and exposes one registration
+// function that adds its subcommands to the top-level app. A registration
+// function only declares options and attaches handlers with OnRun(); it does
+// no work. The handler runs after parsing succeeded and the Context is
+// resolved, and returns a Status (OK -> exit 0, else exit 1).
+//
+// To add a group (see also README.md and docs/cli.md):
+//   1. write cli/cmd_<group>.cc defining Add<Group>Commands below;
+//   2. add the file to OUTPOST_CLI_COMMANDS in cli/CMakeLists.txt;
+//   3. uncomment (or add) its line in the COMMAND GROUPS list in cli/main.cc;
+//   4. test it through the binary in tests/cli/ (see cli_test.cc's Run()).
+#ifndef OUTPOST_CLI_COMMANDS_H_
+#define OUTPOST_CLI_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+#include "cli/context.h"
+
+namespace outpost::cli {
+
+// Makes `cmd` run `handler` when it is the command chosen on the command line.
+// For nested groups (`outpost keys rotate`), attach handlers to the leaves and
+// call cmd->require_subcommand(1) on the group.
+void OnRun(CLI::App* cmd, Context& ctx, Handler handler);
+
+// cmd_info.cc: `paths` (where the data lives), `check-passphrase` (hidden).
+void AddInfoCommands(CLI::App& app, Context& ctx);
+
+// Groups still to be written, one per engineer; each declared here so main.cc
+// shows the whole list. Define it in cli/cmd_<group>.cc.
+void AddStatusCommands(CLI::App& app, Context& ctx);  // init, status
+void AddRecordCommands(CLI::App& app, Context& ctx);  // record movements, inspections, ...
+void AddKeysCommands(CLI::App& app, Context& ctx);    // enroll, rotate, revoke
+void AddRiskCommands(CLI::App& app, Context& ctx);    // rules, lanes, feedback
+void AddSyncCommands(CLI::App& app, Context& ctx);    // sync with HQ, bundles (USB)
+void AddAuditCommands(CLI::App& app, Context& ctx);   // the access log
+
+}  // namespace outpost::cli
+
+#endif  // OUTPOST_CLI_COMMANDS_H_

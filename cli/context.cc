@@ -1,0 +1,199 @@
+#include "cli/context.h"
+
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+#include "base/file.h"
+
+namespace outpost::cli {
+namespace {
+
+constexpr uint64_t kMaxPassphraseFileBytes = 4096;
+
+std::optional<std::string> ProcessGetenv(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  if (v == nullptr) return std::nullopt;
+  return std::string(v);
+}
+
+// Restores the terminal's echo setting however the read ends.
+class EchoOff {
+ public:
+  explicit EchoOff(int fd) : fd_(fd) {
+    if (tcgetattr(fd_, &saved_) != 0) return;
+    termios quiet = saved_;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    active_ = tcsetattr(fd_, TCSAFLUSH, &quiet) == 0;
+  }
+  ~EchoOff() {
+    if (active_) tcsetattr(fd_, TCSAFLUSH, &saved_);
+  }
+  EchoOff(const EchoOff&) = delete;
+  EchoOff& operator=(const EchoOff&) = delete;
+  bool active() const { return active_; }
+
+ private:
+  int fd_;
+  termios saved_{};
+  bool active_ = false;
+};
+
+Result<std::string> ProcessReadSecret(const std::string& prompt) {
+  std::cerr << prompt << std::flush;
+  std::string line;
+  {
+    EchoOff echo_off(STDIN_FILENO);
+    // Refuse to read a secret that would be echoed on the screen.
+    if (!echo_off.active()) {
+      std::cerr << "\n";
+      return Status::IoError("cannot turn off terminal echo for the passphrase prompt");
+    }
+    std::getline(std::cin, line);
+  }
+  std::cerr << "\n";
+  if (!std::cin) return Status::InvalidArgument("no passphrase: the prompt got end of input");
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+std::optional<unsigned> ProcessFileMode(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return static_cast<unsigned>(st.st_mode & 07777);
+}
+
+// An empty value counts as unset, as shells make it easy to export one by accident.
+std::optional<std::string> NonEmptyEnv(const Environment& env, const std::string& name) {
+  auto v = env.getenv(name);
+  if (!v || v->empty()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+Environment Environment::Process() {
+  Environment e;
+  e.getenv = ProcessGetenv;
+  e.stdin_is_tty = [] { return isatty(STDIN_FILENO) == 1; };
+  e.read_secret = ProcessReadSecret;
+  e.file_mode = ProcessFileMode;
+  e.out = &std::cout;
+  e.err = &std::cerr;
+  return e;
+}
+
+Status ValidateOfficerId(const std::string& id) {
+  if (id.empty() || id.size() > 64) {
+    return Status::InvalidArgument("officer ID \"" + id + "\" must be 1 to 64 characters");
+  }
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) {
+      return Status::InvalidArgument("officer ID \"" + id +
+                                     "\" may contain only letters, digits, '.', '_' and '-'");
+    }
+  }
+  return Status::Ok();
+}
+
+Context::Context(Environment env) : env_(std::move(env)) {}
+
+Context::~Context() {
+  if (passphrase_ && !passphrase_->empty())
+    explicit_bzero(passphrase_->data(), passphrase_->size());
+}
+
+Status Context::Resolve() {
+  std::string dir;
+  if (!data_flag.empty()) {
+    dir = data_flag;
+    data_dir_source = "flag";
+  } else if (auto v = NonEmptyEnv(env_, "OUTPOST_DATA")) {
+    dir = *v;
+    data_dir_source = "env";
+  } else {
+    dir = "outpost-data";
+    data_dir_source = "default";
+  }
+  std::error_code ec;
+  std::filesystem::path abs = std::filesystem::absolute(dir, ec);
+  if (ec) {
+    return Status::IoError("data directory \"" + dir +
+                           "\": cannot make it absolute: " + ec.message());
+  }
+  data_dir = abs.lexically_normal().string();
+  // "/a/b/" normalises to "/a/b/"; drop the trailing separator for stable output.
+  if (data_dir.size() > 1 && data_dir.back() == '/') data_dir.pop_back();
+
+  if (!officer_flag.empty()) {
+    OUTPOST_RETURN_IF_ERROR(ValidateOfficerId(officer_flag).WithContext("--officer"));
+    officer = officer_flag;
+  } else if (auto v = NonEmptyEnv(env_, "OUTPOST_OFFICER")) {
+    OUTPOST_RETURN_IF_ERROR(ValidateOfficerId(*v).WithContext("OUTPOST_OFFICER"));
+    officer = *v;
+  }
+  return Status::Ok();
+}
+
+Result<std::string> Context::Officer() const {
+  if (officer.empty()) {
+    return Status::InvalidArgument("no officer: pass --officer ID or set OUTPOST_OFFICER");
+  }
+  return officer;
+}
+
+Result<std::string> Context::Passphrase() {
+  if (passphrase_) return *passphrase_;
+
+  std::string value;
+  std::string source;
+  if (!passphrase_file.empty()) {
+    auto bytes = ReadFile(passphrase_file, kMaxPassphraseFileBytes);
+    if (!bytes.ok()) return bytes.status().WithContext("--passphrase-file");
+    value.assign(bytes->begin(), bytes->end());
+    explicit_bzero(bytes->data(), bytes->size());
+    if (!value.empty() && value.back() == '\n') value.pop_back();
+    if (!value.empty() && value.back() == '\r') value.pop_back();
+    if (value.empty()) {
+      return Status::InvalidArgument("--passphrase-file: \"" + passphrase_file + "\" is empty");
+    }
+    if (auto mode = env_.file_mode(passphrase_file); mode && (*mode & 077) != 0) {
+      err() << "outpost: warning: passphrase file \"" << passphrase_file
+            << "\" is readable by other users (chmod 600 it)\n";
+    }
+    source = "file";
+  } else if (auto v = NonEmptyEnv(env_, "OUTPOST_PASSPHRASE")) {
+    value = std::move(*v);
+    source = "env";
+  } else if (env_.stdin_is_tty()) {
+    OUTPOST_ASSIGN_OR_RETURN(value, env_.read_secret("Passphrase: "));
+    if (value.empty())
+      return Status::InvalidArgument("no passphrase: the prompt got an empty line");
+    source = "prompt";
+  } else {
+    return Status::InvalidArgument(
+        "no passphrase: pass --passphrase-file FILE or set OUTPOST_PASSPHRASE");
+  }
+  passphrase_ = std::move(value);
+  passphrase_source_ = std::move(source);
+  return *passphrase_;
+}
+
+void Context::Emit(const nlohmann::json& j, const std::string& human) {
+  if (json) {
+    out() << j.dump() << '\n';
+    return;
+  }
+  if (human.empty()) return;
+  out() << human;
+  if (human.back() != '\n') out() << '\n';
+}
+
+}  // namespace outpost::cli

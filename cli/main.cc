@@ -1,0 +1,142 @@
+// outpost: the command-line tool. Wires the libraries together; the commands
+// themselves live in cmd_<group>.cc (see commands.h).
+//
+// Exit codes: 0 success; 1 the command failed; 2 usage error (unknown
+// command or option, missing or invalid argument). Errors are one line on
+// stderr: "outpost: error: <message>".
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include "cli/commands.h"
+#include "cli/context.h"
+
+#ifndef OUTPOST_VERSION
+#error "OUTPOST_VERSION must be defined by the build (project version)"
+#endif
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+constexpr const char* kFooter = R"(
+Environment:
+  OUTPOST_DATA        data directory when --data is not given
+  OUTPOST_PASSPHRASE  passphrase when --passphrase-file is not given
+  OUTPOST_OFFICER     officer ID when --officer is not given
+
+Exit codes:
+  0  success
+  1  the command failed (the reason is printed on stderr)
+  2  usage error: unknown command or option, missing or invalid argument
+
+Run 'outpost COMMAND --help' for a command's options.)";
+
+// One line, lower-case first letter, like the rest of Outpost's messages.
+std::string OneLine(std::string m) {
+  for (char& c : m) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  while (!m.empty() && m.back() == ' ') m.pop_back();
+  if (!m.empty() && m[0] >= 'A' && m[0] <= 'Z' && (m.size() < 2 || !(m[1] >= 'A' && m[1] <= 'Z')))
+    m[0] = static_cast<char>(m[0] - 'A' + 'a');
+  return m;
+}
+
+int Fail(int code, const std::string& message) {
+  std::cerr << "outpost: error: " << OneLine(message) << "\n";
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace outpost::cli;
+  Context ctx(Environment::Process());
+
+  CLI::App app{"Outpost: the offline-first record store of a border crossing.", "outpost"};
+  app.footer(kFooter);
+  app.set_version_flag("--version", "outpost " OUTPOST_VERSION, "Print the version and exit");
+  app.require_subcommand(1);
+  app.get_formatter()->label("Subcommands", "Commands");
+  app.get_formatter()->label("SUBCOMMAND", "COMMAND");
+  // Global options are accepted after the command name too: `outpost paths --json`.
+  app.fallthrough();
+  app.option_defaults()->group("Global options");
+
+  auto not_empty = [](const std::string& v) -> std::string {
+    return v.empty() ? std::string("must not be empty") : std::string();
+  };
+  app.add_option("--data", ctx.data_flag,
+                 "Data directory (else $OUTPOST_DATA, else ./outpost-data)")
+      ->type_name("DIR")
+      ->check(not_empty);
+  app.add_flag("--json", ctx.json, "Print results on stdout as JSON");
+  app.add_option("--passphrase-file", ctx.passphrase_file,
+                 "File holding the key passphrase (else $OUTPOST_PASSPHRASE, else a prompt)")
+      ->type_name("FILE")
+      ->check(not_empty);
+  app.add_option("--officer", ctx.officer_flag,
+                 "Officer ID recorded on changes (else $OUTPOST_OFFICER)")
+      ->type_name("ID")
+      ->check([](const std::string& v) {
+        auto s = outpost::cli::ValidateOfficerId(v);
+        return s.ok() ? std::string() : s.message();
+      });
+
+  // ---- COMMAND GROUPS -----------------------------------------------------
+  // One line per group; its cmd_<group>.cc goes in OUTPOST_CLI_COMMANDS in
+  // cli/CMakeLists.txt. Uncomment a line when its group is built.
+  AddInfoCommands(app, ctx);
+  // AddStatusCommands(app, ctx);
+  // AddRecordCommands(app, ctx);
+  // AddKeysCommands(app, ctx);
+  // AddRiskCommands(app, ctx);
+  // AddSyncCommands(app, ctx);
+  // AddAuditCommands(app, ctx);
+  // ---- end of COMMAND GROUPS ----------------------------------------------
+
+  // List top-level commands under "Commands:" (hidden ones keep their empty group).
+  for (CLI::App* cmd : app.get_subcommands([](CLI::App*) { return true; })) {
+    if (cmd->get_group() == "Subcommands") cmd->group("Commands");
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string message = e.what();
+    // The top level has no required option, so a RequiredError there is the missing command.
+    if (app.get_subcommands().empty() && e.get_name() == "RequiredError") {
+      message = "no command given";
+    }
+    // A word that is neither a command nor an option's value is an unknown command.
+    if (app.get_subcommands().empty() && !app.remaining().empty() &&
+        app.remaining().front().rfind('-', 0) != 0) {
+      message = "unknown command \"" + app.remaining().front() + "\"";
+    }
+    return Fail(kExitUsage, message + " (see 'outpost --help')");
+  }
+
+  if (outpost::Status s = ctx.Resolve(); !s.ok()) return Fail(kExitFailure, s.message());
+  if (!ctx.handler) return Fail(kExitUsage, "no command given (see 'outpost --help')");
+
+  try {
+    outpost::Status s = ctx.handler();
+    std::cout.flush();
+    if (!s.ok()) return Fail(kExitFailure, s.message());
+  } catch (const std::exception& e) {
+    // A handler should return a Status; reaching here is a bug, but the officer
+    // still gets one clear line rather than an abort.
+    return Fail(kExitFailure, std::string("internal error: ") + e.what());
+  }
+  if (!std::cout) return Fail(kExitFailure, "cannot write to stdout");
+  return kExitOk;
+}

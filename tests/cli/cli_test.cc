@@ -1,0 +1,288 @@
+// Runs the real `outpost` binary and checks what a user or a script sees:
+// exit codes, stdout, stderr. Command groups add their cases here or in a
+// file of their own next to this one, using Run().
+#define BOOST_TEST_MODULE cli
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A fresh directory per test, removed afterwards.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "outpost-cli-test-XXXXXX").string();
+    BOOST_REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+    path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  fs::path WriteFile(const std::string& name, const std::string& content, mode_t mode = 0600) {
+    fs::path p = path / name;
+    std::ofstream(p, std::ios::binary) << content;
+    chmod(p.c_str(), mode);
+    return p;
+  }
+};
+
+// Runs `outpost args...` with stdin from /dev/null (never a terminal), the
+// test's environment minus every OUTPOST_* variable plus `env`, in `cwd`.
+RunResult Run(const std::vector<std::string>& args,
+              const std::map<std::string, std::string>& env = {},
+              const std::optional<fs::path>& cwd = std::nullopt) {
+  TempDir io;
+  fs::path out = io.path / "stdout", err = io.path / "stderr";
+
+  std::vector<std::string> envs;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::string_view(*e).rfind("OUTPOST_", 0) != 0) envs.emplace_back(*e);
+  }
+  for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& e : envs) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  std::vector<std::string> argv_s = {OUTPOST_BIN};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (cwd) posix_spawn_file_actions_addchdir_np(&fa, cwd->c_str());
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  BOOST_REQUIRE_MESSAGE(rc == 0, "posix_spawn " << argv[0] << " failed: " << rc);
+
+  int wstatus = 0;
+  BOOST_REQUIRE(waitpid(pid, &wstatus, 0) == pid);
+  RunResult r;
+  BOOST_REQUIRE_MESSAGE(WIFEXITED(wstatus), "outpost did not exit normally");
+  r.exit_code = WEXITSTATUS(wstatus);
+  r.out = Slurp(out);
+  r.err = Slurp(err);
+  return r;
+}
+
+bool Contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+int LineCount(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+// Usage errors: exit 2, stdout empty, exactly one "outpost: error: " line.
+void CheckUsageError(const RunResult& r, const std::string& mention) {
+  BOOST_TEST(r.exit_code == 2);
+  BOOST_TEST(r.out.empty());
+  BOOST_TEST(LineCount(r.err) == 1, "stderr: " << r.err);
+  BOOST_TEST(r.err.rfind("outpost: error: ", 0) == 0, "stderr: " << r.err);
+  BOOST_TEST(Contains(r.err, mention), "stderr: " << r.err);
+}
+
+nlohmann::json ParseJson(const std::string& s) {
+  nlohmann::json j = nlohmann::json::parse(s, nullptr, /*allow_exceptions=*/false);
+  BOOST_REQUIRE_MESSAGE(!j.is_discarded(), "not JSON: " << s);
+  return j;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(cli_binary)
+
+BOOST_AUTO_TEST_CASE(help_lists_commands_options_and_exit_codes) {
+  auto r = Run({"--help"});
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(r.err.empty());
+  for (const char* s : {"Commands:", "paths", "--data", "--json", "--passphrase-file", "--officer",
+                        "--version", "OUTPOST_DATA", "Exit codes:"}) {
+    BOOST_TEST(Contains(r.out, s), "--help lacks " << s);
+  }
+  // Hidden commands stay hidden.
+  BOOST_TEST(!Contains(r.out, "check-passphrase"));
+}
+
+BOOST_AUTO_TEST_CASE(command_help_describes_the_command) {
+  auto r = Run({"paths", "--help"});
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(Contains(r.out, "Usage: outpost paths"));
+  BOOST_TEST(Contains(r.out, "data directory"));
+}
+
+BOOST_AUTO_TEST_CASE(version_prints_project_version) {
+  auto r = Run({"--version"});
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(r.out == std::string("outpost ") + OUTPOST_VERSION + "\n");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_command_is_a_usage_error) {
+  CheckUsageError(Run({"frobnicate"}), "unknown command \"frobnicate\"");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_option_is_a_usage_error) {
+  CheckUsageError(Run({"--frob", "paths"}), "--frob");
+  CheckUsageError(Run({"paths", "--frob"}), "--frob");
+}
+
+BOOST_AUTO_TEST_CASE(missing_option_argument_is_a_usage_error) {
+  CheckUsageError(Run({"paths", "--data"}), "--data");
+}
+
+BOOST_AUTO_TEST_CASE(missing_command_is_a_usage_error) {
+  CheckUsageError(Run({}), "no command given");
+  CheckUsageError(Run({"--json"}), "no command given");
+}
+
+BOOST_AUTO_TEST_CASE(invalid_officer_flag_is_a_usage_error) {
+  CheckUsageError(Run({"--officer", "a b", "paths"}), "\"a b\"");
+}
+
+BOOST_AUTO_TEST_CASE(paths_json_honours_data_flag) {
+  TempDir d;
+  auto r = Run({"--json", "--data", d.path.string(), "paths"});
+  BOOST_TEST(r.exit_code == 0, "stderr: " << r.err);
+  auto j = ParseJson(r.out);
+  BOOST_TEST(j["data_dir"] == d.path.string());
+  BOOST_TEST(j["source"] == "flag");
+  BOOST_TEST(j["exists"] == true);
+  BOOST_TEST(j["is_directory"] == true);
+}
+
+BOOST_AUTO_TEST_CASE(global_options_work_after_the_command) {
+  TempDir d;
+  auto r = Run({"paths", "--json", "--data", (d.path / "new").string()});
+  BOOST_TEST(r.exit_code == 0, "stderr: " << r.err);
+  auto j = ParseJson(r.out);
+  BOOST_TEST(j["data_dir"] == (d.path / "new").string());
+  BOOST_TEST(j["exists"] == false);
+}
+
+BOOST_AUTO_TEST_CASE(paths_json_honours_outpost_data) {
+  TempDir d;
+  auto r = Run({"paths", "--json"}, {{"OUTPOST_DATA", d.path.string()}});
+  BOOST_TEST(r.exit_code == 0, "stderr: " << r.err);
+  auto j = ParseJson(r.out);
+  BOOST_TEST(j["data_dir"] == d.path.string());
+  BOOST_TEST(j["source"] == "env");
+}
+
+BOOST_AUTO_TEST_CASE(data_flag_beats_outpost_data) {
+  TempDir d;
+  auto r = Run({"paths", "--json", "--data", (d.path / "flag").string()},
+               {{"OUTPOST_DATA", (d.path / "env").string()}});
+  BOOST_TEST(r.exit_code == 0, "stderr: " << r.err);
+  BOOST_TEST(ParseJson(r.out)["data_dir"] == (d.path / "flag").string());
+}
+
+BOOST_AUTO_TEST_CASE(default_data_dir_is_outpost_data_in_the_working_directory) {
+  TempDir d;
+  fs::path cwd = fs::canonical(d.path);
+  auto r = Run({"paths", "--json"}, {}, cwd);
+  BOOST_TEST(r.exit_code == 0, "stderr: " << r.err);
+  auto j = ParseJson(r.out);
+  BOOST_TEST(j["data_dir"] == (cwd / "outpost-data").string());
+  BOOST_TEST(j["source"] == "default");
+  BOOST_TEST(j["exists"] == false);
+}
+
+BOOST_AUTO_TEST_CASE(relative_data_dir_is_resolved_against_the_working_directory) {
+  TempDir d;
+  fs::path cwd = fs::canonical(d.path);
+  auto r = Run({"paths", "--json", "--data", "sub/../store/"}, {}, cwd);
+  BOOST_TEST(r.exit_code == 0, "stderr: " << r.err);
+  BOOST_TEST(ParseJson(r.out)["data_dir"] == (cwd / "store").string());
+}
+
+BOOST_AUTO_TEST_CASE(paths_human_output_names_the_directory) {
+  TempDir d;
+  fs::path file = d.WriteFile("not-a-dir", "x");
+  auto r = Run({"paths", "--data", file.string()});
+  BOOST_TEST(r.exit_code == 0);
+  BOOST_TEST(Contains(r.out, "data directory: " + file.string() + " (from --data)"));
+  BOOST_TEST(Contains(r.out, "exists but is not a directory"));
+}
+
+BOOST_AUTO_TEST_CASE(passphrase_from_file) {
+  TempDir d;
+  fs::path f = d.WriteFile("pass", "correct horse\n");
+  auto r = Run({"--json", "--passphrase-file", f.string(), "check-passphrase"},
+               {{"OUTPOST_PASSPHRASE", "from-env"}});
+  BOOST_TEST(r.exit_code == 0, "stderr: " << r.err);
+  BOOST_TEST(r.err.empty());
+  auto j = ParseJson(r.out);
+  BOOST_TEST(j["source"] == "file");
+  BOOST_TEST(!Contains(r.out, "correct horse"));
+}
+
+BOOST_AUTO_TEST_CASE(passphrase_from_env) {
+  auto r = Run({"check-passphrase"}, {{"OUTPOST_PASSPHRASE", "from-env"}});
+  BOOST_TEST(r.exit_code == 0, "stderr: " << r.err);
+  BOOST_TEST(r.out == "passphrase: ok (from env)\n");
+}
+
+BOOST_AUTO_TEST_CASE(missing_passphrase_fails_with_one_clear_line) {
+  auto r = Run({"check-passphrase"});
+  BOOST_TEST(r.exit_code == 1);
+  BOOST_TEST(r.out.empty());
+  BOOST_TEST(r.err ==
+             "outpost: error: no passphrase: pass --passphrase-file FILE or set "
+             "OUTPOST_PASSPHRASE\n");
+}
+
+BOOST_AUTO_TEST_CASE(unreadable_passphrase_file_names_the_file) {
+  TempDir d;
+  auto r = Run({"--passphrase-file", (d.path / "missing").string(), "check-passphrase"});
+  BOOST_TEST(r.exit_code == 1);
+  BOOST_TEST(LineCount(r.err) == 1, "stderr: " << r.err);
+  BOOST_TEST(Contains(r.err, "outpost: error: --passphrase-file: "));
+  BOOST_TEST(Contains(r.err, (d.path / "missing").string()));
+}
+
+BOOST_AUTO_TEST_CASE(invalid_officer_from_env_fails) {
+  auto r = Run({"paths"}, {{"OUTPOST_OFFICER", "x;rm"}});
+  BOOST_TEST(r.exit_code == 1);
+  BOOST_TEST(r.err.rfind("outpost: error: OUTPOST_OFFICER: ", 0) == 0, "stderr: " << r.err);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
