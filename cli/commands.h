@@ -6,7 +6,7 @@
 // no work. The handler runs after parsing succeeded and the Context is
 // resolved, and returns a Status (OK -> exit 0, else exit 1).
 //
-// To add a group (see also README.md and docs/cli.md):
+// To add a group:
 //   1. write cli/cmd_<group>.cc defining Add<Group>Commands below;
 //   2. add the file to OUTPOST_CLI_COMMANDS in cli/CMakeLists.txt;
 //   3. uncomment (or add) its line in the COMMAND GROUPS list in cli/main.cc;
