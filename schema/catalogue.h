@@ -43,6 +43,10 @@ enum class Check : uint8_t {
   kPositive,   // number > 0
   kNonNegative,// number >= 0
   kSiteCode,   // a crossing's site code, e.g. BA-BIJ
+  // Added with the domain catalogue (appended: existing values keep theirs).
+  kDate,               // calendar date "YYYY-MM-DD" (date of birth, review date)
+  kEnumList,           // comma-separated, each one of Column::allowed, no repeats
+  kContainerSizeType,  // ISO 6346 size-and-type code, e.g. 22G1, 45R1
 };
 
 struct Column {

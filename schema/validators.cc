@@ -1,0 +1,594 @@
+#include "schema/validators.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace outpost::schema {
+
+namespace {
+
+// Official ISO 3166-1 alpha-2 assigned codes (249), sorted, plus XK below.
+constexpr std::array<std::string_view, 249> kCountries = {
+    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",
+    "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS",
+    "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
+    "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE",
+    "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF",
+    "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM",
+    "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM",
+    "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC",
+    "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK",
+    "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA",
+    "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG",
+    "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW",
+    "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS",
+    "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO",
+    "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
+    "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
+};
+
+// ISO 4217 List One active codes, sorted. Differs from Debian's iso-codes
+// 4.15 by: HRK removed (withdrawn 2023), XTS/XXX removed (not prices), ZWG
+// (2024) and XCG (2025) added. Currencies in a legal transition period
+// (ANG, SLL, ZWL, CUC) are still accepted: old invoices carry them.
+constexpr std::array<std::string_view, 180> kCurrencies = {
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD",
+    "CAD", "CDF", "CHE", "CHF", "CHW", "CLF", "CLP", "CNY", "COP", "COU", "CRC", "CUC", "CUP",
+    "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP",
+    "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS",
+    "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW",
+    "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD",
+    "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD", "NGN",
+    "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR",
+    "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SLL",
+    "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY",
+    "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "USN", "UYI", "UYU", "UYW", "UZS", "VED", "VES",
+    "VND", "VUV", "WST", "XAF", "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XCD", "XCG", "XDR",
+    "XOF", "XPD", "XPF", "XPT", "XSU", "XUA", "YER", "ZAR", "ZMW", "ZWG", "ZWL",
+};
+
+bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsUpperOrDigit(char c) { return IsUpper(c) || IsDigit(c); }
+
+template <size_t N>
+bool InSorted(const std::array<std::string_view, N>& list, std::string_view v) {
+  return std::binary_search(list.begin(), list.end(), v);
+}
+
+Status Refuse(std::string_view field_path, std::string_view value, std::string_view rule) {
+  std::string m(field_path);
+  m += ": ";
+  m += QuoteForMessage(value);
+  m += ' ';
+  m += rule;
+  return Status::InvalidArgument(std::move(m));
+}
+
+std::string FormatNumber(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  // The shortest of %.15g / %.17g that reads back as the same double, so
+  // 12.1 shows as 12.1 and not 12.099999999999999.
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  if (std::strtod(buf, nullptr) != v) std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+Status RefuseNumber(std::string_view field_path, std::string value, std::string_view rule) {
+  return Status::InvalidArgument(std::string(field_path) + ": " + value + " " + std::string(rule));
+}
+
+// Decodes one UTF-8 sequence at s[*pos]; returns the code point or -1 for an
+// ill-formed sequence (RFC 3629 table: overlongs, surrogates and > U+10FFFF
+// are ill-formed). Advances *pos past the sequence (by 1 on error).
+int32_t DecodeUtf8(std::string_view s, size_t* pos) {
+  const auto b0 = static_cast<uint8_t>(s[*pos]);
+  if (b0 < 0x80) {
+    ++*pos;
+    return b0;
+  }
+  size_t len;
+  int32_t cp;
+  uint8_t lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2;
+    cp = b0 & 0x1F;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3;
+    cp = b0 & 0x0F;
+    if (b0 == 0xE0) lo = 0xA0;  // overlong
+    if (b0 == 0xED) hi = 0x9F;  // surrogates
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4;
+    cp = b0 & 0x07;
+    if (b0 == 0xF0) lo = 0x90;  // overlong
+    if (b0 == 0xF4) hi = 0x8F;  // > U+10FFFF
+  } else {
+    ++*pos;  // 0x80-0xC1 (continuation or overlong lead), 0xF5-0xFF
+    return -1;
+  }
+  if (*pos + len > s.size()) {
+    ++*pos;
+    return -1;
+  }
+  for (size_t i = 1; i < len; ++i) {
+    const auto b = static_cast<uint8_t>(s[*pos + i]);
+    const uint8_t l = i == 1 ? lo : 0x80, h = i == 1 ? hi : 0xBF;
+    if (b < l || b > h) {
+      ++*pos;
+      return -1;
+    }
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  *pos += len;
+  return cp;
+}
+
+bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+// Micros of 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z: the range
+// RFC 3339 can write.
+constexpr int64_t kMinTimeMicros = -62167219200LL * 1000000;
+constexpr int64_t kMaxTimeMicros = 253402300799LL * 1000000 + 999999;
+
+}  // namespace
+
+std::string QuoteForMessage(std::string_view text) {
+  constexpr size_t kMaxShown = 64;
+  std::string out = "\"";
+  const size_t n = std::min(text.size(), kMaxShown);
+  for (size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (c >= 0x20 && c < 0x7F) {
+          out += static_cast<char>(c);
+        } else {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\x%02X", c);
+          out += buf;
+        }
+    }
+  }
+  out += '"';
+  if (text.size() > kMaxShown) out += "...";
+  return out;
+}
+
+int Iso6346CheckDigit(std::string_view s) {
+  if (s.size() < 10) return -1;
+  for (int i = 0; i < 4; ++i) {
+    if (!IsUpper(s[i])) return -1;
+  }
+  for (int i = 4; i < 10; ++i) {
+    if (!IsDigit(s[i])) return -1;
+  }
+  int64_t sum = 0;
+  for (int i = 0; i < 10; ++i) {
+    int v;
+    if (IsDigit(s[i])) {
+      v = s[i] - '0';
+    } else {
+      // A=10 and upwards, skipping 11, 22 and 33.
+      v = 10 + (s[i] - 'A');
+      v += v >= 11;
+      v += v >= 22;
+      v += v >= 33;
+    }
+    sum += static_cast<int64_t>(v) << i;
+  }
+  return static_cast<int>(sum % 11 % 10);
+}
+
+Status ValidateContainerNumber(std::string_view path, std::string_view v) {
+  const char* kShape =
+      "is not an ISO 6346 container number (3-letter owner code, U/J/Z, 6 digits, check digit)";
+  if (v.size() != 11) return Refuse(path, v, kShape);
+  for (int i = 0; i < 3; ++i) {
+    if (!IsUpper(v[i])) return Refuse(path, v, kShape);
+  }
+  if (v[3] != 'U' && v[3] != 'J' && v[3] != 'Z') {
+    return Refuse(path, v, "is not an ISO 6346 container number (category must be U, J or Z)");
+  }
+  for (int i = 4; i < 11; ++i) {
+    if (!IsDigit(v[i])) return Refuse(path, v, kShape);
+  }
+  const int expected = Iso6346CheckDigit(v.substr(0, 10));
+  if (v[10] - '0' != expected) {
+    return Refuse(path, v,
+                  "fails the ISO 6346 check digit (expected " + std::to_string(expected) + ")");
+  }
+  return Status::Ok();
+}
+
+Status ValidateContainerSizeType(std::string_view path, std::string_view v) {
+  if (v.size() != 4 || !IsUpperOrDigit(v[0]) || !IsUpperOrDigit(v[1]) || !IsUpper(v[2]) ||
+      !IsUpperOrDigit(v[3])) {
+    return Refuse(path, v, "is not an ISO 6346 size-type code (e.g. 22G1, 45R1)");
+  }
+  return Status::Ok();
+}
+
+Status ValidateHsCode(std::string_view path, std::string_view v) {
+  if (v.size() != 6 && v.size() != 8 && v.size() != 10) {
+    return Refuse(path, v, "is not an HS code (6, 8 or 10 digits)");
+  }
+  for (char c : v) {
+    if (!IsDigit(c)) return Refuse(path, v, "is not an HS code (6, 8 or 10 digits)");
+  }
+  const int chapter = (v[0] - '0') * 10 + (v[1] - '0');
+  if (chapter < 1 || chapter > 97) {
+    return Refuse(path, v, "is not an HS code (chapter must be 01-97)");
+  }
+  if (chapter == 77) return Refuse(path, v, "is not an HS code (chapter 77 is reserved)");
+  return Status::Ok();
+}
+
+bool IsCountryCode(std::string_view code) { return code == "XK" || InSorted(kCountries, code); }
+
+Status ValidateCountry(std::string_view path, std::string_view v) {
+  if (!IsCountryCode(v)) return Refuse(path, v, "is not an ISO 3166-1 alpha-2 country code or XK");
+  return Status::Ok();
+}
+
+Status ValidateCountryList(std::string_view path, std::string_view v) {
+  size_t start = 0;
+  while (true) {
+    const size_t comma = v.find(',', start);
+    const std::string_view code =
+        v.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    if (!IsCountryCode(code)) {
+      return Refuse(path, v,
+                    "is not a comma-separated list of ISO 3166-1 alpha-2 country codes (" +
+                        QuoteForMessage(code) + " is not one)");
+    }
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return Status::Ok();
+}
+
+Status ValidateVin(std::string_view path, std::string_view v) {
+  if (v.size() != 17) return Refuse(path, v, "is not a VIN (17 characters)");
+  for (char c : v) {
+    if (c == 'I' || c == 'O' || c == 'Q') {
+      return Refuse(path, v, "is not a VIN (I, O and Q are not used)");
+    }
+    if (!IsUpperOrDigit(c)) return Refuse(path, v, "is not a VIN (A-Z and 0-9 only)");
+  }
+  return Status::Ok();
+}
+
+bool VinCheckDigitMatches(std::string_view vin) {
+  if (!ValidateVin("", vin).ok()) return false;
+  // Transliteration per ISO 3779 / 49 CFR 565.
+  static constexpr int kLetter[26] = {1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 2, 3, 4,
+                                      5, 0, 7, 0, 9, 2, 3, 4, 5, 6, 7, 8, 9};
+  static constexpr int kWeight[17] = {8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2};
+  int sum = 0;
+  for (int i = 0; i < 17; ++i) {
+    const char c = vin[i];
+    const int v = IsDigit(c) ? c - '0' : kLetter[c - 'A'];
+    sum += v * kWeight[i];
+  }
+  const int r = sum % 11;
+  return vin[8] == (r == 10 ? 'X' : static_cast<char>('0' + r));
+}
+
+Status ValidateCurrency(std::string_view path, std::string_view v) {
+  if (!InSorted(kCurrencies, v)) return Refuse(path, v, "is not an active ISO 4217 currency code");
+  return Status::Ok();
+}
+
+const std::vector<std::string_view>& UnitCodes() {
+  static const std::vector<std::string_view> kUnits = {
+      "KGM", "GRM", "MGM", "TNE", "CTM", "LTR", "MLT", "HLT", "LPA", "MTQ",
+      "MTK", "MTR", "CMT", "C62", "H87", "NAR", "PR",  "NPR", "DZN", "SET"};
+  return kUnits;
+}
+
+Status ValidateUnit(std::string_view path, std::string_view v) {
+  const auto& units = UnitCodes();
+  if (std::find(units.begin(), units.end(), v) == units.end()) {
+    return Refuse(path, v,
+                  "is not a UN/ECE Rec 20 unit code from the list (KGM, GRM, LTR, C62...)");
+  }
+  return Status::Ok();
+}
+
+Status ValidateSiteCode(std::string_view path, std::string_view v) {
+  bool ok = v.size() >= 5 && v.size() <= 11 && IsUpper(v[0]) && IsUpper(v[1]) && v[2] == '-';
+  for (size_t i = 3; ok && i < v.size(); ++i) ok = IsUpperOrDigit(v[i]);
+  if (!ok) return Refuse(path, v, "is not a site code (^[A-Z]{2}-[A-Z0-9]{2,8}$, e.g. BA-BIJ)");
+  return Status::Ok();
+}
+
+Status ValidateDate(std::string_view path, std::string_view v) {
+  const char* kShape = "is not a date (YYYY-MM-DD)";
+  if (v.size() != 10 || v[4] != '-' || v[7] != '-') return Refuse(path, v, kShape);
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (!IsDigit(v[i])) return Refuse(path, v, kShape);
+  }
+  const int y = (v[0] - '0') * 1000 + (v[1] - '0') * 100 + (v[2] - '0') * 10 + (v[3] - '0');
+  const int m = (v[5] - '0') * 10 + (v[6] - '0');
+  const int d = (v[8] - '0') * 10 + (v[9] - '0');
+  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (y < 1800) return Refuse(path, v, "is not a date (year before 1800)");
+  if (m < 1 || m > 12) return Refuse(path, v, "is not a date (month 01-12)");
+  const int days = kDays[m - 1] + (m == 2 && IsLeap(y));
+  if (d < 1 || d > days) return Refuse(path, v, "is not a date (no such day in that month)");
+  return Status::Ok();
+}
+
+Status ValidateFinite(std::string_view path, double v) {
+  if (!std::isfinite(v)) return RefuseNumber(path, FormatNumber(v), "is not a finite number");
+  return Status::Ok();
+}
+
+Status ValidatePositive(std::string_view path, double v) {
+  OUTPOST_RETURN_IF_ERROR(ValidateFinite(path, v));
+  if (!(v > 0)) return RefuseNumber(path, FormatNumber(v), "must be greater than 0");
+  return Status::Ok();
+}
+
+Status ValidateNonNegative(std::string_view path, double v) {
+  OUTPOST_RETURN_IF_ERROR(ValidateFinite(path, v));
+  if (!(v >= 0)) return RefuseNumber(path, FormatNumber(v), "must not be negative");
+  return Status::Ok();
+}
+
+namespace {
+std::string JoinAllowed(const std::vector<std::string>& allowed) {
+  std::string s;
+  for (const auto& a : allowed) {
+    if (!s.empty()) s += ", ";
+    s += a;
+  }
+  return s;
+}
+}  // namespace
+
+Status ValidateEnum(std::string_view path, std::string_view v,
+                    const std::vector<std::string>& allowed) {
+  if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+    return Refuse(path, v, "is not one of: " + JoinAllowed(allowed));
+  }
+  return Status::Ok();
+}
+
+Status ValidateEnumList(std::string_view path, std::string_view v,
+                        const std::vector<std::string>& allowed) {
+  std::vector<std::string_view> seen;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = v.find(',', start);
+    const std::string_view item =
+        v.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    if (std::find(allowed.begin(), allowed.end(), item) == allowed.end()) {
+      return Refuse(path, v,
+                    "is not a comma-separated list of: " + JoinAllowed(allowed) + " (" +
+                        QuoteForMessage(item) + " is not one)");
+    }
+    if (std::find(seen.begin(), seen.end(), item) != seen.end()) {
+      return Refuse(path, v, "lists " + QuoteForMessage(item) + " twice");
+    }
+    seen.push_back(item);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return Status::Ok();
+}
+
+bool IsValidUtf8(std::string_view s) {
+  size_t pos = 0;
+  while (pos < s.size()) {
+    if (DecodeUtf8(s, &pos) < 0) return false;
+  }
+  return true;
+}
+
+Status ValidateUtf8(std::string_view path, std::string_view v) {
+  size_t pos = 0;
+  while (pos < v.size()) {
+    const size_t at = pos;
+    if (DecodeUtf8(v, &pos) < 0) {
+      return Refuse(path, v, "is not valid UTF-8 (at byte " + std::to_string(at) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateTextLength(std::string_view path, std::string_view v, uint32_t max_bytes) {
+  if (v.size() > max_bytes) {
+    return Refuse(path, v,
+                  "is too long (" + std::to_string(v.size()) + " bytes, at most " +
+                      std::to_string(max_bytes) + ")");
+  }
+  return Status::Ok();
+}
+
+Status ValidateText(std::string_view path, std::string_view v, uint32_t max_bytes) {
+  OUTPOST_RETURN_IF_ERROR(ValidateTextLength(path, v, max_bytes));
+  size_t pos = 0;
+  while (pos < v.size()) {
+    const size_t at = pos;
+    const int32_t cp = DecodeUtf8(v, &pos);
+    if (cp < 0) return Refuse(path, v, "is not valid UTF-8 (at byte " + std::to_string(at) + ")");
+    const bool control = cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+    if (control && cp != '\t' && cp != '\n') {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(cp));
+      return Refuse(path, v,
+                    std::string("contains the control character ") + buf + " (at byte " +
+                        std::to_string(at) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+const char* TypeName(ColumnType t) {
+  switch (t) {
+    case ColumnType::kText:
+      return "text";
+    case ColumnType::kInteger:
+      return "an integer";
+    case ColumnType::kReal:
+      return "a real number";
+    case ColumnType::kBool:
+      return "a boolean";
+    case ColumnType::kTime:
+      return "a time";
+    case ColumnType::kId:
+      return "an id";
+    case ColumnType::kBlob:
+      return "bytes";
+  }
+  return "?";
+}
+
+Status WrongType(const Column& c, std::string_view path) {
+  return Status::InvalidArgument(std::string(path) + ": holds the wrong kind of value (column is " +
+                                 TypeName(c.type) + ")");
+}
+
+Status CheckText(const Column& c, std::string_view path, std::string_view v) {
+  switch (c.check) {
+    case Check::kNone:
+      return Status::Ok();
+    case Check::kEnum:
+      return ValidateEnum(path, v, c.allowed);
+    case Check::kIso6346:
+      return ValidateContainerNumber(path, v);
+    case Check::kHsCode:
+      return ValidateHsCode(path, v);
+    case Check::kCountry:
+      return ValidateCountry(path, v);
+    case Check::kCountryList:
+      return ValidateCountryList(path, v);
+    case Check::kVin:
+      return ValidateVin(path, v);
+    case Check::kCurrency:
+      return ValidateCurrency(path, v);
+    case Check::kUnit:
+      return ValidateUnit(path, v);
+    case Check::kSiteCode:
+      return ValidateSiteCode(path, v);
+    case Check::kDate:
+      return ValidateDate(path, v);
+    case Check::kEnumList:
+      return ValidateEnumList(path, v, c.allowed);
+    case Check::kContainerSizeType:
+      return ValidateContainerSizeType(path, v);
+    case Check::kPositive:
+    case Check::kNonNegative:
+      break;
+  }
+  return Status::Internal(std::string(path) + ": a numeric check on a text column");
+}
+
+Status CheckNumber(const Column& c, std::string_view path, double v, const std::string& shown) {
+  switch (c.check) {
+    case Check::kNone:
+      return ValidateFinite(path, v);
+    case Check::kPositive:
+      OUTPOST_RETURN_IF_ERROR(ValidateFinite(path, v));
+      if (!(v > 0)) return RefuseNumber(path, shown, "must be greater than 0");
+      return Status::Ok();
+    case Check::kNonNegative:
+      OUTPOST_RETURN_IF_ERROR(ValidateFinite(path, v));
+      if (!(v >= 0)) return RefuseNumber(path, shown, "must not be negative");
+      return Status::Ok();
+    default:
+      break;
+  }
+  return Status::Internal(std::string(path) + ": a text check on a numeric column");
+}
+
+}  // namespace
+
+Status ValidateValue(const Column& c, std::string_view path, const Value& value) {
+  if (IsNull(value)) {
+    if (c.required) return Status::InvalidArgument(std::string(path) + ": is required");
+    return Status::Ok();
+  }
+  switch (c.type) {
+    case ColumnType::kText: {
+      const auto* s = std::get_if<std::string>(&value);
+      if (s == nullptr) return WrongType(c, path);
+      OUTPOST_RETURN_IF_ERROR(ValidateText(path, *s, c.max_len));
+      return CheckText(c, path, *s);
+    }
+    case ColumnType::kInteger: {
+      const auto* i = std::get_if<int64_t>(&value);
+      if (i == nullptr) return WrongType(c, path);
+      return CheckNumber(c, path, static_cast<double>(*i), std::to_string(*i));
+    }
+    case ColumnType::kReal: {
+      const auto* d = std::get_if<double>(&value);
+      if (d == nullptr) return WrongType(c, path);
+      return CheckNumber(c, path, *d, FormatNumber(*d));
+    }
+    case ColumnType::kBool: {
+      const auto* i = std::get_if<int64_t>(&value);
+      if (i == nullptr) return WrongType(c, path);
+      if (*i != 0 && *i != 1) {
+        return RefuseNumber(path, std::to_string(*i), "is not a boolean (0 or 1)");
+      }
+      return Status::Ok();
+    }
+    case ColumnType::kTime: {
+      const auto* i = std::get_if<int64_t>(&value);
+      if (i == nullptr) return WrongType(c, path);
+      if (*i < kMinTimeMicros || *i > kMaxTimeMicros) {
+        return RefuseNumber(path, std::to_string(*i),
+                            "is not a time between 0000-01-01 and 9999-12-31 (microseconds)");
+      }
+      return Status::Ok();
+    }
+    case ColumnType::kId: {
+      const auto* b = std::get_if<Bytes>(&value);
+      if (b == nullptr) return WrongType(c, path);
+      if (b->size() != 16) {
+        return Status::InvalidArgument(std::string(path) + ": an id of " +
+                                       std::to_string(b->size()) + " bytes is not 16 bytes");
+      }
+      return Status::Ok();
+    }
+    case ColumnType::kBlob: {
+      const auto* b = std::get_if<Bytes>(&value);
+      if (b == nullptr) return WrongType(c, path);
+      if (b->size() > c.max_len) {
+        return Status::InvalidArgument(std::string(path) + ": " + std::to_string(b->size()) +
+                                       " bytes is too long (at most " + std::to_string(c.max_len) +
+                                       ")");
+      }
+      return Status::Ok();
+    }
+  }
+  return Status::Internal(std::string(path) + ": unknown column type");
+}
+
+}  // namespace outpost::schema
