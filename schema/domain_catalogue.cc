@@ -1,0 +1,246 @@
+// The domain tables of a crossing, version 1 (fields from DOMAIN.md).
+//
+// Rules for editing this file:
+//  1. Never change or reuse a table id or a column id; a dropped column keeps
+//     its id (leave a comment "id N: reserved, was ...").
+//  2. A column added later gets the next free id and since_version = the new
+//     catalogue version (see the note at the end of the file); bump kVersion.
+//  3. Table ids are allocated in ranges (schema/table_ids.h).
+//  4. No column is named "id" (the primary key) or "type" (the record API's
+//     envelope key naming the table): JSON documents carry both beside the
+//     columns (schema/row_json.h).
+//
+// Nominal data (DOMAIN.md: "must be separable from non-nominal data, so that a
+// record can be shared without the persons in it"): the person and
+// movement_person tables are nominal as a whole; in other tables the columns
+// that identify a natural person are flagged nominal so that a non-nominal
+// copy of the row drops them:
+//  - movement.driver (a link to a person row: who drove is nominal);
+//  - vehicle.plate and vehicle.vin: under the LED a plate or VIN is personal
+//    data wherever it identifies a private keeper, and a plate is what fuzzy
+//    watchlist matching looks for. A shared record keeps the vehicle's type
+//    and plate country, which is what cross-crossing statistics need.
+// Not nominal: party (companies, legal persons), inspection.officers (staff
+// service numbers, kept for accountability in shared records), container
+// and seal numbers (identify equipment, not people).
+#include <utility>
+
+#include "schema/catalogue.h"
+#include "schema/table_ids.h"
+
+namespace outpost::schema {
+
+namespace {
+
+constexpr uint32_t kVersion = 1;
+
+// Lengths in bytes.
+constexpr uint32_t kCodeLen = 35;    // UN/EDIFACT an..35 references and codes
+constexpr uint32_t kNameLen = 100;   // a person's names
+constexpr uint32_t kOrgLen = 200;    // a company name, a list of officers
+constexpr uint32_t kShortLen = 200;  // short descriptive text
+constexpr uint32_t kFreeLen = 1000;  // free text (descriptions, notes)
+
+Column Text(uint16_t id, std::string name, uint32_t max_len, Check check = Check::kNone) {
+  Column c;
+  c.id = id;
+  c.name = std::move(name);
+  c.type = ColumnType::kText;
+  c.max_len = max_len;
+  c.check = check;
+  return c;
+}
+
+Column Enum(uint16_t id, std::string name, std::vector<std::string> allowed) {
+  Column c = Text(id, std::move(name), kCodeLen, Check::kEnum);
+  c.allowed = std::move(allowed);
+  return c;
+}
+
+Column Typed(uint16_t id, std::string name, ColumnType type, Check check = Check::kNone) {
+  Column c;
+  c.id = id;
+  c.name = std::move(name);
+  c.type = type;
+  c.check = check;
+  return c;
+}
+
+Column Ref(uint16_t id, std::string name, std::string table) {
+  Column c = Typed(id, std::move(name), ColumnType::kId);
+  c.references = std::move(table);
+  return c;
+}
+
+Column Required(Column c) {
+  c.required = true;
+  return c;
+}
+
+Column Nominal(Column c) {
+  c.nominal = true;
+  return c;
+}
+
+Table MakeTable(uint16_t id, std::string name, std::vector<Column> columns, bool nominal = false) {
+  Table t;
+  t.id = id;
+  t.name = std::move(name);
+  t.columns = std::move(columns);
+  t.scope = ScopeRule::kSite;
+  t.nominal = nominal;
+  return t;
+}
+
+}  // namespace
+
+Catalogue DomainCatalogue() {
+  std::vector<Table> tables;
+
+  tables.push_back(
+      MakeTable(kMovementTableId, "movement",
+                {
+                    Enum(1, "direction", {"in", "out"}),
+                    Enum(2, "mode", {"road", "rail", "air", "sea"}),
+                    Text(3, "crossing", 11, Check::kSiteCode),
+                    Required(Typed(4, "time", ColumnType::kTime)),
+                    Enum(5, "lane", {"red", "yellow", "green", "blue"}),
+                    Ref(6, "vehicle", "vehicle"),
+                    Ref(7, "trailer", "vehicle"),
+                    Nominal(Ref(8, "driver", "person")),
+                    Text(9, "declaration", kCodeLen),  // MRN (18 chars) or national reference
+                    Text(10, "route", kShortLen, Check::kCountryList),
+                }));
+
+  tables.push_back(MakeTable(
+      kVehicleTableId, "vehicle",
+      {
+          Nominal(Text(1, "plate", 15)),
+          Text(2, "plate_country", 2, Check::kCountry),
+          Nominal(Text(3, "vin", 17, Check::kVin)),
+          // Not "type": documents use "type" for the table name.
+          Enum(4, "kind", {"car", "bus", "truck", "van", "motorcycle", "trailer", "other"}),
+      }));
+
+  tables.push_back(MakeTable(kEquipmentTableId, "equipment",
+                             {
+                                 Ref(1, "movement", "movement"),
+                                 Text(2, "number", 11, Check::kIso6346),
+                                 Text(3, "size_type", 4, Check::kContainerSizeType),
+                                 Typed(4, "loaded", ColumnType::kBool),
+                             }));
+
+  tables.push_back(MakeTable(kSealTableId, "seal",
+                             {
+                                 Ref(1, "equipment", "equipment"),
+                                 Text(2, "number", kCodeLen),
+                                 Text(3, "issuer", kShortLen),
+                                 Enum(4, "condition", {"intact", "broken", "missing", "replaced"}),
+                             }));
+
+  tables.push_back(
+      MakeTable(kConsignmentTableId, "consignment",
+                {
+                    Ref(1, "movement", "movement"),
+                    Enum(2, "transport_doc_type", {"CMR", "BL", "AWB", "CIM", "other"}),
+                    Text(3, "transport_doc_number", kCodeLen),
+                    Ref(4, "shipper", "party"),
+                    Ref(5, "consignee", "party"),
+                    Ref(6, "declarant", "party"),
+                    Text(7, "origin_country", 2, Check::kCountry),
+                    Text(8, "dispatch_country", 2, Check::kCountry),
+                    Text(9, "destination_country", 2, Check::kCountry),
+                }));
+
+  tables.push_back(MakeTable(kGoodsItemTableId, "goods_item",
+                             {
+                                 Ref(1, "consignment", "consignment"),
+                                 Text(2, "hs_code", 10, Check::kHsCode),
+                                 Text(3, "description", kFreeLen),
+                                 Typed(4, "packages", ColumnType::kInteger, Check::kNonNegative),
+                                 Typed(5, "gross_kg", ColumnType::kReal, Check::kPositive),
+                                 Typed(6, "net_kg", ColumnType::kReal, Check::kPositive),
+                                 Typed(7, "value", ColumnType::kReal, Check::kNonNegative),
+                                 Text(8, "currency", 3, Check::kCurrency),
+                             }));
+
+  tables.push_back(MakeTable(kPartyTableId, "party",
+                             {
+                                 Text(1, "name", kOrgLen),
+                                 Text(2, "tin", kCodeLen),  // as printed: formats differ by country
+                                 Text(3, "country", 2, Check::kCountry),
+                             }));
+
+  // Every column is nominal: the row exists only because a person does.
+  tables.push_back(MakeTable(
+      kPersonTableId, "person",
+      {
+          Nominal(Text(1, "family_name", kNameLen)),
+          Nominal(Text(2, "given_names", kNameLen)),
+          Nominal(Text(3, "date_of_birth", 10, Check::kDate)),
+          Nominal(Text(4, "nationality", 2, Check::kCountry)),
+          Nominal(Enum(5, "document_type",
+                       {"passport", "id_card", "residence_permit", "driving_licence", "other"})),
+          Nominal(Text(6, "document_number", kCodeLen)),  // as printed
+          Nominal(Enum(7, "data_subject_category", {"suspect", "witness", "other", "traveller"})),
+          // Retention (LED Art. 5): the date by which the row must be reviewed
+          // and erased or justified again.
+          Nominal(Required(Text(8, "review_date", 10, Check::kDate))),
+      },
+      /*nominal=*/true));
+
+  // Who was on a movement, in which role: nominal as a whole, so sharing a
+  // movement without its persons drops these rows too.
+  tables.push_back(MakeTable(kMovementPersonTableId, "movement_person",
+                             {
+                                 Nominal(Ref(1, "movement", "movement")),
+                                 Nominal(Ref(2, "person", "person")),
+                                 Nominal(Enum(3, "role", {"driver", "passenger", "owner", "crew"})),
+                             },
+                             /*nominal=*/true));
+
+  {
+    Column methods = Text(3, "methods", kShortLen, Check::kEnumList);
+    methods.allowed = {"documentary", "xray", "dog", "physical_partial", "physical_full"};
+    // `assessment` will reference the risk engine's assessment table (id range
+    // 32-63) once it exists; until then it names no table.
+    tables.push_back(
+        MakeTable(kInspectionTableId, "inspection",
+                  {
+                      Required(Ref(1, "movement", "movement")),
+                      // Mandatory: the rules' hit-rate feedback depends on it.
+                      Required(Enum(2, "selection_basis", {"rule", "random", "officer", "alert"})),
+                      methods,
+                      Text(4, "officers", kOrgLen),  // service numbers, comma-separated
+                      Typed(5, "started", ColumnType::kTime),
+                      Typed(6, "ended", ColumnType::kTime),
+                      Required(Enum(7, "result", {"nil", "irregularity", "seizure"})),
+                      Typed(8, "assessment", ColumnType::kId),
+                      Text(9, "note", kFreeLen),
+                  }));
+  }
+
+  tables.push_back(
+      MakeTable(kSeizureTableId, "seizure",
+                {
+                    Required(Ref(1, "inspection", "inspection")),
+                    Enum(2, "commodity_group",
+                         {"drugs", "tobacco", "alcohol", "counterfeit", "cites", "weapons", "cash",
+                          "precursors", "dual_use", "medicines", "cultural", "other"}),
+                    Text(3, "subtype", kNameLen),
+                    Required(Typed(4, "quantity", ColumnType::kReal, Check::kPositive)),
+                    Required(Text(5, "unit", 3, Check::kUnit)),
+                    Text(6, "concealment_method", kShortLen),
+                    Text(7, "concealment_location", kShortLen),
+                    Text(8, "detection_method", kShortLen),
+                }));
+
+  // Adding a column in version 2, for example:
+  //   Column c = Text(11, "cargo_manifest", kCodeLen);
+  //   c.since_version = 2;
+  // appended to its table, and kVersion = 2. Nodes at version 1 keep the
+  // value aside and relay it (catalogue.h, invariant 2).
+  return Catalogue(kVersion, std::move(tables));
+}
+
+}  // namespace outpost::schema
