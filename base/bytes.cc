@@ -54,8 +54,9 @@ std::string UuidToString(const Uuid& id) {
 Result<Uuid> ParseUuid(std::string_view text) {
   if (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' ||
       text[23] != '-') {
-    return Status::InvalidArgument("\"" + std::string(text.substr(0, 64)) +
-                                   "\" is not an id of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx");
+    return Status::InvalidArgument(
+        "\"" + std::string(text.substr(0, 64)) +
+        "\" is not an id of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx");
   }
   std::string hex;
   for (char c : text) {
@@ -63,8 +64,8 @@ Result<Uuid> ParseUuid(std::string_view text) {
   }
   auto bytes = FromHex(hex);
   if (!bytes.ok()) {
-    return Status::InvalidArgument("\"" + std::string(text) + "\" is not a valid id: " +
-                                   bytes.status().message());
+    return Status::InvalidArgument("\"" + std::string(text) +
+                                   "\" is not a valid id: " + bytes.status().message());
   }
   Uuid id;
   std::copy(bytes->begin(), bytes->end(), id.begin());

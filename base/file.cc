@@ -28,7 +28,7 @@ std::string DirName(const std::string& path) {
 Result<Bytes> ReadFile(const std::string& path, uint64_t max_bytes) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Errno("cannot open", path);
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd, &st) != 0) {
     Status s = Errno("cannot stat", path);
     ::close(fd);
@@ -37,8 +37,7 @@ Result<Bytes> ReadFile(const std::string& path, uint64_t max_bytes) {
   if (static_cast<uint64_t>(st.st_size) > max_bytes) {
     ::close(fd);
     return Status::InvalidArgument(path + ": file is " + std::to_string(st.st_size) +
-                                   " bytes, more than the limit of " +
-                                   std::to_string(max_bytes));
+                                   " bytes, more than the limit of " + std::to_string(max_bytes));
   }
   Bytes out;
   out.reserve(static_cast<size_t>(st.st_size));

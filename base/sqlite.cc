@@ -55,15 +55,15 @@ Stmt& Stmt::Bind(int i, double v) {
   return *this;
 }
 Stmt& Stmt::Bind(int i, std::string_view text) {
-  Keep(bind_rc_, sqlite3_bind_text64(stmt_, i, text.data(), text.size(),
-                                     SQLITE_TRANSIENT, SQLITE_UTF8));
+  Keep(bind_rc_,
+       sqlite3_bind_text64(stmt_, i, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
   return *this;
 }
 Stmt& Stmt::BindBlob(int i, std::span<const uint8_t> blob) {
   // A zero-length blob must still bind as a blob, not NULL.
   static const uint8_t kEmpty = 0;
-  Keep(bind_rc_, sqlite3_bind_blob64(stmt_, i, blob.empty() ? &kEmpty : blob.data(),
-                                     blob.size(), SQLITE_TRANSIENT));
+  Keep(bind_rc_, sqlite3_bind_blob64(stmt_, i, blob.empty() ? &kEmpty : blob.data(), blob.size(),
+                                     SQLITE_TRANSIENT));
   return *this;
 }
 

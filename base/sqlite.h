@@ -52,7 +52,7 @@ class Stmt {
   Stmt& BindNull(int i);
   Stmt& Bind(int i, int64_t v);
   Stmt& Bind(int i, double v);
-  Stmt& Bind(int i, std::string_view text);  // bound as TEXT, copied
+  Stmt& Bind(int i, std::string_view text);              // bound as TEXT, copied
   Stmt& BindBlob(int i, std::span<const uint8_t> blob);  // copied
   // Binding errors (index out of range) are bugs; they surface at Step().
 
@@ -67,7 +67,7 @@ class Stmt {
   bool IsNull(int col) const;
   int64_t Int(int col) const;
   double Double(int col) const;
-  std::string_view Text(int col) const;  // valid until the next Step/Reset
+  std::string_view Text(int col) const;          // valid until the next Step/Reset
   std::span<const uint8_t> Blob(int col) const;  // same lifetime
   std::string_view ColumnName(int col) const;
 
@@ -87,7 +87,9 @@ class StmtRef {
   explicit StmtRef(Stmt* s) : s_(s) {}
   StmtRef(StmtRef&& o) noexcept : s_(o.s_) { o.s_ = nullptr; }
   StmtRef(const StmtRef&) = delete;
-  ~StmtRef() { if (s_) s_->Reset(); }
+  ~StmtRef() {
+    if (s_) s_->Reset();
+  }
   Stmt* operator->() { return s_; }
   Stmt& operator*() { return *s_; }
 
@@ -99,8 +101,7 @@ class Db {
  public:
   // Opens (or creates) the database at `path` in WAL mode with foreign keys
   // on. ":memory:" opens a private in-memory database.
-  static Result<std::unique_ptr<Db>> Open(const std::string& path,
-                                          const DbOptions& options = {});
+  static Result<std::unique_ptr<Db>> Open(const std::string& path, const DbOptions& options = {});
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
@@ -137,8 +138,7 @@ enum class TxnMode { kDeferred, kImmediate };
 // store fails here (after the busy timeout) rather than midway.
 class Transaction {
  public:
-  static Result<std::unique_ptr<Transaction>> Begin(Db& db,
-                                                    TxnMode mode = TxnMode::kImmediate);
+  static Result<std::unique_ptr<Transaction>> Begin(Db& db, TxnMode mode = TxnMode::kImmediate);
   ~Transaction();
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;

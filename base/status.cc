@@ -4,19 +4,32 @@ namespace outpost {
 
 std::string_view CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kInvalidArgument: return "invalid argument";
-    case Code::kNotFound: return "not found";
-    case Code::kAlreadyExists: return "already exists";
-    case Code::kCorruption: return "corruption";
-    case Code::kIoError: return "I/O error";
-    case Code::kUnavailable: return "unavailable";
-    case Code::kBusy: return "busy";
-    case Code::kUnauthenticated: return "unauthenticated";
-    case Code::kPermissionDenied: return "permission denied";
-    case Code::kConflict: return "conflict";
-    case Code::kFailedPrecondition: return "failed precondition";
-    case Code::kInternal: return "internal error";
+    case Code::kOk:
+      return "ok";
+    case Code::kInvalidArgument:
+      return "invalid argument";
+    case Code::kNotFound:
+      return "not found";
+    case Code::kAlreadyExists:
+      return "already exists";
+    case Code::kCorruption:
+      return "corruption";
+    case Code::kIoError:
+      return "I/O error";
+    case Code::kUnavailable:
+      return "unavailable";
+    case Code::kBusy:
+      return "busy";
+    case Code::kUnauthenticated:
+      return "unauthenticated";
+    case Code::kPermissionDenied:
+      return "permission denied";
+    case Code::kConflict:
+      return "conflict";
+    case Code::kFailedPrecondition:
+      return "failed precondition";
+    case Code::kInternal:
+      return "internal error";
   }
   return "unknown";
 }

@@ -19,18 +19,18 @@ namespace outpost {
 
 enum class Code {
   kOk = 0,
-  kInvalidArgument,   // bad input from a user or a file: refused, nothing written
-  kNotFound,          // the named thing does not exist
-  kAlreadyExists,     // a create found the thing already there
-  kCorruption,        // stored or received bytes fail an integrity check
-  kIoError,           // the disk or the network failed
-  kUnavailable,       // try again later: peer unreachable, link down
-  kBusy,              // another process holds the store
-  kUnauthenticated,   // a key, signature or passphrase did not verify
-  kPermissionDenied,  // authenticated but not allowed (scope, role, revoked)
-  kConflict,          // contradicts what is stored (equivocation, version)
-  kFailedPrecondition,// the store or node is not in a state for this call
-  kInternal,          // a bug; also logged
+  kInvalidArgument,     // bad input from a user or a file: refused, nothing written
+  kNotFound,            // the named thing does not exist
+  kAlreadyExists,       // a create found the thing already there
+  kCorruption,          // stored or received bytes fail an integrity check
+  kIoError,             // the disk or the network failed
+  kUnavailable,         // try again later: peer unreachable, link down
+  kBusy,                // another process holds the store
+  kUnauthenticated,     // a key, signature or passphrase did not verify
+  kPermissionDenied,    // authenticated but not allowed (scope, role, revoked)
+  kConflict,            // contradicts what is stored (equivocation, version)
+  kFailedPrecondition,  // the store or node is not in a state for this call
+  kInternal,            // a bug; also logged
 };
 
 std::string_view CodeName(Code code);
@@ -39,8 +39,7 @@ inline std::ostream& operator<<(std::ostream& os, Code c) { return os << CodeNam
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
-  Status(Code code, std::string message)
-      : code_(code), message_(std::move(message)) {}
+  Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
   static Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }
@@ -53,7 +52,9 @@ class [[nodiscard]] Status {
   static Status Unauthenticated(std::string m) { return {Code::kUnauthenticated, std::move(m)}; }
   static Status PermissionDenied(std::string m) { return {Code::kPermissionDenied, std::move(m)}; }
   static Status Conflict(std::string m) { return {Code::kConflict, std::move(m)}; }
-  static Status FailedPrecondition(std::string m) { return {Code::kFailedPrecondition, std::move(m)}; }
+  static Status FailedPrecondition(std::string m) {
+    return {Code::kFailedPrecondition, std::move(m)};
+  }
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
 
   bool ok() const { return code_ == Code::kOk; }
@@ -74,7 +75,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(v_).ok() && "Result built from an OK Status");
   }
@@ -84,9 +85,18 @@ class [[nodiscard]] Result {
     static const Status kOkStatus;
     return ok() ? kOkStatus : std::get<1>(v_);
   }
-  T& value() & { assert(ok()); return std::get<0>(v_); }
-  const T& value() const& { assert(ok()); return std::get<0>(v_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(v_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }

@@ -1,1 +1,5 @@
-set(SYNC_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/placeholder.cc)
+list(APPEND SYNC_SOURCES
+  ${CMAKE_CURRENT_SOURCE_DIR}/hlc.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/change_batch.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/column_versions.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/replica.cc)

@@ -118,7 +118,7 @@ BOOST_AUTO_TEST_CASE(utc_timestamps_parse_and_format) {
   BOOST_TEST(FormatUtcMicros(us) == "2024-02-29T00:00:00.500000Z");
   BOOST_TEST(ParseUtcMicros("1970-01-01T00:00:00+00:00", &us));
   BOOST_TEST(us == 0);
-  BOOST_TEST(!ParseUtcMicros("2023-02-29T00:00:00Z", &us));   // not a leap year
+  BOOST_TEST(!ParseUtcMicros("2023-02-29T00:00:00Z", &us));       // not a leap year
   BOOST_TEST(!ParseUtcMicros("2026-11-28T10:33:23+01:00", &us));  // not UTC
   BOOST_TEST(!ParseUtcMicros("2026-11-28 10:33:23", &us));
   BOOST_TEST(!ParseUtcMicros("2026-13-01T00:00:00Z", &us));

@@ -1,8 +1,9 @@
-#include <boost/test/unit_test.hpp>
-#include <filesystem>
+#include "base/sqlite.h"
+
 #include <sqlite3.h>
 
-#include "base/sqlite.h"
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
 
 using namespace outpost;
 namespace fs = std::filesystem;
@@ -83,7 +84,8 @@ BOOST_AUTO_TEST_CASE(cached_statements_bind_and_reset) {
     auto st = db->Cached("INSERT INTO t VALUES (?, ?, ?, ?)");
     BOOST_REQUIRE(st.ok());
     uint8_t blob[] = {1, 2, 3};
-    (*st)->Bind(1, std::string_view("k" + std::to_string(i)))
+    (*st)
+        ->Bind(1, std::string_view("k" + std::to_string(i)))
         .BindBlob(2, blob)
         .Bind(3, int64_t{i})
         .Bind(4, 1.5);

@@ -1,0 +1,1138 @@
+#include "sync/replica.h"
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "sync/column_versions.h"
+
+namespace outpost::sync {
+
+using schema::Column;
+using schema::ColumnType;
+using schema::Table;
+using schema::Value;
+
+// ---------------------------------------------------------------------------
+// VersionVector
+
+uint64_t VersionVector::Get(const NodeId& origin, const std::string& scope) const {
+  auto it = seqs.find({origin, scope});
+  return it == seqs.end() ? 0 : it->second;
+}
+
+void VersionVector::Set(const NodeId& origin, const std::string& scope, uint64_t seq) {
+  seqs[{origin, scope}] = seq;
+}
+
+namespace {
+
+std::string Quote(std::string_view name) {
+  std::string q = "\"";
+  for (char c : name) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  q += '"';
+  return q;
+}
+
+const char* SqlType(ColumnType t) {
+  switch (t) {
+    case ColumnType::kText:
+      return "TEXT";
+    case ColumnType::kReal:
+      return "REAL";
+    case ColumnType::kId:
+    case ColumnType::kBlob:
+      return "BLOB";
+    case ColumnType::kInteger:
+    case ColumnType::kBool:
+    case ColumnType::kTime:
+      return "INTEGER";
+  }
+  return "";
+}
+
+void BindValue(Stmt& st, int i, const Value& v) {
+  switch (v.index()) {
+    case 0:
+      st.BindNull(i);
+      break;
+    case 1:
+      st.Bind(i, std::get<int64_t>(v));
+      break;
+    case 2:
+      st.Bind(i, std::get<double>(v));
+      break;
+    case 3:
+      st.Bind(i, std::string_view(std::get<std::string>(v)));
+      break;
+    case 4:
+      st.BindBlob(i, std::get<Bytes>(v));
+      break;
+  }
+}
+
+Value ReadValue(const Stmt& st, int col) {
+  switch (st.ColumnType(col)) {
+    case SQLITE_INTEGER:
+      return st.Int(col);
+    case SQLITE_FLOAT:
+      return st.Double(col);
+    case SQLITE_TEXT:
+      return std::string(st.Text(col));
+    case SQLITE_BLOB: {
+      auto b = st.Blob(col);
+      return Bytes(b.begin(), b.end());
+    }
+    default:
+      return Value{};
+  }
+}
+
+// A value received from a peer must have the column's storage type.
+Status CheckType(const Table& t, const Column& c, const Value& v) {
+  bool ok = false;
+  switch (c.type) {
+    case ColumnType::kText:
+      ok = v.index() == 0 || (v.index() == 3 && std::get<std::string>(v).size() <= c.max_len);
+      break;
+    case ColumnType::kInteger:
+    case ColumnType::kBool:
+    case ColumnType::kTime:
+      ok = v.index() == 0 || v.index() == 1;
+      break;
+    case ColumnType::kReal:
+      ok = v.index() == 0 || v.index() == 1 ||
+           (v.index() == 2 && std::isfinite(std::get<double>(v)));
+      break;
+    case ColumnType::kId:
+      ok = v.index() == 0 || (v.index() == 4 && std::get<Bytes>(v).size() == 16);
+      break;
+    case ColumnType::kBlob:
+      ok = v.index() == 0 || v.index() == 4;
+      break;
+  }
+  if (ok) return Status::Ok();
+  return Status::InvalidArgument(t.name + "." + c.name +
+                                 ": value of the wrong type or size for a " + SqlType(c.type) +
+                                 " column");
+}
+
+void HashU64(crypto_generichash_state* h, uint64_t v) {
+  uint8_t b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<uint8_t>(v >> (56 - 8 * i));
+  crypto_generichash_update(h, b, 8);
+}
+
+void HashValue(crypto_generichash_state* h, const Value& v) {
+  uint8_t tag = static_cast<uint8_t>(v.index());
+  crypto_generichash_update(h, &tag, 1);
+  switch (v.index()) {
+    case 1:
+      HashU64(h, static_cast<uint64_t>(std::get<int64_t>(v)));
+      break;
+    case 2: {
+      double d = std::get<double>(v);
+      uint64_t bits;
+      std::memcpy(&bits, &d, 8);
+      HashU64(h, bits);
+      break;
+    }
+    case 3: {
+      const auto& s = std::get<std::string>(v);
+      HashU64(h, s.size());
+      crypto_generichash_update(h, reinterpret_cast<const uint8_t*>(s.data()), s.size());
+      break;
+    }
+    case 4: {
+      const auto& b = std::get<Bytes>(v);
+      HashU64(h, b.size());
+      crypto_generichash_update(h, b.data(), b.size());
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+std::string ColumnList(const Table& t) {
+  std::string s;
+  for (const auto& c : t.columns) {
+    s += ", ";
+    s += Quote(c.name);
+  }
+  return s;
+}
+
+std::string InsertSql(const Table& t) {
+  std::string sql =
+      "INSERT INTO " + Quote(t.name) + "(id" + ColumnList(t) + ", _scope, _cl, _v) VALUES(?";
+  for (size_t i = 0; i < t.columns.size() + 3; ++i) sql += ", ?";
+  return sql + ")";
+}
+
+// Columns in ascending id order: the canonical order of the digest.
+std::vector<const Column*> ById(const Table& t) {
+  std::vector<const Column*> cols;
+  for (const auto& c : t.columns) cols.push_back(&c);
+  std::sort(cols.begin(), cols.end(), [](auto* a, auto* b) { return a->id < b->id; });
+  return cols;
+}
+
+int ColumnPosition(const Table& t, const Column* c) {
+  return static_cast<int>(c - t.columns.data());
+}
+
+struct RowMeta {
+  bool exists = false;
+  int64_t scope = 0;
+  uint32_t cl = 0;
+  ColumnVersions versions;
+};
+
+Result<RowMeta> LoadMeta(Db& db, const Table& t, const Uuid& id) {
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto st, db.Cached("SELECT _scope, _cl, _v FROM " + Quote(t.name) + " WHERE id = ?"));
+  st->BindBlob(1, id);
+  OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+  RowMeta m;
+  if (!row) return m;
+  m.exists = true;
+  m.scope = st->Int(0);
+  m.cl = static_cast<uint32_t>(st->Int(1));
+  if (!ColumnVersions::Decode(st->Blob(2), &m.versions)) {
+    return Status::Corruption(t.name + " row " + UuidToString(id) +
+                              ": column versions are unreadable");
+  }
+  return m;
+}
+
+// UPDATE t SET c1 = ?, ..., _cl = ?, _v = ? WHERE id = ?
+Status WriteRow(Db& db, const Table& t, const Uuid& id,
+                const std::vector<const ColumnChange*>& cols,
+                const std::vector<const Column*>& defs, uint32_t cl, const ColumnVersions& v) {
+  std::string sql = "UPDATE " + Quote(t.name) + " SET ";
+  for (const Column* c : defs) sql += Quote(c->name) + " = ?, ";
+  sql += "_cl = ?, _v = ? WHERE id = ?";
+  OUTPOST_ASSIGN_OR_RETURN(auto st, db.Cached(sql));
+  int i = 1;
+  for (const ColumnChange* c : cols) BindValue(*st, i++, c->value);
+  st->Bind(i++, static_cast<int64_t>(cl));
+  st->BindBlob(i++, v.Encode());
+  st->BindBlob(i++, id);
+  return st->Run();
+}
+
+class Savepoint {
+ public:
+  static Result<std::unique_ptr<Savepoint>> Begin(Db& db) {
+    OUTPOST_RETURN_IF_ERROR(db.Exec("SAVEPOINT batch"));
+    return std::unique_ptr<Savepoint>(new Savepoint(db));
+  }
+  ~Savepoint() {
+    if (!done_) (void)db_.Exec("ROLLBACK TO batch; RELEASE batch");
+  }
+  Status Release() {
+    Status s = db_.Exec("RELEASE batch");
+    if (s.ok()) done_ = true;
+    return s;
+  }
+
+ private:
+  explicit Savepoint(Db& db) : db_(db) {}
+  Db& db_;
+  bool done_ = false;
+};
+
+const Hash kZeroHash{};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Open / migrate
+
+Result<std::unique_ptr<Replica>> Replica::Open(Db& db, const schema::Catalogue& catalogue,
+                                               const NodeId& self, Clock& clock,
+                                               ReplicaOptions options) {
+  if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
+  std::unique_ptr<Replica> r(new Replica(db, catalogue, self, clock, options));
+  OUTPOST_RETURN_IF_ERROR(r->CreateOrMigrate());
+  return r;
+}
+
+Status Replica::CreateOrMigrate() {
+  OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_));
+  OUTPOST_RETURN_IF_ERROR(db_.Exec(R"sql(
+    CREATE TABLE IF NOT EXISTS crdt_meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS crdt_node(idx INTEGER PRIMARY KEY, node_id BLOB NOT NULL UNIQUE);
+    CREATE TABLE IF NOT EXISTS crdt_scope(idx INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+    CREATE TABLE IF NOT EXISTS crdt_batch(
+      origin INTEGER NOT NULL, scope INTEGER NOT NULL, seq INTEGER NOT NULL,
+      hash BLOB NOT NULL, hlc INTEGER NOT NULL, applied INTEGER NOT NULL,
+      body BLOB NOT NULL, sig BLOB NOT NULL);
+    CREATE UNIQUE INDEX IF NOT EXISTS crdt_batch_key ON crdt_batch(origin, scope, seq);
+    CREATE TABLE IF NOT EXISTS crdt_vv(
+      origin INTEGER NOT NULL, scope INTEGER NOT NULL, seq INTEGER NOT NULL, hash BLOB NOT NULL,
+      PRIMARY KEY(origin, scope)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS crdt_extra(
+      tbl INTEGER NOT NULL, id BLOB NOT NULL, col INTEGER NOT NULL, scope INTEGER NOT NULL,
+      cl INTEGER NOT NULL, value, hlc INTEGER NOT NULL, origin INTEGER NOT NULL,
+      PRIMARY KEY(tbl, id, col)) WITHOUT ROWID;
+  )sql"));
+
+  // Node identity: a store belongs to one node for life.
+  {
+    OUTPOST_ASSIGN_OR_RETURN(auto st,
+                             db_.Prepare("SELECT value FROM crdt_meta WHERE key = 'self'"));
+    OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (row) {
+      auto b = st->Blob(0);
+      if (b.size() != 16 || std::memcmp(b.data(), self_.data(), 16) != 0) {
+        return Status::FailedPrecondition(
+            "this store belongs to node " +
+            (b.size() == 16 ? UuidToString(*reinterpret_cast<const Uuid*>(b.data()))
+                            : std::string("?")) +
+            ", not " + UuidToString(self_));
+      }
+    } else {
+      OUTPOST_ASSIGN_OR_RETURN(auto ins, db_.Prepare("INSERT INTO crdt_meta VALUES('self', ?)"));
+      ins->BindBlob(1, self_);
+      OUTPOST_RETURN_IF_ERROR(ins->Run());
+    }
+  }
+  // Schema version: refuse a store from the future, touching nothing.
+  uint32_t stored_version = 0;
+  {
+    auto v = db_.QueryInt("SELECT value FROM crdt_meta WHERE key = 'schema_version'");
+    if (v.ok()) stored_version = static_cast<uint32_t>(*v);
+    if (stored_version > catalogue_.version()) {
+      return Status::FailedPrecondition(
+          "the store was written by schema version " + std::to_string(stored_version) +
+          " and this outpost knows only up to version " + std::to_string(catalogue_.version()) +
+          "; upgrade outpost to open it (nothing was changed)");
+    }
+  }
+
+  // Replicated tables: create, or add the columns a newer schema brought.
+  for (const Table& t : catalogue_.tables()) {
+    OUTPOST_ASSIGN_OR_RETURN(auto info, db_.Prepare("PRAGMA table_info(" + Quote(t.name) + ")"));
+    std::vector<std::string> have;
+    for (;;) {
+      OUTPOST_ASSIGN_OR_RETURN(bool row, info->Step());
+      if (!row) break;
+      have.emplace_back(info->Text(1));
+    }
+    if (have.empty()) {
+      std::string sql = "CREATE TABLE " + Quote(t.name) + "(id BLOB PRIMARY KEY NOT NULL";
+      for (const auto& c : t.columns) sql += ", " + Quote(c.name) + " " + SqlType(c.type);
+      sql += ", _scope INTEGER NOT NULL, _cl INTEGER NOT NULL, _v BLOB NOT NULL) WITHOUT ROWID";
+      OUTPOST_RETURN_IF_ERROR(db_.Exec(sql));
+    } else {
+      for (const auto& c : t.columns) {
+        if (std::find(have.begin(), have.end(), c.name) == have.end()) {
+          OUTPOST_RETURN_IF_ERROR(db_.Exec("ALTER TABLE " + Quote(t.name) + " ADD COLUMN " +
+                                           Quote(c.name) + " " + SqlType(c.type)));
+        }
+      }
+    }
+  }
+
+  // Load node and scope indexes.
+  nodes_.assign(1, NodeId{});
+  {
+    OUTPOST_ASSIGN_OR_RETURN(auto st,
+                             db_.Prepare("SELECT idx, node_id FROM crdt_node ORDER BY idx"));
+    for (;;) {
+      OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      NodeId id{};
+      auto b = st->Blob(1);
+      if (b.size() != 16) return Status::Corruption("crdt_node: node id is not 16 bytes");
+      std::memcpy(id.data(), b.data(), 16);
+      uint32_t idx = static_cast<uint32_t>(st->Int(0));
+      if (nodes_.size() <= idx) nodes_.resize(idx + 1);
+      nodes_[idx] = id;
+      node_index_[id] = idx;
+    }
+  }
+  {
+    OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Prepare("SELECT idx, name FROM crdt_scope"));
+    for (;;) {
+      OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      scope_index_[std::string(st->Text(1))] = static_cast<uint32_t>(st->Int(0));
+    }
+  }
+  OUTPOST_ASSIGN_OR_RETURN(self_idx_, NodeIndex(self_));
+  {
+    auto last = db_.QueryInt("SELECT value FROM crdt_meta WHERE key = 'hlc'");
+    if (last.ok()) hlc_.Restore(static_cast<HlcTime>(*last));
+  }
+
+  // Values held aside for columns or tables this schema now knows: move them
+  // into place, with their own versions (docs/crdt.md, "Schema evolution").
+  if (stored_version < catalogue_.version()) {
+    for (const Table& t : catalogue_.tables()) {
+      OUTPOST_ASSIGN_OR_RETURN(
+          auto st,
+          db_.Prepare("SELECT id, col, scope, cl, value, hlc, origin FROM crdt_extra WHERE tbl = ? "
+                      "ORDER BY id, col"));
+      st->Bind(1, static_cast<int64_t>(t.id));
+      std::vector<std::tuple<RowChange, uint32_t, uint32_t>> moves;
+      for (;;) {
+        OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+        if (!row) break;
+        uint16_t col = static_cast<uint16_t>(st->Int(1));
+        if (col != 0 && t.FindColumnById(col) == nullptr) continue;  // still unknown
+        RowChange rc;
+        rc.table = t.id;
+        auto b = st->Blob(0);
+        if (b.size() != 16) return Status::Corruption("crdt_extra: id is not 16 bytes");
+        std::memcpy(rc.id.data(), b.data(), 16);
+        rc.causal_length = static_cast<uint32_t>(st->Int(3));
+        if (col != 0)
+          rc.columns.push_back({col, static_cast<HlcTime>(st->Int(5)), ReadValue(*st, 4)});
+        moves.emplace_back(std::move(rc), static_cast<uint32_t>(st->Int(6)),
+                           static_cast<uint32_t>(st->Int(2)));
+      }
+      st.reset();
+      for (auto& [rc, origin, scope] : moves) {
+        OUTPOST_ASSIGN_OR_RETURN(size_t n, ApplyRow(rc, origin, scope));
+        (void)n;
+        OUTPOST_ASSIGN_OR_RETURN(
+            auto del, db_.Cached("DELETE FROM crdt_extra WHERE tbl = ? AND id = ? AND col = ?"));
+        del->Bind(1, static_cast<int64_t>(t.id)).BindBlob(2, rc.id);
+        del->Bind(3, static_cast<int64_t>(rc.columns.empty() ? 0 : rc.columns[0].column));
+        OUTPOST_RETURN_IF_ERROR(del->Run());
+      }
+    }
+    OUTPOST_ASSIGN_OR_RETURN(auto up,
+                             db_.Prepare("INSERT INTO crdt_meta VALUES('schema_version', ?) "
+                                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+    up->Bind(1, static_cast<int64_t>(catalogue_.version()));
+    OUTPOST_RETURN_IF_ERROR(up->Run());
+  }
+  return txn->Commit();
+}
+
+Result<uint32_t> Replica::NodeIndex(const NodeId& id) {
+  auto it = node_index_.find(id);
+  if (it != node_index_.end()) return it->second;
+  OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Cached("INSERT INTO crdt_node(node_id) VALUES(?)"));
+  st->BindBlob(1, id);
+  OUTPOST_RETURN_IF_ERROR(st->Run());
+  uint32_t idx = static_cast<uint32_t>(db_.LastInsertRowid());
+  if (nodes_.size() <= idx) nodes_.resize(idx + 1);
+  nodes_[idx] = id;
+  node_index_[id] = idx;
+  return idx;
+}
+
+Result<uint32_t> Replica::ScopeIndex(const std::string& scope) {
+  auto it = scope_index_.find(scope);
+  if (it != scope_index_.end()) return it->second;
+  OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Cached("INSERT INTO crdt_scope(name) VALUES(?)"));
+  st->Bind(1, std::string_view(scope));
+  OUTPOST_RETURN_IF_ERROR(st->Run());
+  uint32_t idx = static_cast<uint32_t>(db_.LastInsertRowid());
+  scope_index_[scope] = idx;
+  return idx;
+}
+
+Result<std::string> Replica::ScopeName(int64_t idx) const {
+  for (const auto& [name, i] : scope_index_) {
+    if (i == idx) return name;
+  }
+  return Status::Corruption("scope index " + std::to_string(idx) + " is not known");
+}
+
+// ---------------------------------------------------------------------------
+// Local writes
+
+Result<std::unique_ptr<Writer>> Replica::BeginWrite() {
+  OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_, TxnMode::kImmediate));
+  // The clock is read after the write lock is held, so stamps from two
+  // processes sharing the store follow the commit order.
+  auto last = db_.QueryInt("SELECT value FROM crdt_meta WHERE key = 'hlc'");
+  if (last.ok()) hlc_.Restore(static_cast<HlcTime>(*last));
+  HlcTime now = hlc_.Now();
+  return std::unique_ptr<Writer>(new Writer(*this, std::move(txn), now));
+}
+
+Writer::~Writer() = default;
+
+Writer::Pending& Writer::PendingFor(const Table& t, const Uuid& id, const std::string& scope,
+                                    uint32_t cl) {
+  auto key = std::make_pair(t.id, id);
+  auto it = index_.find(key);
+  if (it != index_.end()) {
+    rows_[it->second].change.causal_length = cl;
+    return rows_[it->second];
+  }
+  index_[key] = rows_.size();
+  Pending p;
+  p.scope = scope;
+  p.change.table = t.id;
+  p.change.id = id;
+  p.change.causal_length = cl;
+  rows_.push_back(std::move(p));
+  return rows_.back();
+}
+
+namespace {
+void PutColumn(RowChange& rc, uint16_t col, HlcTime hlc, const Value& v) {
+  for (auto& c : rc.columns) {
+    if (c.column == col) {
+      c.hlc = hlc;
+      c.value = v;
+      return;
+    }
+  }
+  rc.columns.push_back({col, hlc, v});
+}
+
+Status CheckColumns(const Table& t, std::span<const ColumnValue> values,
+                    std::vector<const Column*>* defs) {
+  for (const auto& cv : values) {
+    const Column* c = t.FindColumnById(cv.column);
+    if (c == nullptr) {
+      return Status::InvalidArgument(t.name + ": no column with id " + std::to_string(cv.column));
+    }
+    OUTPOST_RETURN_IF_ERROR(CheckType(t, *c, cv.value));
+    defs->push_back(c);
+  }
+  return Status::Ok();
+}
+}  // namespace
+
+Status Writer::Insert(const Table& t, const Uuid& id, const std::string& scope,
+                      std::span<const ColumnValue> values) {
+  std::vector<const Column*> defs;
+  OUTPOST_RETURN_IF_ERROR(CheckColumns(t, values, &defs));
+  Db& db = replica_.db_;
+  OUTPOST_ASSIGN_OR_RETURN(RowMeta meta, LoadMeta(db, t, id));
+  if (meta.exists) {
+    return Status::AlreadyExists(t.name + " " + UuidToString(id) + " already exists");
+  }
+  OUTPOST_ASSIGN_OR_RETURN(uint32_t sidx, replica_.ScopeIndex(scope));
+  ColumnVersions v;
+  for (const auto& cv : values) v.Set(cv.column, hlc_, replica_.self_idx_);
+  OUTPOST_ASSIGN_OR_RETURN(auto st, db.Cached(InsertSql(t)));
+  st->BindBlob(1, id);
+  for (size_t i = 0; i < t.columns.size(); ++i) st->BindNull(static_cast<int>(i) + 2);
+  for (size_t i = 0; i < values.size(); ++i) {
+    BindValue(*st, ColumnPosition(t, defs[i]) + 2, values[i].value);
+  }
+  int n = static_cast<int>(t.columns.size()) + 2;
+  st->Bind(n, static_cast<int64_t>(sidx)).Bind(n + 1, int64_t{1}).BindBlob(n + 2, v.Encode());
+  OUTPOST_RETURN_IF_ERROR(st->Run());
+  Pending& p = PendingFor(t, id, scope, 1);
+  for (const auto& cv : values) PutColumn(p.change, cv.column, hlc_, cv.value);
+  return Status::Ok();
+}
+
+Status Writer::Update(const Table& t, const Uuid& id, std::span<const ColumnValue> values) {
+  if (t.append_only) {
+    return Status::PermissionDenied(t.name + " is append-only: rows cannot be changed");
+  }
+  std::vector<const Column*> defs;
+  OUTPOST_RETURN_IF_ERROR(CheckColumns(t, values, &defs));
+  Db& db = replica_.db_;
+  OUTPOST_ASSIGN_OR_RETURN(RowMeta meta, LoadMeta(db, t, id));
+  if (!meta.exists || meta.cl % 2 == 0) {
+    return Status::NotFound(t.name + " " + UuidToString(id) + " does not exist");
+  }
+  std::vector<ColumnChange> changes;
+  for (const auto& cv : values) {
+    meta.versions.Set(cv.column, hlc_, replica_.self_idx_);
+    changes.push_back({cv.column, hlc_, cv.value});
+  }
+  std::vector<const ColumnChange*> ptrs;
+  for (const auto& c : changes) ptrs.push_back(&c);
+  OUTPOST_RETURN_IF_ERROR(WriteRow(db, t, id, ptrs, defs, meta.cl, meta.versions));
+  OUTPOST_ASSIGN_OR_RETURN(std::string scope, replica_.ScopeName(meta.scope));
+  Pending& p = PendingFor(t, id, scope, meta.cl);
+  for (const auto& cv : values) PutColumn(p.change, cv.column, hlc_, cv.value);
+  return Status::Ok();
+}
+
+Status Writer::Delete(const Table& t, const Uuid& id, bool erase_nominal) {
+  if (t.append_only) {
+    return Status::PermissionDenied(t.name + " is append-only: rows cannot be deleted");
+  }
+  Db& db = replica_.db_;
+  OUTPOST_ASSIGN_OR_RETURN(RowMeta meta, LoadMeta(db, t, id));
+  if (!meta.exists || meta.cl % 2 == 0) {
+    return Status::NotFound(t.name + " " + UuidToString(id) + " does not exist");
+  }
+  std::vector<ColumnChange> changes;
+  std::vector<const Column*> defs;
+  if (erase_nominal) {
+    for (const auto& c : t.columns) {
+      if (t.nominal || c.nominal) {
+        meta.versions.Set(c.id, hlc_, replica_.self_idx_);
+        changes.push_back({c.id, hlc_, Value{}});
+        defs.push_back(&c);
+      }
+    }
+  }
+  std::vector<const ColumnChange*> ptrs;
+  for (const auto& c : changes) ptrs.push_back(&c);
+  uint32_t cl = meta.cl + 1;
+  OUTPOST_RETURN_IF_ERROR(WriteRow(db, t, id, ptrs, defs, cl, meta.versions));
+  OUTPOST_ASSIGN_OR_RETURN(std::string scope, replica_.ScopeName(meta.scope));
+  Pending& p = PendingFor(t, id, scope, cl);
+  for (const auto& c : changes) PutColumn(p.change, c.column, hlc_, c.value);
+  return Status::Ok();
+}
+
+Status Writer::Undelete(const Table& t, const Uuid& id) {
+  Db& db = replica_.db_;
+  OUTPOST_ASSIGN_OR_RETURN(RowMeta meta, LoadMeta(db, t, id));
+  if (!meta.exists || meta.cl % 2 == 1) {
+    return Status::NotFound(t.name + " " + UuidToString(id) + " is not a deleted row");
+  }
+  uint32_t cl = meta.cl + 1;
+  OUTPOST_RETURN_IF_ERROR(WriteRow(db, t, id, {}, {}, cl, meta.versions));
+  OUTPOST_ASSIGN_OR_RETURN(std::string scope, replica_.ScopeName(meta.scope));
+  PendingFor(t, id, scope, cl);
+  return Status::Ok();
+}
+
+Status Writer::Commit() {
+  if (!txn_) return Status::FailedPrecondition("the write was already committed or failed");
+  OUTPOST_RETURN_IF_ERROR(replica_.AppendLocalBatches(rows_, hlc_));
+  Status s = txn_->Commit();
+  txn_.reset();
+  return s;
+}
+
+Status Replica::AppendLocalBatches(std::vector<Writer::Pending>& rows, HlcTime hlc) {
+  {
+    OUTPOST_ASSIGN_OR_RETURN(auto st,
+                             db_.Cached("INSERT INTO crdt_meta VALUES('hlc', ?) ON CONFLICT(key) "
+                                        "DO UPDATE SET value = excluded.value"));
+    st->Bind(1, static_cast<int64_t>(hlc_.last()));
+    OUTPOST_RETURN_IF_ERROR(st->Run());
+  }
+  if (rows.empty()) return Status::Ok();
+  std::vector<std::string> scopes;
+  for (const auto& p : rows) {
+    if (std::find(scopes.begin(), scopes.end(), p.scope) == scopes.end()) scopes.push_back(p.scope);
+  }
+  for (const std::string& scope : scopes) {
+    OUTPOST_ASSIGN_OR_RETURN(uint32_t sidx, ScopeIndex(scope));
+    uint64_t seq = 0;
+    Hash prev = kZeroHash;
+    {
+      OUTPOST_ASSIGN_OR_RETURN(
+          auto st, db_.Cached("SELECT seq, hash FROM crdt_vv WHERE origin = ? AND scope = ?"));
+      st->Bind(1, static_cast<int64_t>(self_idx_)).Bind(2, static_cast<int64_t>(sidx));
+      OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (row) {
+        seq = static_cast<uint64_t>(st->Int(0));
+        auto h = st->Blob(1);
+        if (h.size() != 32) return Status::Corruption("crdt_vv: hash is not 32 bytes");
+        std::memcpy(prev.data(), h.data(), 32);
+      }
+    }
+    ChangeBatch batch;
+    batch.origin = self_;
+    batch.scope = scope;
+    batch.schema_version = catalogue_.version();
+    batch.hlc = hlc;
+    size_t size = 0;
+    auto flush = [&]() -> Status {
+      if (batch.rows.empty()) return Status::Ok();
+      batch.seq = ++seq;
+      batch.prev_hash = prev;
+      Bytes body = EncodeBatchBody(batch);
+      prev = HashBody(body);
+      OUTPOST_ASSIGN_OR_RETURN(
+          auto st,
+          db_.Cached("INSERT INTO crdt_batch(origin, scope, seq, hash, hlc, applied, body, sig) "
+                     "VALUES(?, ?, ?, ?, ?, 1, ?, x'')"));
+      st->Bind(1, static_cast<int64_t>(self_idx_)).Bind(2, static_cast<int64_t>(sidx));
+      st->Bind(3, static_cast<int64_t>(batch.seq)).BindBlob(4, prev);
+      st->Bind(5, static_cast<int64_t>(hlc)).BindBlob(6, body);
+      OUTPOST_RETURN_IF_ERROR(st->Run());
+      batch.rows.clear();
+      size = 0;
+      return Status::Ok();
+    };
+    for (auto& p : rows) {
+      if (p.scope != scope) continue;
+      size_t est = EstimateEncodedSize(p.change);
+      if (size > 0 && size + est > options_.max_batch_bytes) OUTPOST_RETURN_IF_ERROR(flush());
+      batch.rows.push_back(std::move(p.change));
+      size += est;
+    }
+    OUTPOST_RETURN_IF_ERROR(flush());
+    OUTPOST_ASSIGN_OR_RETURN(
+        auto st,
+        db_.Cached(
+            "INSERT INTO crdt_vv VALUES(?, ?, ?, ?) ON CONFLICT(origin, scope) DO UPDATE SET "
+            "seq = excluded.seq, hash = excluded.hash"));
+    st->Bind(1, static_cast<int64_t>(self_idx_)).Bind(2, static_cast<int64_t>(sidx));
+    st->Bind(3, static_cast<int64_t>(seq)).BindBlob(4, prev);
+    OUTPOST_RETURN_IF_ERROR(st->Run());
+  }
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------
+// Merge
+
+Status Replica::StoreExtra(const RowChange& row, const ColumnChange* col, uint32_t origin_idx,
+                           uint32_t scope_idx) {
+  uint16_t cid = col ? col->column : 0;
+  HlcTime hlc = col ? col->hlc : 0;
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto sel,
+      db_.Cached("SELECT hlc, origin, cl FROM crdt_extra WHERE tbl = ? AND id = ? AND col = ?"));
+  sel->Bind(1, static_cast<int64_t>(row.table))
+      .BindBlob(2, row.id)
+      .Bind(3, static_cast<int64_t>(cid));
+  OUTPOST_ASSIGN_OR_RETURN(bool found, sel->Step());
+  uint32_t cl = row.causal_length;
+  if (found) {
+    HlcTime cur = static_cast<HlcTime>(sel->Int(0));
+    uint32_t cur_origin = static_cast<uint32_t>(sel->Int(1));
+    cl = std::max<uint32_t>(cl, static_cast<uint32_t>(sel->Int(2)));
+    bool wins = hlc > cur || (hlc == cur && NodeAt(origin_idx) > NodeAt(cur_origin));
+    if (col && !wins) return Status::Ok();
+    if (!col) {
+      hlc = cur;
+      origin_idx = cur_origin;
+    }
+  }
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto st,
+      db_.Cached("INSERT OR REPLACE INTO crdt_extra(tbl, id, col, scope, cl, value, hlc, origin) "
+                 "VALUES(?, ?, ?, ?, ?, ?, ?, ?)"));
+  st->Bind(1, static_cast<int64_t>(row.table))
+      .BindBlob(2, row.id)
+      .Bind(3, static_cast<int64_t>(cid));
+  st->Bind(4, static_cast<int64_t>(scope_idx)).Bind(5, static_cast<int64_t>(cl));
+  if (col)
+    BindValue(*st, 6, col->value);
+  else
+    st->BindNull(6);
+  st->Bind(7, static_cast<int64_t>(hlc)).Bind(8, static_cast<int64_t>(origin_idx));
+  return st->Run();
+}
+
+Result<size_t> Replica::ApplyRow(const RowChange& row, uint32_t origin_idx, uint32_t scope_idx) {
+  const Table* t = catalogue_.FindById(row.table);
+  if (t == nullptr) {
+    // A table from a newer schema: hold every value aside until we know it.
+    OUTPOST_RETURN_IF_ERROR(StoreExtra(row, nullptr, origin_idx, scope_idx));
+    for (const auto& c : row.columns)
+      OUTPOST_RETURN_IF_ERROR(StoreExtra(row, &c, origin_idx, scope_idx));
+    return size_t{0};
+  }
+  std::vector<const ColumnChange*> known;
+  std::vector<const Column*> defs;
+  for (const auto& c : row.columns) {
+    const Column* def = t->FindColumnById(c.column);
+    if (def == nullptr) {
+      OUTPOST_RETURN_IF_ERROR(StoreExtra(row, &c, origin_idx, scope_idx));
+      continue;
+    }
+    OUTPOST_RETURN_IF_ERROR(
+        CheckType(*t, *def, c.value).WithContext("row " + UuidToString(row.id)));
+    known.push_back(&c);
+    defs.push_back(def);
+  }
+  OUTPOST_ASSIGN_OR_RETURN(RowMeta meta, LoadMeta(db_, *t, row.id));
+  if (!meta.exists) {
+    if (t->append_only && row.causal_length != 1) {
+      return Status::PermissionDenied(t->name + " is append-only: row " + UuidToString(row.id) +
+                                      " cannot be deleted");
+    }
+    ColumnVersions v;
+    OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Cached(InsertSql(*t)));
+    st->BindBlob(1, row.id);
+    for (size_t i = 0; i < t->columns.size(); ++i) st->BindNull(static_cast<int>(i) + 2);
+    for (size_t i = 0; i < known.size(); ++i) {
+      const ColumnVersion* cur = v.Find(known[i]->column);
+      // Within one row change a column appears once; guard anyway.
+      if (cur && cur->hlc > known[i]->hlc) continue;
+      BindValue(*st, ColumnPosition(*t, defs[i]) + 2, known[i]->value);
+      v.Set(known[i]->column, known[i]->hlc, origin_idx);
+    }
+    int n = static_cast<int>(t->columns.size()) + 2;
+    st->Bind(n, static_cast<int64_t>(scope_idx))
+        .Bind(n + 1, static_cast<int64_t>(row.causal_length));
+    st->BindBlob(n + 2, v.Encode());
+    OUTPOST_RETURN_IF_ERROR(st->Run());
+    return known.size();
+  }
+  if (meta.scope != scope_idx) {
+    return Status::PermissionDenied(t->name + " row " + UuidToString(row.id) +
+                                    " belongs to another scope than the batch");
+  }
+  if (t->append_only) {
+    return Status::PermissionDenied(t->name + " is append-only: row " + UuidToString(row.id) +
+                                    " already exists and cannot be changed");
+  }
+  std::vector<const ColumnChange*> winners;
+  std::vector<const Column*> winner_defs;
+  for (size_t i = 0; i < known.size(); ++i) {
+    const ColumnChange* c = known[i];
+    const ColumnVersion* cur = meta.versions.Find(c->column);
+    bool wins = cur == nullptr || c->hlc > cur->hlc ||
+                (c->hlc == cur->hlc && NodeAt(origin_idx) > NodeAt(cur->origin));
+    if (!wins) continue;
+    meta.versions.Set(c->column, c->hlc, origin_idx);
+    winners.push_back(c);
+    winner_defs.push_back(defs[i]);
+  }
+  uint32_t cl = std::max(meta.cl, row.causal_length);
+  if (winners.empty() && cl == meta.cl) return size_t{0};
+  OUTPOST_RETURN_IF_ERROR(WriteRow(db_, *t, row.id, winners, winner_defs, cl, meta.versions));
+  return winners.size();
+}
+
+Result<size_t> Replica::ApplyBatch(const ChangeBatch& batch, uint32_t origin_idx,
+                                   uint32_t scope_idx) {
+  size_t n = 0;
+  for (const auto& row : batch.rows) {
+    OUTPOST_ASSIGN_OR_RETURN(size_t k, ApplyRow(row, origin_idx, scope_idx));
+    n += k;
+  }
+  return n;
+}
+
+Result<MergeReport> Replica::Merge(std::span<const SignedBatch> batches,
+                                   const BatchVerifier& verify) {
+  MergeReport report;
+  OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_, TxnMode::kImmediate));
+  for (const SignedBatch& in : batches) {
+    auto decoded = DecodeBatchBody(in.body);
+    if (!decoded.ok()) {
+      report.refused.push_back(decoded.status());
+      continue;
+    }
+    ChangeBatch batch = std::move(*decoded);
+    std::string label = "batch " + std::to_string(batch.seq) + " of " + UuidToString(batch.origin) +
+                        " in " + batch.scope;
+    Status vs = verify(batch, in);
+    if (!vs.ok()) {
+      report.refused.push_back(vs.WithContext(label));
+      continue;
+    }
+    Hash hash = HashBody(in.body);
+    OUTPOST_ASSIGN_OR_RETURN(uint32_t origin_idx, NodeIndex(batch.origin));
+    OUTPOST_ASSIGN_OR_RETURN(uint32_t scope_idx, ScopeIndex(batch.scope));
+
+    // Where does the chain stand?
+    uint64_t cur_seq = 0;
+    Hash cur_hash = kZeroHash;
+    {
+      OUTPOST_ASSIGN_OR_RETURN(
+          auto st, db_.Cached("SELECT seq, hash FROM crdt_vv WHERE origin = ? AND scope = ?"));
+      st->Bind(1, static_cast<int64_t>(origin_idx)).Bind(2, static_cast<int64_t>(scope_idx));
+      OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (row) {
+        cur_seq = static_cast<uint64_t>(st->Int(0));
+        auto h = st->Blob(1);
+        if (h.size() == 32) std::memcpy(cur_hash.data(), h.data(), 32);
+      }
+    }
+    // Seen before (applied or buffered)? Same bytes: duplicate. Else equivocation.
+    {
+      OUTPOST_ASSIGN_OR_RETURN(
+          auto st,
+          db_.Cached(
+              "SELECT hash, applied FROM crdt_batch WHERE origin = ? AND scope = ? AND seq = ?"));
+      st->Bind(1, static_cast<int64_t>(origin_idx)).Bind(2, static_cast<int64_t>(scope_idx));
+      st->Bind(3, static_cast<int64_t>(batch.seq));
+      OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (row) {
+        auto h = st->Blob(0);
+        if (h.size() != 32 || std::memcmp(h.data(), hash.data(), 32) != 0) {
+          report.refused.push_back(Status::Conflict(
+              label + ": equivocation: the author signed two different batches with this number"));
+        } else {
+          ++report.duplicates;
+        }
+        continue;
+      }
+    }
+    if (batch.seq <= cur_seq) {  // applied long ago and since pruned
+      ++report.duplicates;
+      continue;
+    }
+    if (origin_idx == self_idx_) {
+      report.refused.push_back(Status::Conflict(
+          label + ": claims to be this node's own batch, which this node never wrote"));
+      continue;
+    }
+    if (batch.seq > cur_seq + 1) {  // a gap: wait for the missing batches
+      OUTPOST_ASSIGN_OR_RETURN(
+          auto st,
+          db_.Cached("INSERT INTO crdt_batch(origin, scope, seq, hash, hlc, applied, body, sig) "
+                     "VALUES(?, ?, ?, ?, ?, 0, ?, ?)"));
+      st->Bind(1, static_cast<int64_t>(origin_idx)).Bind(2, static_cast<int64_t>(scope_idx));
+      st->Bind(3, static_cast<int64_t>(batch.seq)).BindBlob(4, hash);
+      st->Bind(5, static_cast<int64_t>(batch.hlc)).BindBlob(6, in.body).BindBlob(7, in.signature);
+      OUTPOST_RETURN_IF_ERROR(st->Run());
+      ++report.buffered;
+      continue;
+    }
+    // In order: apply it, then any buffered successors.
+    bool from_buffer = false;
+    for (;;) {
+      Status refused;
+      if (batch.prev_hash != cur_hash) {
+        refused = Status::Conflict(label +
+                                   ": does not follow the previous batch of its author "
+                                   "(chain hash mismatch: equivocation or corruption)");
+      } else {
+        refused = hlc_.CheckSkew(batch.hlc).WithContext(label);
+      }
+      if (refused.ok()) {
+        OUTPOST_ASSIGN_OR_RETURN(auto sp, Savepoint::Begin(db_));
+        auto applied = ApplyBatch(batch, origin_idx, scope_idx);
+        if (!applied.ok()) {
+          refused = applied.status().WithContext(label);
+        } else {
+          report.column_changes += *applied;
+          (void)hlc_.Observe(batch.hlc);
+          if (from_buffer) {
+            OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Cached("UPDATE crdt_batch SET applied = 1 WHERE "
+                                                         "origin = ? AND scope = ? AND seq = ?"));
+            st->Bind(1, static_cast<int64_t>(origin_idx)).Bind(2, static_cast<int64_t>(scope_idx));
+            st->Bind(3, static_cast<int64_t>(batch.seq));
+            OUTPOST_RETURN_IF_ERROR(st->Run());
+          } else {
+            OUTPOST_ASSIGN_OR_RETURN(
+                auto st,
+                db_.Cached(
+                    "INSERT INTO crdt_batch(origin, scope, seq, hash, hlc, applied, body, sig) "
+                    "VALUES(?, ?, ?, ?, ?, 1, ?, ?)"));
+            st->Bind(1, static_cast<int64_t>(origin_idx)).Bind(2, static_cast<int64_t>(scope_idx));
+            st->Bind(3, static_cast<int64_t>(batch.seq)).BindBlob(4, hash);
+            st->Bind(5, static_cast<int64_t>(batch.hlc))
+                .BindBlob(6, in.body)
+                .BindBlob(7, in.signature);
+            OUTPOST_RETURN_IF_ERROR(st->Run());
+          }
+          OUTPOST_ASSIGN_OR_RETURN(
+              auto st,
+              db_.Cached(
+                  "INSERT INTO crdt_vv VALUES(?, ?, ?, ?) ON CONFLICT(origin, scope) DO UPDATE SET "
+                  "seq = excluded.seq, hash = excluded.hash"));
+          st->Bind(1, static_cast<int64_t>(origin_idx)).Bind(2, static_cast<int64_t>(scope_idx));
+          st->Bind(3, static_cast<int64_t>(batch.seq)).BindBlob(4, hash);
+          OUTPOST_RETURN_IF_ERROR(st->Run());
+          OUTPOST_RETURN_IF_ERROR(sp->Release());
+          ++report.applied;
+          cur_seq = batch.seq;
+          cur_hash = hash;
+        }
+      }
+      if (!refused.ok()) {
+        report.refused.push_back(refused);
+        if (from_buffer) {  // a bad buffered batch is dropped; it may come again
+          OUTPOST_ASSIGN_OR_RETURN(auto st,
+                                   db_.Cached("DELETE FROM crdt_batch WHERE origin = ? AND scope = "
+                                              "? AND seq = ? AND applied = 0"));
+          st->Bind(1, static_cast<int64_t>(origin_idx)).Bind(2, static_cast<int64_t>(scope_idx));
+          st->Bind(3, static_cast<int64_t>(batch.seq));
+          OUTPOST_RETURN_IF_ERROR(st->Run());
+        }
+        break;
+      }
+      // Next buffered batch of this chain, if it is waiting.
+      OUTPOST_ASSIGN_OR_RETURN(auto st,
+                               db_.Cached("SELECT body, hash FROM crdt_batch WHERE origin = ? AND "
+                                          "scope = ? AND seq = ? AND applied = 0"));
+      st->Bind(1, static_cast<int64_t>(origin_idx)).Bind(2, static_cast<int64_t>(scope_idx));
+      st->Bind(3, static_cast<int64_t>(cur_seq + 1));
+      OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      auto body = st->Blob(0);
+      auto next = DecodeBatchBody(body);
+      auto h = st->Blob(1);
+      if (!next.ok() || h.size() != 32) break;  // verified on arrival; cannot happen
+      std::memcpy(hash.data(), h.data(), 32);
+      batch = std::move(*next);
+      label = "batch " + std::to_string(batch.seq) + " of " + UuidToString(batch.origin) + " in " +
+              batch.scope;
+      from_buffer = true;
+    }
+  }
+  {
+    OUTPOST_ASSIGN_OR_RETURN(auto st,
+                             db_.Cached("INSERT INTO crdt_meta VALUES('hlc', ?) ON CONFLICT(key) "
+                                        "DO UPDATE SET value = excluded.value"));
+    st->Bind(1, static_cast<int64_t>(hlc_.last()));
+    OUTPOST_RETURN_IF_ERROR(st->Run());
+  }
+  OUTPOST_RETURN_IF_ERROR(txn->Commit());
+  return report;
+}
+
+// ---------------------------------------------------------------------------
+// Signing, extraction, version vectors
+
+Status Replica::SignPending(const std::function<Bytes(std::span<const uint8_t>)>& sign) {
+  OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_));
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto sel,
+      db_.Prepare("SELECT rowid, body FROM crdt_batch WHERE origin = ? AND length(sig) = 0"));
+  sel->Bind(1, static_cast<int64_t>(self_idx_));
+  std::vector<std::pair<int64_t, Bytes>> sigs;
+  for (;;) {
+    OUTPOST_ASSIGN_OR_RETURN(bool row, sel->Step());
+    if (!row) break;
+    Bytes sig = sign(SigningInput(sel->Blob(1)));
+    if (sig.size() != 64)
+      return Status::Internal("signer returned " + std::to_string(sig.size()) + " bytes");
+    sigs.emplace_back(sel->Int(0), std::move(sig));
+  }
+  sel.reset();
+  for (const auto& [rowid, sig] : sigs) {
+    OUTPOST_ASSIGN_OR_RETURN(auto up, db_.Cached("UPDATE crdt_batch SET sig = ? WHERE rowid = ?"));
+    up->BindBlob(1, sig).Bind(2, rowid);
+    OUTPOST_RETURN_IF_ERROR(up->Run());
+  }
+  return txn->Commit();
+}
+
+Result<VersionVector> Replica::GetVersionVector() const {
+  VersionVector vv;
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto st,
+      db_.Prepare(
+          "SELECT n.node_id, s.name, v.seq FROM crdt_vv v JOIN crdt_node n ON n.idx = v.origin "
+          "JOIN crdt_scope s ON s.idx = v.scope"));
+  for (;;) {
+    OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    NodeId id{};
+    auto b = st->Blob(0);
+    if (b.size() != 16) return Status::Corruption("crdt_node: node id is not 16 bytes");
+    std::memcpy(id.data(), b.data(), 16);
+    vv.Set(id, std::string(st->Text(1)), static_cast<uint64_t>(st->Int(2)));
+  }
+  return vv;
+}
+
+Result<std::vector<OutgoingBatch>> Replica::BatchesFor(
+    const VersionVector& peer, const std::function<bool(const std::string&)>& allowed,
+    size_t max_bytes) const {
+  OUTPOST_ASSIGN_OR_RETURN(VersionVector mine, GetVersionVector());
+  std::vector<OutgoingBatch> out;
+  size_t bytes = 0;
+  for (const auto& [key, seq] : mine.seqs) {
+    const auto& [origin, scope] = key;
+    uint64_t have = peer.Get(origin, scope);
+    if (have >= seq || !allowed(scope)) continue;
+    OUTPOST_ASSIGN_OR_RETURN(
+        auto st,
+        db_.Cached(
+            "SELECT b.seq, b.body, b.sig FROM crdt_batch b JOIN crdt_node n ON n.idx = b.origin "
+            "JOIN crdt_scope s ON s.idx = b.scope WHERE n.node_id = ? AND s.name = ? AND b.seq > ? "
+            "AND b.applied = 1 ORDER BY b.seq"));
+    st->BindBlob(1, origin).Bind(2, std::string_view(scope)).Bind(3, static_cast<int64_t>(have));
+    for (;;) {
+      if (!out.empty() && bytes >= max_bytes) return out;
+      OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      OutgoingBatch ob;
+      ob.origin = origin;
+      ob.scope = scope;
+      ob.seq = static_cast<uint64_t>(st->Int(0));
+      auto body = st->Blob(1);
+      auto sig = st->Blob(2);
+      ob.batch.body.assign(body.begin(), body.end());
+      ob.batch.signature.assign(sig.begin(), sig.end());
+      bytes += ob.batch.body.size() + ob.batch.signature.size();
+      out.push_back(std::move(ob));
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Digest and reads
+
+Result<std::map<std::string, std::string>> Replica::TableDigests(
+    const std::optional<std::string>& scope) const {
+  std::map<std::string, std::string> out;
+  std::optional<int64_t> sidx;
+  if (scope) {
+    auto it = scope_index_.find(*scope);
+    sidx = it == scope_index_.end() ? -1 : static_cast<int64_t>(it->second);
+  }
+  std::vector<const Table*> tables;
+  for (const auto& t : catalogue_.tables()) tables.push_back(&t);
+  std::sort(tables.begin(), tables.end(), [](auto* a, auto* b) { return a->id < b->id; });
+  for (const Table* t : tables) {
+    auto cols = ById(*t);
+    std::string sql = "SELECT id, _cl";
+    for (const Column* c : cols) sql += ", " + Quote(c->name);
+    sql += " FROM " + Quote(t->name);
+    if (sidx) sql += " WHERE _scope = " + std::to_string(*sidx);
+    sql += " ORDER BY id";
+    OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Prepare(sql));
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, nullptr, 0, 32);
+    HashU64(&h, t->id);
+    for (;;) {
+      OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      auto id = st->Blob(0);
+      crypto_generichash_update(&h, id.data(), id.size());
+      HashU64(&h, static_cast<uint64_t>(st->Int(1)));
+      for (size_t i = 0; i < cols.size(); ++i) {
+        HashU64(&h, cols[i]->id);
+        HashValue(&h, ReadValue(*st, static_cast<int>(i) + 2));
+      }
+    }
+    Hash d;
+    crypto_generichash_final(&h, d.data(), d.size());
+    out[t->name] = ToHex(d);
+  }
+  return out;
+}
+
+Result<Hash> Replica::Digest(const std::optional<std::string>& scope) const {
+  OUTPOST_ASSIGN_OR_RETURN(auto tables, TableDigests(scope));
+  crypto_generichash_state h;
+  crypto_generichash_init(&h, nullptr, 0, 32);
+  for (const auto& [name, hex] : tables) {
+    crypto_generichash_update(&h, reinterpret_cast<const uint8_t*>(name.data()), name.size());
+    crypto_generichash_update(&h, reinterpret_cast<const uint8_t*>(hex.data()), hex.size());
+  }
+  Hash d;
+  crypto_generichash_final(&h, d.data(), d.size());
+  return d;
+}
+
+Result<int64_t> Replica::CountLive(const Table& t) const {
+  return db_.QueryInt("SELECT count(*) FROM " + Quote(t.name) + " WHERE _cl % 2 = 1");
+}
+
+Result<std::vector<Value>> Replica::ReadRow(const Table& t, const Uuid& id, bool* deleted) const {
+  std::string sql = "SELECT _cl" + ColumnList(t) + " FROM " + Quote(t.name) + " WHERE id = ?";
+  OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Cached(sql));
+  st->BindBlob(1, id);
+  OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return Status::NotFound(t.name + " " + UuidToString(id) + " does not exist");
+  if (deleted) *deleted = st->Int(0) % 2 == 0;
+  std::vector<Value> out;
+  for (size_t i = 0; i < t.columns.size(); ++i)
+    out.push_back(ReadValue(*st, static_cast<int>(i) + 1));
+  return out;
+}
+
+}  // namespace outpost::sync

@@ -1,0 +1,218 @@
+// The CRDT replica: replicated tables in one SQLite store, the change log of
+// signed batches, version vectors, merge, delta extraction and the digest.
+//
+// Model (docs/crdt.md has the full text):
+//  - A replicated row is a set of per-column last-writer-wins registers
+//    ordered by (HLC, origin node id), plus a causal length (odd = exists,
+//    even = deleted; merge takes the max, so delete/undelete is a counter).
+//  - Each local transaction appends one or more batches per scope it touched,
+//    in the same SQLite transaction as the rows: nothing a caller saw
+//    committed is missing from the log.
+//  - Batches are numbered 1, 2, 3... per (origin, scope) and chained by the
+//    hash of the previous body. The version vector maps (origin, scope) to
+//    the highest sequence applied with no gap.
+//
+// Invariants of Merge:
+//  1. Idempotent: a batch at or below the version vector changes nothing
+//     (but a different body for the same sequence is reported as
+//     equivocation, kConflict).
+//  2. Commutative and associative across origins: the state after merging a
+//     set of batches does not depend on the order they arrive in (within an
+//     origin's chain, early arrivals wait in the buffer; nothing is applied
+//     with a gap).
+//  3. A refused batch (signature, chain, scope, skew) leaves the store as it
+//     was; other batches in the same call are unaffected.
+//  4. One SQLite transaction per Merge call: a crash loses the whole call or
+//     nothing, and the version vector moves with the rows.
+//
+// Thread safety: a Replica and its Db belong to one thread at a time.
+#ifndef OUTPOST_SYNC_REPLICA_H_
+#define OUTPOST_SYNC_REPLICA_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/sqlite.h"
+#include "base/status.h"
+#include "schema/catalogue.h"
+#include "sync/change_batch.h"
+#include "sync/hlc.h"
+
+namespace outpost::sync {
+
+// (origin, scope) -> highest contiguous batch sequence applied.
+struct VersionVector {
+  std::map<std::pair<NodeId, std::string>, uint64_t> seqs;
+  uint64_t Get(const NodeId& origin, const std::string& scope) const;
+  void Set(const NodeId& origin, const std::string& scope, uint64_t seq);
+  bool operator==(const VersionVector&) const = default;
+};
+
+struct ColumnValue {
+  uint16_t column = 0;  // catalogue column id
+  schema::Value value;
+};
+
+struct ReplicaOptions {
+  int64_t max_skew_micros = 5 * 60 * 1000000LL;  // 5 minutes
+  size_t max_batch_bytes = 48 * 1024;            // a batch fits a 64 KB chunk
+};
+
+// Checks the author's signature and authority over a batch before it is
+// merged. Returns kUnauthenticated (signature), kPermissionDenied (scope,
+// role, revoked) or OK. Called for every batch, relayed ones included.
+using BatchVerifier =
+    std::function<Status(const ChangeBatch& batch, const SignedBatch& signed_batch)>;
+
+struct MergeReport {
+  size_t applied = 0;           // batches merged now (including ones un-buffered)
+  size_t duplicates = 0;        // already had them
+  size_t buffered = 0;          // waiting for an earlier batch of their chain
+  size_t column_changes = 0;    // column values that won and were written
+  std::vector<Status> refused;  // one per refused batch, with the reason
+};
+
+class Replica;
+
+// One local transaction. Rows written through it are visible to reads on the
+// same Db at once; Commit() appends the batches and commits everything
+// together. Destroying it without Commit() rolls everything back.
+class Writer {
+ public:
+  ~Writer();
+  // kAlreadyExists if the id exists; kInvalidArgument for an unknown column.
+  Status Insert(const schema::Table& table, const Uuid& id, const std::string& scope,
+                std::span<const ColumnValue> values);
+  // kNotFound if the row does not exist or is deleted; kPermissionDenied on an
+  // append-only table.
+  Status Update(const schema::Table& table, const Uuid& id, std::span<const ColumnValue> values);
+  // Deletes (tombstones) a row. With erase_nominal, nominal columns (all
+  // columns of a nominal table) are set to NULL first, so the erasure
+  // replicates. kNotFound if missing or already deleted.
+  Status Delete(const schema::Table& table, const Uuid& id, bool erase_nominal);
+  // kNotFound if missing or not deleted.
+  Status Undelete(const schema::Table& table, const Uuid& id);
+  Status Commit();
+  HlcTime hlc() const { return hlc_; }
+  size_t pending_rows() const { return rows_.size(); }
+
+ private:
+  friend class Replica;
+  struct Pending {
+    std::string scope;
+    RowChange change;
+  };
+  Writer(Replica& r, std::unique_ptr<Transaction> txn, HlcTime hlc)
+      : replica_(r), txn_(std::move(txn)), hlc_(hlc) {}
+  Pending& PendingFor(const schema::Table& t, const Uuid& id, const std::string& scope,
+                      uint32_t cl);
+  Replica& replica_;
+  std::unique_ptr<Transaction> txn_;
+  HlcTime hlc_;
+  std::vector<Pending> rows_;
+  std::map<std::pair<uint16_t, Uuid>, size_t> index_;
+};
+
+// A batch ready to send: who wrote it, where it sits, and its signed bytes.
+struct OutgoingBatch {
+  NodeId origin;
+  std::string scope;
+  uint64_t seq = 0;
+  SignedBatch batch;
+};
+
+class Replica {
+ public:
+  // Opens the CRDT state in `db`, creating or migrating the replicated tables
+  // of `catalogue` (adding columns a newer schema brought, and moving values
+  // held aside for them into place). `self` is this node's id. `db`, `clock`
+  // must outlive the Replica. kFailedPrecondition if the store belongs to
+  // another node id or was written by a newer schema version.
+  static Result<std::unique_ptr<Replica>> Open(Db& db, const schema::Catalogue& catalogue,
+                                               const NodeId& self, Clock& clock,
+                                               ReplicaOptions options = {});
+
+  // Starts a local transaction (BEGIN IMMEDIATE: kBusy if another process
+  // holds the write lock past the busy timeout).
+  Result<std::unique_ptr<Writer>> BeginWrite();
+
+  // Merges batches received from a peer or a bundle, in one transaction.
+  Result<MergeReport> Merge(std::span<const SignedBatch> batches, const BatchVerifier& verify);
+
+  // Signs this node's own batches that have no signature yet.
+  // `sign` returns a 64-byte signature over its input (SigningInput(body)).
+  Status SignPending(const std::function<Bytes(std::span<const uint8_t>)>& sign);
+
+  // Batches the holder of `peer` lacks, in chain order per (origin, scope),
+  // for scopes where allowed(scope) is true; stops after max_bytes (always
+  // returns at least one batch if any is due).
+  Result<std::vector<OutgoingBatch>> BatchesFor(
+      const VersionVector& peer, const std::function<bool(const std::string&)>& allowed,
+      size_t max_bytes) const;
+
+  Result<VersionVector> GetVersionVector() const;
+
+  // BLAKE2b-256 over the replicated state in canonical order (tables by id,
+  // rows by id, columns by id, canonical value encoding), optionally only the
+  // rows of one scope. Equal on converged replicas.
+  Result<Hash> Digest(const std::optional<std::string>& scope) const;
+  // Per-table digests (table name -> hex), same rules.
+  Result<std::map<std::string, std::string>> TableDigests(
+      const std::optional<std::string>& scope) const;
+
+  // Number of live (not deleted) rows in `table` (all scopes).
+  Result<int64_t> CountLive(const schema::Table& table) const;
+
+  // Reads one row's column values (NULL for missing); kNotFound if absent.
+  // `deleted` receives whether the row is a tombstone.
+  Result<std::vector<schema::Value>> ReadRow(const schema::Table& table, const Uuid& id,
+                                             bool* deleted) const;
+
+  const NodeId& self() const { return self_; }
+  const schema::Catalogue& catalogue() const { return catalogue_; }
+  HybridClock& hlc() { return hlc_; }
+  Db& db() const { return db_; }
+
+ private:
+  friend class Writer;
+  Replica(Db& db, const schema::Catalogue& cat, const NodeId& self, Clock& clock,
+          ReplicaOptions options)
+      : db_(db),
+        catalogue_(cat),
+        self_(self),
+        hlc_(clock, options.max_skew_micros),
+        options_(options) {}
+
+  Status CreateOrMigrate();
+  Result<uint32_t> NodeIndex(const NodeId& id);  // inserts when new
+  Result<uint32_t> ScopeIndex(const std::string& scope);
+  Result<std::string> ScopeName(int64_t idx) const;
+  const NodeId& NodeAt(uint32_t idx) const { return nodes_[idx]; }
+  Status AppendLocalBatches(std::vector<Writer::Pending>& rows, HlcTime hlc);
+  // Applies one verified, in-order batch; the caller holds the transaction.
+  Result<size_t> ApplyBatch(const ChangeBatch& batch, uint32_t origin_idx, uint32_t scope_idx);
+  Result<size_t> ApplyRow(const RowChange& row, uint32_t origin_idx, uint32_t scope_idx);
+  Status StoreExtra(const RowChange& row, const ColumnChange* col, uint32_t origin_idx,
+                    uint32_t scope_idx);
+
+  Db& db_;
+  schema::Catalogue catalogue_;
+  NodeId self_;
+  HybridClock hlc_;
+  ReplicaOptions options_;
+  uint32_t self_idx_ = 0;
+  std::vector<NodeId> nodes_;  // index -> node id (index 0 unused)
+  std::map<NodeId, uint32_t> node_index_;
+  std::map<std::string, uint32_t> scope_index_;
+};
+
+}  // namespace outpost::sync
+
+#endif  // OUTPOST_SYNC_REPLICA_H_

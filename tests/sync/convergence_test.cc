@@ -1,0 +1,267 @@
+// Randomised convergence: 2-5 replicas, random insert/update/delete/undelete,
+// random delivery with loss, duplication, reordering and partitions, clocks
+// that jump; then healing. Every replica must hold exactly the state a
+// last-writer-wins model of every committed write predicts (so no
+// acknowledged write is lost), and all digests must be equal.
+//
+// Trials: $OUTPOST_TRIALS (default 1000). A failure prints its seed; replay
+// one trial with OUTPOST_SEED=<seed>.
+#include <algorithm>
+#include <boost/test/unit_test.hpp>
+#include <cstdlib>
+#include <map>
+#include <random>
+
+#include "tests/sync/test_node.h"
+
+using namespace outpost;
+using namespace outpost::sync;
+using namespace outpost::testing;
+using schema::Value;
+
+namespace {
+
+struct ModelCell {
+  HlcTime hlc = 0;
+  NodeId origin{};
+  Value value;
+};
+struct ModelRow {
+  uint32_t cl = 1;
+  std::map<uint16_t, ModelCell> cells;
+};
+
+class Trial {
+ public:
+  explicit Trial(uint64_t seed) : rng_(seed) {
+    int n = 2 + static_cast<int>(rng_() % 4);
+    for (int i = 0; i < n; ++i)
+      nodes_.push_back(std::make_unique<TestNode>(static_cast<uint8_t>(i + 1)));
+  }
+
+  // Returns an empty string on success, else what diverged.
+  std::string Run() {
+    int steps = 20 + static_cast<int>(rng_() % 40);
+    for (int s = 0; s < steps; ++s) {
+      int op = static_cast<int>(rng_() % 100);
+      TestNode& n = *nodes_[rng_() % nodes_.size()];
+      if (op < 10) {
+        // The node's clock jumps back or forward (within the skew bound, so
+        // nothing waits; tests/sync/replica_test.cc covers beyond it).
+        offsets_[&n] = static_cast<int64_t>(rng_() % 240'000'000) - 120'000'000;
+      } else if (op < 30) {
+        Insert(n);
+      } else if (op < 55) {
+        Update(n);
+      } else if (op < 62) {
+        Delete(n, rng_() % 2 == 0);
+      } else if (op < 66) {
+        Undelete(n);
+      } else {
+        TestNode& to = *nodes_[rng_() % nodes_.size()];
+        if (&to != &n) LossyDeliver(n, to);
+      }
+      true_time_ += static_cast<int64_t>(rng_() % 2'000'000);
+      for (auto& x : nodes_) x->clock.Set(true_time_ + offsets_[x.get()]);
+    }
+    // Heal: bring every clock to the latest, then full rounds of delivery.
+    int64_t latest = 0;
+    for (auto& x : nodes_) latest = std::max(latest, x->clock.NowMicros());
+    for (auto& x : nodes_) x->clock.Set(latest + 1'000'000);
+    for (int round = 0; round < 2; ++round) {
+      for (auto& a : nodes_) {
+        for (auto& b : nodes_) {
+          if (a != b) Deliver(*a, *b);
+        }
+      }
+    }
+    return Check();
+  }
+
+ private:
+  uint64_t Rand(uint64_t n) { return rng_() % n; }
+
+  Uuid NewId() {
+    Uuid u{};
+    uint64_t k = ++next_id_;
+    for (int i = 0; i < 8; ++i) u[15 - i] = static_cast<uint8_t>(k >> (8 * i));
+    u[0] = 0x42;
+    return u;
+  }
+
+  Value RandomValue(uint16_t col) {
+    switch (col) {
+      case 1:
+        return Value{std::string("v") + std::to_string(Rand(1000))};
+      case 2:
+        return Rand(5) == 0 ? Value{} : Value{static_cast<int64_t>(Rand(1000)) - 500};
+      case 3:
+        return Value{static_cast<double>(Rand(100000)) / 7.0};
+      case 4:
+        return Value{std::string("owner") + std::to_string(Rand(50))};
+      default:
+        return Value{};
+    }
+  }
+
+  // Rows the node has, live or not.
+  std::vector<Uuid> Known(TestNode& n, bool want_live) {
+    std::vector<Uuid> out;
+    for (const auto& [id, row] : model_) {
+      bool deleted = false;
+      auto r = n.replica->ReadRow(n.table("item"), id, &deleted);
+      if (r.ok() && deleted != want_live) out.push_back(id);
+    }
+    return out;
+  }
+
+  void Record(TestNode& n, const Uuid& id, uint16_t col, HlcTime hlc, const Value& v) {
+    ModelCell& cell = model_[id].cells[col];
+    if (hlc > cell.hlc || (hlc == cell.hlc && n.id > cell.origin)) cell = ModelCell{hlc, n.id, v};
+  }
+
+  void Insert(TestNode& n) {
+    Uuid id = NewId();
+    std::vector<ColumnValue> vals;
+    for (uint16_t c = 1; c <= 4; ++c) {
+      if (Rand(3) != 0) vals.push_back({c, RandomValue(c)});
+    }
+    auto w = std::move(*n.replica->BeginWrite());
+    BOOST_REQUIRE(w->Insert(n.table("item"), id, Rand(2) ? "site:A" : "site:B", vals).ok());
+    BOOST_REQUIRE(w->Commit().ok());
+    model_[id].cl = 1;
+    for (const auto& v : vals) Record(n, id, v.column, w->hlc(), v.value);
+  }
+
+  void Update(TestNode& n) {
+    auto live = Known(n, true);
+    if (live.empty()) return;
+    Uuid id = live[Rand(live.size())];
+    std::vector<ColumnValue> vals;
+    uint16_t c = static_cast<uint16_t>(1 + Rand(4));
+    vals.push_back({c, RandomValue(c)});
+    if (Rand(2)) {
+      uint16_t d = static_cast<uint16_t>(1 + Rand(4));
+      if (d != c) vals.push_back({d, RandomValue(d)});
+    }
+    auto w = std::move(*n.replica->BeginWrite());
+    BOOST_REQUIRE(w->Update(n.table("item"), id, vals).ok());
+    BOOST_REQUIRE(w->Commit().ok());
+    for (const auto& v : vals) Record(n, id, v.column, w->hlc(), v.value);
+  }
+
+  void Delete(TestNode& n, bool erase) {
+    auto live = Known(n, true);
+    if (live.empty()) return;
+    Uuid id = live[Rand(live.size())];
+    bool deleted = false;
+    auto before = n.replica->ReadRow(n.table("item"), id, &deleted);
+    auto w = std::move(*n.replica->BeginWrite());
+    BOOST_REQUIRE(w->Delete(n.table("item"), id, erase).ok());
+    BOOST_REQUIRE(w->Commit().ok());
+    // Local causal length went up by one from what this node had.
+    uint32_t cl = static_cast<uint32_t>(
+        *n.db->QueryInt("SELECT _cl FROM item WHERE id = x'" + ToHex(id) + "'"));
+    model_[id].cl = std::max(model_[id].cl, cl);
+    if (erase) Record(n, id, 4, w->hlc(), Value{});
+  }
+
+  void Undelete(TestNode& n) {
+    auto dead = Known(n, false);
+    if (dead.empty()) return;
+    Uuid id = dead[Rand(dead.size())];
+    auto w = std::move(*n.replica->BeginWrite());
+    BOOST_REQUIRE(w->Undelete(n.table("item"), id).ok());
+    BOOST_REQUIRE(w->Commit().ok());
+    uint32_t cl = static_cast<uint32_t>(
+        *n.db->QueryInt("SELECT _cl FROM item WHERE id = x'" + ToHex(id) + "'"));
+    model_[id].cl = std::max(model_[id].cl, cl);
+  }
+
+  // Delivery over a bad link: loses, duplicates and reorders batches.
+  void LossyDeliver(TestNode& from, TestNode& to) {
+    auto vv = to.replica->GetVersionVector();
+    BOOST_REQUIRE(vv.ok());
+    auto out = from.replica->BatchesFor(
+        *vv, [](const std::string&) { return true; }, SIZE_MAX);
+    BOOST_REQUIRE(out.ok());
+    std::vector<SignedBatch> sent;
+    for (auto& b : *out) {
+      if (Rand(4) == 0) continue;  // lost
+      sent.push_back(b.batch);
+      if (Rand(5) == 0) sent.push_back(b.batch);  // duplicated
+    }
+    std::shuffle(sent.begin(), sent.end(), rng_);  // reordered
+    // Split into several merges, as chunks of a session would be.
+    size_t i = 0;
+    while (i < sent.size()) {
+      size_t k = 1 + Rand(3);
+      std::vector<SignedBatch> chunk(
+          sent.begin() + static_cast<long>(i),
+          sent.begin() + static_cast<long>(std::min(sent.size(), i + k)));
+      auto rep = to.replica->Merge(chunk, AcceptAll);
+      BOOST_REQUIRE_MESSAGE(rep.ok(), rep.status().ToString());
+      for (const auto& s : rep->refused) {
+        // Within the skew bound nothing may be refused.
+        BOOST_REQUIRE_MESSAGE(false, "refused: " + s.ToString());
+      }
+      i += k;
+    }
+  }
+
+  std::string Check() {
+    std::string d0 = DigestHex(*nodes_[0]);
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      TestNode& n = *nodes_[i];
+      if (DigestHex(n) != d0) return "digest of replica " + std::to_string(i) + " differs";
+      for (const auto& [id, m] : model_) {
+        bool deleted = false;
+        auto row = n.replica->ReadRow(n.table("item"), id, &deleted);
+        if (!row.ok()) return "replica " + std::to_string(i) + " lost row " + UuidToString(id);
+        if (deleted != (m.cl % 2 == 0))
+          return "replica " + std::to_string(i) + " row " + UuidToString(id) + " deleted flag";
+        for (const auto& [col, cell] : m.cells) {
+          if ((*row)[col - 1] != cell.value) {
+            return "replica " + std::to_string(i) + " row " + UuidToString(id) + " column " +
+                   std::to_string(col) + " lost an acknowledged write";
+          }
+        }
+      }
+    }
+    return "";
+  }
+
+  std::mt19937_64 rng_;
+  std::vector<std::unique_ptr<TestNode>> nodes_;
+  std::map<Uuid, ModelRow> model_;
+  std::map<TestNode*, int64_t> offsets_;
+  int64_t true_time_ = kStartMicros;
+  uint64_t next_id_ = 0;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(convergence)
+
+BOOST_AUTO_TEST_CASE(random_replicas_converge_and_lose_nothing) {
+  const char* trials_env = std::getenv("OUTPOST_TRIALS");
+  const char* seed_env = std::getenv("OUTPOST_SEED");
+  uint64_t trials = trials_env ? std::strtoull(trials_env, nullptr, 10) : 1000;
+  uint64_t base = seed_env ? std::strtoull(seed_env, nullptr, 10) : 20261128;
+  if (seed_env) trials = 1;
+  uint64_t diverged = 0;
+  for (uint64_t t = 0; t < trials; ++t) {
+    uint64_t seed = base + t;
+    Trial trial(seed);
+    std::string why = trial.Run();
+    if (!why.empty()) {
+      ++diverged;
+      BOOST_ERROR("seed " << seed << ": " << why << " (replay: OUTPOST_SEED=" << seed << ")");
+      if (diverged > 3) break;
+    }
+  }
+  BOOST_TEST_MESSAGE("convergence: " << trials << " trials, " << diverged << " divergences");
+  BOOST_TEST(diverged == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,397 @@
+#include <boost/test/unit_test.hpp>
+
+#include "tests/sync/test_node.h"
+
+using namespace outpost;
+using namespace outpost::sync;
+using namespace outpost::testing;
+using schema::Value;
+
+namespace {
+Uuid Id(uint8_t n) {
+  Uuid u{};
+  u[0] = 0x01;
+  u[15] = n;
+  return u;
+}
+
+void Insert(TestNode& n, const Uuid& id, const std::string& a, int64_t b,
+            const std::string& scope = "site:AA-ONE") {
+  auto w = std::move(*n.replica->BeginWrite());
+  std::vector<ColumnValue> vals{{1, Value{a}}, {2, Value{b}}, {4, Value{std::string("Marko")}}};
+  BOOST_REQUIRE(w->Insert(n.table("item"), id, scope, vals).ok());
+  BOOST_REQUIRE(w->Commit().ok());
+}
+
+void Update(TestNode& n, const Uuid& id, uint16_t col, Value v) {
+  auto w = std::move(*n.replica->BeginWrite());
+  std::vector<ColumnValue> vals{{col, std::move(v)}};
+  Status s = w->Update(n.table("item"), id, vals);
+  BOOST_REQUIRE_MESSAGE(s.ok(), s.ToString());
+  BOOST_REQUIRE(w->Commit().ok());
+}
+
+std::string ColA(TestNode& n, const Uuid& id, bool* deleted = nullptr) {
+  auto row = n.replica->ReadRow(n.table("item"), id, deleted);
+  BOOST_REQUIRE(row.ok());
+  const auto* s = std::get_if<std::string>(&(*row)[0]);
+  return s ? *s : "<null>";
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(replica)
+
+BOOST_AUTO_TEST_CASE(local_write_is_logged_in_the_same_transaction) {
+  TestNode a(1);
+  Insert(a, Id(1), "x", 1);
+  auto vv = a.replica->GetVersionVector();
+  BOOST_REQUIRE(vv.ok());
+  BOOST_TEST(vv->Get(a.id, "site:AA-ONE") == 1u);
+  BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM crdt_batch") == 1);
+  // A write rolled back leaves neither row nor batch.
+  {
+    auto w = std::move(*a.replica->BeginWrite());
+    std::vector<ColumnValue> vals{{1, Value{std::string("y")}}};
+    BOOST_REQUIRE(w->Insert(a.table("item"), Id(2), "site:AA-ONE", vals).ok());
+  }
+  BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM item") == 1);
+  BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM crdt_batch") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(merge_copies_rows_and_is_idempotent) {
+  TestNode a(1), b(2);
+  Insert(a, Id(1), "x", 1);
+  Update(a, Id(1), 1, Value{std::string("x2")});
+  MergeReport r1 = Deliver(a, b);
+  BOOST_TEST(r1.applied == 2u);
+  BOOST_TEST(ColA(b, Id(1)) == "x2");
+  BOOST_TEST(DigestHex(a) == DigestHex(b));
+  std::string before = DigestHex(b);
+  // The same batches again change nothing.
+  auto all = a.replica->BatchesFor(
+      VersionVector{}, [](auto&) { return true; }, SIZE_MAX);
+  std::vector<SignedBatch> again;
+  for (auto& o : *all) again.push_back(o.batch);
+  auto r2 = b.replica->Merge(again, AcceptAll);
+  BOOST_REQUIRE(r2.ok());
+  BOOST_TEST(r2->applied == 0u);
+  BOOST_TEST(r2->duplicates == 2u);
+  BOOST_TEST(DigestHex(b) == before);
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_updates_converge_to_the_later_stamp) {
+  TestNode a(1), b(2);
+  Insert(a, Id(1), "x", 1);
+  Deliver(a, b);
+  a.clock.Advance(1000);
+  b.clock.Advance(2000);  // b writes later
+  Update(a, Id(1), 1, Value{std::string("from-a")});
+  Update(b, Id(1), 1, Value{std::string("from-b")});
+  Update(a, Id(1), 2, Value{int64_t{42}});  // a different column: both survive
+  Deliver(a, b);
+  Deliver(b, a);
+  BOOST_TEST(ColA(a, Id(1)) == "from-b");
+  BOOST_TEST(ColA(b, Id(1)) == "from-b");
+  auto row = b.replica->ReadRow(b.table("item"), Id(1), nullptr);
+  BOOST_TEST(std::get<int64_t>((*row)[1]) == 42);
+  BOOST_TEST(DigestHex(a) == DigestHex(b));
+}
+
+BOOST_AUTO_TEST_CASE(equal_stamps_are_broken_by_node_id) {
+  TestNode a(1), b(2);
+  Insert(a, Id(1), "x", 1);
+  Deliver(a, b);
+  // Same wall clock on both, same logical position: a tie on HLC.
+  a.clock.Set(kStartMicros + 5000);
+  b.clock.Set(kStartMicros + 5000);
+  a.replica->hlc().Restore(0);
+  Update(a, Id(1), 1, Value{std::string("from-a")});
+  Update(b, Id(1), 1, Value{std::string("from-b")});
+  Deliver(a, b);
+  Deliver(b, a);
+  BOOST_TEST(ColA(a, Id(1)) == ColA(b, Id(1)));
+}
+
+BOOST_AUTO_TEST_CASE(delete_and_undelete_by_causal_length) {
+  TestNode a(1), b(2);
+  Insert(a, Id(1), "x", 1);
+  Deliver(a, b);
+  {
+    auto w = std::move(*a.replica->BeginWrite());
+    BOOST_REQUIRE(w->Delete(a.table("item"), Id(1), /*erase_nominal=*/true).ok());
+    BOOST_REQUIRE(w->Commit().ok());
+  }
+  // b updates concurrently; the delete still wins (causal length 2 > 1).
+  b.clock.Advance(10'000);
+  Update(b, Id(1), 1, Value{std::string("late")});
+  Deliver(a, b);
+  Deliver(b, a);
+  bool deleted = false;
+  ColA(b, Id(1), &deleted);
+  BOOST_TEST(deleted);
+  BOOST_TEST(*b.replica->CountLive(b.table("item")) == 0);
+  // The nominal column was erased everywhere.
+  auto row = b.replica->ReadRow(b.table("item"), Id(1), nullptr);
+  BOOST_TEST(schema::IsNull((*row)[3]));
+  BOOST_TEST(DigestHex(a) == DigestHex(b));
+  // Updates on a deleted row are refused locally.
+  {
+    auto w = std::move(*a.replica->BeginWrite());
+    std::vector<ColumnValue> vals{{1, Value{std::string("z")}}};
+    BOOST_TEST(w->Update(a.table("item"), Id(1), vals).code() == Code::kNotFound);
+  }
+  {
+    auto w = std::move(*b.replica->BeginWrite());
+    BOOST_REQUIRE(w->Undelete(b.table("item"), Id(1)).ok());
+    BOOST_REQUIRE(w->Commit().ok());
+  }
+  Deliver(b, a);
+  ColA(a, Id(1), &deleted);
+  BOOST_TEST(!deleted);
+  BOOST_TEST(DigestHex(a) == DigestHex(b));
+}
+
+BOOST_AUTO_TEST_CASE(out_of_order_batches_wait_for_the_gap) {
+  TestNode a(1), b(2);
+  Insert(a, Id(1), "one", 1);
+  Insert(a, Id(2), "two", 2);
+  Insert(a, Id(3), "three", 3);
+  auto all = std::move(*a.replica->BatchesFor(
+      VersionVector{}, [](auto&) { return true; }, SIZE_MAX));
+  BOOST_REQUIRE(all.size() == 3u);
+  std::vector<SignedBatch> later{all[2].batch, all[1].batch};
+  auto r = b.replica->Merge(later, AcceptAll);
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(r->buffered == 2u);
+  BOOST_TEST(r->applied == 0u);
+  BOOST_TEST(*b.replica->CountLive(b.table("item")) == 0);
+  std::vector<SignedBatch> first{all[0].batch};
+  r = b.replica->Merge(first, AcceptAll);
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(r->applied == 3u);
+  BOOST_TEST(*b.replica->CountLive(b.table("item")) == 3);
+  BOOST_TEST(b.replica->GetVersionVector()->Get(a.id, "site:AA-ONE") == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(equivocation_is_detected) {
+  TestNode a(1), b(2), c(3);
+  Insert(a, Id(1), "honest", 1);
+  Deliver(a, b);
+  // Forge a different batch 1 with a's origin (as a compromised a would).
+  auto all = std::move(*a.replica->BatchesFor(
+      VersionVector{}, [](auto&) { return true; }, SIZE_MAX));
+  ChangeBatch other = std::move(*DecodeBatchBody(all[0].batch.body));
+  other.rows[0].columns[0].value = Value{std::string("forked")};
+  SignedBatch forged{EncodeBatchBody(other), {}};
+  auto r = b.replica->Merge(std::vector<SignedBatch>{forged}, AcceptAll);
+  BOOST_REQUIRE(r.ok());
+  BOOST_REQUIRE(r->refused.size() == 1u);
+  BOOST_TEST(r->refused[0].code() == Code::kConflict);
+  BOOST_TEST(r->refused[0].message().find("equivocation") != std::string::npos);
+  BOOST_TEST(ColA(b, Id(1)) == "honest");
+  (void)c;
+}
+
+BOOST_AUTO_TEST_CASE(refused_signature_merges_nothing) {
+  TestNode a(1), b(2);
+  Insert(a, Id(1), "x", 1);
+  auto reject = [](const ChangeBatch&, const SignedBatch&) {
+    return Status::Unauthenticated("signature does not verify");
+  };
+  MergeReport r = Deliver(a, b, reject);
+  BOOST_TEST(r.refused.size() == 1u);
+  BOOST_TEST(r.refused[0].code() == Code::kUnauthenticated);
+  BOOST_TEST(*b.db->QueryInt("SELECT count(*) FROM item") == 0);
+  BOOST_TEST(*b.db->QueryInt("SELECT count(*) FROM crdt_batch") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(change_to_a_row_of_another_scope_is_refused) {
+  TestNode a(1), b(2);
+  Insert(a, Id(1), "x", 1, "site:AA-ONE");
+  Deliver(a, b);
+  // Hand-craft a batch from b claiming the row belongs to site:BB-TWO.
+  ChangeBatch bad;
+  bad.origin = b.id;
+  bad.origin[1] = 9;  // a third node
+  bad.scope = "site:BB-TWO";
+  bad.seq = 1;
+  bad.hlc = HlcFromMillis(kStartMicros / 1000 + 1);
+  bad.rows.push_back(RowChange{1, Id(1), 1, {{1, bad.hlc, Value{std::string("hijack")}}}});
+  auto r = a.replica->Merge(std::vector<SignedBatch>{{EncodeBatchBody(bad), {}}}, AcceptAll);
+  BOOST_REQUIRE(r.ok());
+  BOOST_REQUIRE(r->refused.size() == 1u);
+  BOOST_TEST(r->refused[0].code() == Code::kPermissionDenied);
+  BOOST_TEST(ColA(a, Id(1)) == "x");
+}
+
+BOOST_AUTO_TEST_CASE(append_only_rows_cannot_change) {
+  TestNode a(1), b(2);
+  {
+    auto w = std::move(*a.replica->BeginWrite());
+    std::vector<ColumnValue> vals{{1, Value{std::string("opened")}}};
+    BOOST_REQUIRE(w->Insert(a.table("log"), Id(1), "site:AA-ONE", vals).ok());
+    BOOST_TEST(w->Update(a.table("log"), Id(1), vals).code() == Code::kPermissionDenied);
+    BOOST_TEST(w->Delete(a.table("log"), Id(1), false).code() == Code::kPermissionDenied);
+    BOOST_REQUIRE(w->Commit().ok());
+  }
+  Deliver(a, b);
+  ChangeBatch bad;
+  bad.origin = a.id;
+  bad.origin[1] = 7;
+  bad.scope = "site:AA-ONE";
+  bad.seq = 1;
+  bad.hlc = HlcFromMillis(kStartMicros / 1000 + 1);
+  bad.rows.push_back(RowChange{2, Id(1), 1, {{1, bad.hlc, Value{std::string("rewritten")}}}});
+  auto r = b.replica->Merge(std::vector<SignedBatch>{{EncodeBatchBody(bad), {}}}, AcceptAll);
+  BOOST_REQUIRE(r.ok());
+  BOOST_REQUIRE(r->refused.size() == 1u);
+  BOOST_TEST(r->refused[0].code() == Code::kPermissionDenied);
+}
+
+BOOST_AUTO_TEST_CASE(far_future_batch_waits_and_cannot_win_early) {
+  TestNode a(1), b(2);
+  Insert(a, Id(1), "x", 1);
+  Deliver(a, b);
+  a.clock.Advance(3LL * 3600 * 1'000'000);  // a's clock is three hours fast
+  Update(a, Id(1), 1, Value{std::string("from-the-future")});
+  MergeReport r = Deliver(a, b);
+  BOOST_REQUIRE(r.refused.size() == 1u);
+  BOOST_TEST(r.refused[0].code() == Code::kUnavailable);
+  BOOST_TEST(ColA(b, Id(1)) == "x");
+  // b's officer keeps working; b's writes are not beaten by the future stamp
+  // until b's own clock gets there.
+  b.clock.Advance(60'000'000);
+  Update(b, Id(1), 1, Value{std::string("present")});
+  BOOST_TEST(ColA(b, Id(1)) == "present");
+  b.clock.Advance(3LL * 3600 * 1'000'000);
+  r = Deliver(a, b);
+  BOOST_TEST(r.applied == 1u);
+  Deliver(b, a);
+  BOOST_TEST(DigestHex(a) == DigestHex(b));
+}
+
+BOOST_AUTO_TEST_CASE(wrong_value_types_from_a_peer_are_refused) {
+  TestNode a(1), b(2);
+  ChangeBatch bad;
+  bad.origin = a.id;
+  bad.scope = "site:AA-ONE";
+  bad.seq = 1;
+  bad.hlc = HlcFromMillis(kStartMicros / 1000);
+  bad.rows.push_back(RowChange{1, Id(1), 1, {{2, bad.hlc, Value{std::string("not a number")}}}});
+  auto r = b.replica->Merge(std::vector<SignedBatch>{{EncodeBatchBody(bad), {}}}, AcceptAll);
+  BOOST_REQUIRE(r.ok());
+  BOOST_REQUIRE(r->refused.size() == 1u);
+  BOOST_TEST(r->refused[0].code() == Code::kInvalidArgument);
+  BOOST_TEST(*b.db->QueryInt("SELECT count(*) FROM item") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(garbage_batches_are_refused_as_corruption) {
+  TestNode b(2);
+  std::vector<SignedBatch> junk{{Bytes(24, 0xab), {}}, {Bytes(7, 1), {}}, {Bytes{}, {}}};
+  auto r = b.replica->Merge(junk, AcceptAll);
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(r->refused.size() == 3u);
+  for (const auto& s : r->refused) BOOST_TEST(s.code() == Code::kCorruption);
+}
+
+BOOST_AUTO_TEST_CASE(newer_schema_values_survive_an_older_node_and_relay) {
+  TestNode newer(1, 2), older(2, 1), third(3, 2);
+  {
+    auto w = std::move(*newer.replica->BeginWrite());
+    std::vector<ColumnValue> vals{{1, Value{std::string("x")}}, {6, Value{std::string("new-col")}}};
+    BOOST_REQUIRE(w->Insert(newer.table("item"), Id(1), "site:AA-ONE", vals).ok());
+    std::vector<ColumnValue> nv{{1, Value{int64_t{5}}}};
+    BOOST_REQUIRE(w->Insert(newer.table("newer"), Id(2), "site:AA-ONE", nv).ok());
+    BOOST_REQUIRE(w->Commit().ok());
+  }
+  Deliver(newer, older);
+  BOOST_TEST(ColA(older, Id(1)) == "x");
+  BOOST_TEST(*older.db->QueryInt("SELECT count(*) FROM crdt_extra") >= 2);
+  // The older node relays the batch untouched: the third node gets the column.
+  Deliver(older, third);
+  auto row = third.replica->ReadRow(third.table("item"), Id(1), nullptr);
+  BOOST_TEST(std::get<std::string>((*row)[5]) == "new-col");
+  // The older node writes; the newer node takes it; both keep the new column.
+  Update(older, Id(1), 1, Value{std::string("y")});
+  Deliver(older, newer);
+  row = newer.replica->ReadRow(newer.table("item"), Id(1), nullptr);
+  BOOST_TEST(std::get<std::string>((*row)[0]) == "y");
+  BOOST_TEST(std::get<std::string>((*row)[5]) == "new-col");
+}
+
+BOOST_AUTO_TEST_CASE(upgrading_moves_held_values_into_place) {
+  std::string path = "/tmp/outpost-upgrade-" + std::to_string(::getpid()) + ".db";
+  std::remove(path.c_str());
+  TestNode newer(1, 2);
+  {
+    auto w = std::move(*newer.replica->BeginWrite());
+    std::vector<ColumnValue> vals{{1, Value{std::string("x")}}, {6, Value{std::string("new-col")}}};
+    BOOST_REQUIRE(w->Insert(newer.table("item"), Id(1), "site:AA-ONE", vals).ok());
+    BOOST_REQUIRE(w->Commit().ok());
+  }
+  {
+    TestNode older(2, 1, path);
+    Deliver(newer, older);
+  }
+  TestNode upgraded(2, 2, path);
+  auto row = upgraded.replica->ReadRow(upgraded.table("item"), Id(1), nullptr);
+  BOOST_REQUIRE(row.ok());
+  BOOST_TEST(std::get<std::string>((*row)[5]) == "new-col");
+  BOOST_TEST(*upgraded.db->QueryInt("SELECT count(*) FROM crdt_extra") == 0);
+  BOOST_TEST(DigestHex(upgraded) == DigestHex(newer));
+  upgraded.replica.reset();
+  upgraded.db.reset();
+  // And a build that knows only version 1 refuses the upgraded store.
+  auto db = std::move(*Db::Open(path));
+  FakeClock clock(kStartMicros);
+  auto r = Replica::Open(*db, TestCatalogue(1), upgraded.id, clock);
+  BOOST_TEST(r.status().code() == Code::kFailedPrecondition);
+  BOOST_TEST(r.status().message().find("upgrade outpost") != std::string::npos);
+  std::remove(path.c_str());
+  std::remove((path + "-wal").c_str());
+  std::remove((path + "-shm").c_str());
+}
+
+BOOST_AUTO_TEST_CASE(store_of_another_node_is_refused) {
+  std::string path = "/tmp/outpost-owner-" + std::to_string(::getpid()) + ".db";
+  std::remove(path.c_str());
+  { TestNode a(1, 2, path); }
+  auto db = std::move(*Db::Open(path));
+  FakeClock clock(kStartMicros);
+  NodeId other{};
+  other[0] = 99;
+  auto r = Replica::Open(*db, TestCatalogue(), other, clock);
+  BOOST_TEST(r.status().code() == Code::kFailedPrecondition);
+  std::remove(path.c_str());
+}
+
+BOOST_AUTO_TEST_CASE(batches_respect_scope_filter_and_size_bound) {
+  TestNode a(1);
+  for (int i = 0; i < 5; ++i)
+    Insert(a, Id(static_cast<uint8_t>(i + 1)), std::string(100, 'x'), i, "site:AA-ONE");
+  Insert(a, Id(50), "other", 1, "site:BB-TWO");
+  auto only_one = a.replica->BatchesFor(
+      VersionVector{}, [](const std::string& s) { return s == "site:AA-ONE"; }, SIZE_MAX);
+  BOOST_REQUIRE(only_one.ok());
+  BOOST_TEST(only_one->size() == 5u);
+  for (auto& b : *only_one) BOOST_TEST(b.scope == "site:AA-ONE");
+  auto bounded = a.replica->BatchesFor(
+      VersionVector{}, [](auto&) { return true; }, 1);
+  BOOST_TEST(bounded->size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(digest_per_scope_ignores_other_scopes) {
+  TestNode a(1), b(2);
+  Insert(a, Id(1), "x", 1, "site:AA-ONE");
+  Insert(a, Id(2), "y", 1, "site:BB-TWO");
+  auto vv = b.replica->GetVersionVector();
+  auto out = a.replica->BatchesFor(
+      *vv, [](const std::string& s) { return s == "site:AA-ONE"; }, SIZE_MAX);
+  std::vector<SignedBatch> batches;
+  for (auto& o : *out) batches.push_back(o.batch);
+  BOOST_REQUIRE(b.replica->Merge(batches, AcceptAll).ok());
+  BOOST_TEST(DigestHex(a, "site:AA-ONE") == DigestHex(b, "site:AA-ONE"));
+  BOOST_TEST(DigestHex(a) != DigestHex(b));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
