@@ -156,6 +156,11 @@ void CipherState::Rekey() {
 
 // ------------------------------------------------------------- TransportState
 
+TransportState::TransportState(CipherState send, CipherState recv, uint64_t rekey_interval)
+    : send_(std::move(send)), recv_(std::move(recv)), rekey_interval_(rekey_interval) {
+  assert(rekey_interval_ > 0);
+}
+
 Result<Bytes> TransportState::Encrypt(std::span<const uint8_t> plaintext) {
   OUTPOST_ASSIGN_OR_RETURN(Bytes frame, send_.EncryptWithAd({}, plaintext));
   if (send_.nonce() % rekey_interval_ == 0) send_.Rekey();

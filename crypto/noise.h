@@ -130,8 +130,8 @@ class CipherState {
 // that direction (each counts its own frames, so no signal is sent).
 class TransportState {
  public:
-  TransportState(CipherState send, CipherState recv, uint64_t rekey_interval = kNoiseRekeyInterval)
-      : send_(std::move(send)), recv_(std::move(recv)), rekey_interval_(rekey_interval) {}
+  // `rekey_interval` > 0 (asserted); tests pass small values.
+  TransportState(CipherState send, CipherState recv, uint64_t rekey_interval = kNoiseRekeyInterval);
 
   // As CipherState::EncryptWithAd / DecryptWithAd with empty ad, plus the
   // rekey rule.
@@ -187,6 +187,7 @@ class HandshakeState {
   std::optional<PublicKeyBytes> RemoteStatic() const { return rs_; }
   // The 64-byte handshake hash h. Equal on both sides once Complete(); use
   // it for channel binding (e.g. sign it to bind an Ed25519 identity).
+  // The span is valid while *this lives.
   std::span<const uint8_t> HandshakeHash() const { return h_; }
 
   // Derives the transport keys. kInvalidArgument unless Complete() and not

@@ -162,6 +162,18 @@ BOOST_AUTO_TEST_CASE(every_flipped_byte_is_refused) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(empty_secret_round_trips) {
+  const PwhashParams kMin{crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN};
+  auto sealed = detail::SealWithPassphraseFloor({}, kPass, kMin, kMin);
+  BOOST_REQUIRE(sealed.ok());
+  BOOST_TEST(sealed->size() == kKeyFileHeaderSize + 16);
+  auto opened = detail::OpenWithPassphraseFloor(*sealed, kPass, kMin);
+  BOOST_REQUIRE_MESSAGE(opened.ok(), opened.status().ToString());
+  BOOST_TEST(opened->empty());
+  // The production floor refuses this file's work factors.
+  BOOST_TEST(OpenWithPassphrase(*sealed, kPass).status().code() == Code::kCorruption);
+}
+
 BOOST_AUTO_TEST_CASE(flipped_salt_nonce_or_ciphertext_is_refused_at_interactive) {
   // A sample of the positions above through the public function.
   const Bytes& sealed = SharedSealed();
