@@ -235,6 +235,26 @@ Catalogue DomainCatalogue() {
                     Text(8, "detection_method", kShortLen),
                 }));
 
+  // The audit log (node/audit.h): append-only, hash-chained per node, and
+  // replicated to HQ like the records it speaks of.
+  {
+    Table audit = MakeTable(kAuditEntryTableId, "audit_entry",
+                            {
+                                Required(Typed(1, "node", ColumnType::kId)),
+                                Required(Typed(2, "seq", ColumnType::kInteger)),
+                                Required(Typed(3, "time", ColumnType::kTime)),
+                                Text(4, "officer", kCodeLen),
+                                Text(5, "action", 16),
+                                Text(6, "record_type", 32),
+                                Typed(7, "record_id", ColumnType::kId),
+                                Text(8, "detail", 4000),
+                                Text(9, "prev_hash", 64),
+                                Text(10, "hash", 64),
+                            });
+    audit.append_only = true;
+    tables.push_back(std::move(audit));
+  }
+
   // Adding a column in version 2, for example:
   //   Column c = Text(11, "cargo_manifest", kCodeLen);
   //   c.since_version = 2;

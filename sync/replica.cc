@@ -515,10 +515,6 @@ Status Writer::Insert(const Table& t, const Uuid& id, const std::string& scope,
   std::vector<const Column*> defs;
   OUTPOST_RETURN_IF_ERROR(CheckColumns(t, values, &defs));
   Db& db = replica_.db_;
-  OUTPOST_ASSIGN_OR_RETURN(RowMeta meta, LoadMeta(db, t, id));
-  if (meta.exists) {
-    return Status::AlreadyExists(t.name + " " + UuidToString(id) + " already exists");
-  }
   OUTPOST_ASSIGN_OR_RETURN(uint32_t sidx, replica_.ScopeIndex(scope));
   ColumnVersions v;
   for (const auto& cv : values) v.Set(cv.column, hlc_, replica_.self_idx_);
@@ -530,7 +526,13 @@ Status Writer::Insert(const Table& t, const Uuid& id, const std::string& scope,
   }
   int n = static_cast<int>(t.columns.size()) + 2;
   st->Bind(n, static_cast<int64_t>(sidx)).Bind(n + 1, int64_t{1}).BindBlob(n + 2, v.Encode());
-  OUTPOST_RETURN_IF_ERROR(st->Run());
+  // No lookup first: the primary key refuses an id that exists (ids are
+  // fresh UUIDv7s, so this is the rare path).
+  Status s = st->Run();
+  if (s.code() == Code::kConflict) {
+    return Status::AlreadyExists(t.name + " " + UuidToString(id) + " already exists");
+  }
+  OUTPOST_RETURN_IF_ERROR(s);
   Pending& p = PendingFor(t, id, scope, 1);
   for (const auto& cv : values) PutColumn(p.change, cv.column, hlc_, cv.value);
   return Status::Ok();
