@@ -542,6 +542,8 @@ BOOST_AUTO_TEST_CASE(low_order_ephemeral_is_refused) {
     BOOST_REQUIRE(s.resp.ReadMessage(Bytes(32)).ok());
     BOOST_TEST(s.resp.WriteMessage({}).status().code() == Code::kUnauthenticated);
     BOOST_TEST(s.resp.Failed());
+    BOOST_TEST(!s.resp.IsMyTurn());
+    BOOST_TEST(s.resp.WriteMessage({}).status().code() == Code::kInvalidArgument);
   }
   {
     Session s = Start(NoisePattern::kIK, k, 10);
