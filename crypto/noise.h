@@ -28,19 +28,21 @@
 //      new ephemeral: the replayer cannot complete or read the session.
 //   3. A CipherState never encrypts two messages under one nonce: the counter
 //      only moves forward, a failed decrypt does not advance it, and nonce
-//      2^64-1 is refused. Reordered, duplicated, dropped or altered frames
-//      therefore fail to decrypt, and so does every frame after them.
+//      2^64-1 is refused. A reordered, duplicated, dropped or altered frame
+//      therefore fails to decrypt; after a lost frame every later one fails
+//      too, so the session layer ends the session on the first failure.
 //   4. The caller's prologue is hashed into h; both sides must pass the same
 //      bytes (OutpostPrologue) or the first encrypted field fails, which
 //      defeats protocol-version downgrades.
 //
-// State diagram (initiator / responder):
+// State diagram (each arrow names the call that makes the transition):
 //
-//   Initiator(...) --WriteMessage--> [sent 1] --ReadMessage--> [XX: got 2]
-//        IK: Complete()                             --WriteMessage--> Complete()
-//   Responder(...) --ReadMessage--> [got 1] --WriteMessage--> [IK: Complete()]
-//        XX: --ReadMessage--> Complete()
-//   Complete() --Split()--> TransportState {send, recv}; the HandshakeState is spent.
+//   XX initiator: start -Write(1)-> wait -Read(2)-> send -Write(3)-> Complete
+//   XX responder: start -Read(1)-> send -Write(2)-> wait -Read(3)-> Complete
+//   IK initiator: start -Write(1)-> wait -Read(2)-> Complete
+//   IK responder: start -Read(1)-> send -Write(2)-> Complete
+//   any state -error from Read/Write-> Failed (terminal; Failed() is true)
+//   Complete -Split()-> spent, returning TransportState {send, recv}
 //
 // Thread safety: none; one session's event loop owns its states.
 // Requires InitCrypto().
