@@ -1,0 +1,213 @@
+#include "node/risk/engine.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "node/risk/program.h"
+#include "node/risk/validators.h"
+
+namespace outpost::risk {
+
+using internal::Facts;
+using internal::Program;
+
+std::string_view LaneName(Lane lane) {
+  switch (lane) {
+    case Lane::kGreen:
+      return "green";
+    case Lane::kYellow:
+      return "yellow";
+    case Lane::kRed:
+      return "red";
+  }
+  return "?";
+}
+
+double RandomDraw(std::string_view movement_id, std::string_view ruleset_id, int version) {
+  uint64_t h = StableHash64(movement_id, 0x72616e646f6d3031ULL);  // "random01"
+  h = StableHash64(ruleset_id, h);
+  h = StableHash64(std::to_string(version), h);
+  return static_cast<double>(h >> 11) * 0x1.0p-53;
+}
+
+Engine::Engine(std::unique_ptr<Program> program) : program_(std::move(program)) {}
+Engine::Engine(Engine&&) noexcept = default;
+Engine& Engine::operator=(Engine&&) noexcept = default;
+Engine::~Engine() = default;
+
+Result<Engine> Engine::Compile(std::string_view text) {
+  OUTPOST_ASSIGN_OR_RETURN(std::unique_ptr<Program> program, internal::CompileProgram(text));
+  return Engine(std::move(program));
+}
+
+Status Engine::AddList(std::string_view name, ListKind kind,
+                       const std::vector<std::string>& entries) {
+  for (auto& list : program_->lists) {
+    if (list.name != name) continue;
+    if (list.kind != kind) {
+      return Status::InvalidArgument("list \"" + std::string(name) +
+                                     "\": entries given with a different kind than declared");
+    }
+    internal::AddToList(&list, entries);
+    return Status::Ok();
+  }
+  return Status::NotFound("list \"" + std::string(name) + "\" is not declared in ruleset " +
+                          program_->ruleset_id);
+}
+
+Status Engine::AddWatchlist(std::string_view name, const std::vector<std::string>& entries) {
+  for (auto& wl : program_->watchlists) {
+    if (wl.name != name) continue;
+    for (const auto& e : entries) wl.list->Add(e);
+    wl.list->Build();
+    return Status::Ok();
+  }
+  return Status::NotFound("watchlist \"" + std::string(name) + "\" is not declared in ruleset " +
+                          program_->ruleset_id);
+}
+
+const std::string& Engine::ruleset_id() const { return program_->ruleset_id; }
+int Engine::ruleset_version() const { return program_->version; }
+size_t Engine::rule_count() const { return program_->rules.size(); }
+size_t Engine::WatchlistMemoryBytes() const {
+  size_t n = 0;
+  for (const auto& wl : program_->watchlists) n += wl.list->MemoryBytes();
+  return n;
+}
+
+namespace {
+
+int FieldId(std::string_view path) { return internal::FindField(path); }
+
+std::string_view MovementString(const Facts& f, int field) {
+  const auto& col = f.values[field];
+  if (col.empty() || col[0].type != internal::Type::kString) return {};
+  return col[0].str;
+}
+
+bool InMask(uint32_t mask, std::string_view value, const std::string_view* names, size_t n) {
+  if (mask == 0) return true;
+  for (size_t i = 0; i < n; ++i) {
+    if ((mask & (1u << i)) && names[i] == value) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Assessment Engine::Assess(const nlohmann::json& movement, std::string_view movement_id,
+                          int64_t now_micros, const AssessContext& context) const {
+  static const int kDirection = FieldId("direction");
+  static const int kMode = FieldId("mode");
+  static const int kCrossing = FieldId("crossing");
+  static const int kTime = FieldId("time");
+
+  const Program& p = *program_;
+  Assessment a;
+  a.ruleset_id = p.ruleset_id;
+  a.ruleset_version = p.version;
+
+  Facts facts;
+  internal::ExtractFacts(movement, &facts);
+  a.warnings = std::move(facts.warnings);
+
+  const std::string_view crossing = context.crossing.empty() ? MovementString(facts, kCrossing)
+                                                             : std::string_view(context.crossing);
+  const std::string_view direction = MovementString(facts, kDirection);
+  const std::string_view mode = MovementString(facts, kMode);
+  const auto& time = facts.values[kTime][0];
+  const int64_t movement_time = time.type == internal::Type::kTime ? time.micros : now_micros;
+
+  internal::EvalContext ctx{&p, &facts, context.history, now_micros, movement_time, &a.warnings};
+  std::vector<internal::TraceEntry> trace;
+  trace.reserve(64);
+
+  int64_t score = 0;
+  std::optional<Lane> forced;
+  Lane floor = Lane::kGreen;
+  for (const auto& rule : p.rules) {
+    if (now_micros < rule.valid_from || now_micros >= rule.valid_until) continue;
+    if (!rule.crossings.empty() &&
+        std::find(rule.crossings.begin(), rule.crossings.end(), crossing) == rule.crossings.end()) {
+      continue;
+    }
+    if (!InMask(rule.directions, direction, std::begin(internal::kDirections),
+                std::size(internal::kDirections)) ||
+        !InMask(rule.modes, mode, std::begin(internal::kModes), std::size(internal::kModes))) {
+      continue;
+    }
+    bool exhausted = false;
+    bool hit = internal::EvaluateRule(rule, ctx, &trace, &exhausted);
+    if (exhausted) {
+      // A document that defeats evaluation is itself a reason to look at it.
+      a.warnings.push_back("rule " + rule.id + ": evaluation budget exhausted; not assessed");
+      if (!rule.shadow) floor = std::max(floor, Lane::kYellow);
+      continue;
+    }
+    if (!hit) continue;
+    Hit h;
+    h.rule_id = rule.id;
+    h.rule_version = rule.version;
+    h.score = rule.score;
+    h.forced_lane = rule.forced;
+    h.floor_lane = rule.floor;
+    h.description = rule.description;
+    h.matched = internal::FormatTrace(trace, ctx);
+    h.instructions = rule.instructions;
+    if (rule.shadow) {
+      a.shadow_hits.push_back(std::move(h));
+      continue;
+    }
+    score += rule.score;
+    if (rule.forced) forced = forced ? std::max(*forced, *rule.forced) : *rule.forced;
+    if (rule.floor) floor = std::max(floor, *rule.floor);
+    a.hits.push_back(std::move(h));
+  }
+
+  a.score = static_cast<int>(
+      std::clamp<int64_t>(score, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));
+  Lane lane = a.score >= p.red ? Lane::kRed : a.score >= p.yellow ? Lane::kYellow : Lane::kGreen;
+  lane = std::max(lane, floor);
+  if (forced) lane = *forced;
+  if (facts.truncated) lane = std::max(lane, Lane::kYellow);
+
+  a.stale = p.stale_after > 0 && p.issued && now_micros - *p.issued > p.stale_after;
+  a.random_rate = a.stale ? std::max(p.random_rate, p.stale_random_rate) : p.random_rate;
+  a.random_draw = RandomDraw(movement_id, p.ruleset_id, p.version);
+  a.random_selected = a.random_draw < a.random_rate;
+  if (a.random_selected) lane = std::max(lane, p.random_lane);
+  a.lane = lane;
+  return a;
+}
+
+namespace {
+
+nlohmann::json HitJson(const Hit& h) {
+  nlohmann::json j = {{"rule_id", h.rule_id}, {"rule_version", h.rule_version},
+                      {"score", h.score},     {"description", h.description},
+                      {"matched", h.matched}, {"instructions", h.instructions}};
+  if (h.forced_lane) j["forced_lane"] = LaneName(*h.forced_lane);
+  if (h.floor_lane) j["floor_lane"] = LaneName(*h.floor_lane);
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json ToJson(const Assessment& a) {
+  nlohmann::json hits = nlohmann::json::array(), shadow = nlohmann::json::array();
+  for (const auto& h : a.hits) hits.push_back(HitJson(h));
+  for (const auto& h : a.shadow_hits) shadow.push_back(HitJson(h));
+  return {{"ruleset_id", a.ruleset_id},
+          {"ruleset_version", a.ruleset_version},
+          {"score", a.score},
+          {"lane", LaneName(a.lane)},
+          {"random_selected", a.random_selected},
+          {"random_rate", a.random_rate},
+          {"random_draw", a.random_draw},
+          {"stale", a.stale},
+          {"hits", std::move(hits)},
+          {"shadow_hits", std::move(shadow)},
+          {"warnings", a.warnings}};
+}
+
+}  // namespace outpost::risk

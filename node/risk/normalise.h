@@ -1,0 +1,43 @@
+// Normalisation of names, companies, plates and codes for list and watchlist
+// matching, and the Jaro-Winkler similarity used for fuzzy matches.
+//
+// All functions are pure and thread-safe. Output is ASCII upper case for the
+// Latin scripts of the region and Serbian/Macedonian Cyrillic; other code
+// points are kept as their UTF-8 bytes, malformed UTF-8 bytes are dropped.
+#ifndef OUTPOST_NODE_RISK_NORMALISE_H_
+#define OUTPOST_NODE_RISK_NORMALISE_H_
+
+#include <string>
+#include <string_view>
+
+namespace outpost::risk {
+
+// Upper case, diacritics stripped ("Petrović" -> "PETROVIC", "Đorđe" ->
+// "DJORDJE", "Ökçë" -> "OKCE"), Cyrillic transliterated ("Марко" -> "MARKO").
+std::string FoldToAscii(std::string_view utf8);
+
+// Person name: folded, split into tokens on anything but letters and digits
+// (apostrophes and dots are deleted, not separators), tokens sorted and
+// concatenated, so "Petrović Marko", "MARKO PETROVIC" and "Petrovic-Marko"
+// all give "MARKOPETROVIC".
+std::string NormaliseName(std::string_view name);
+
+// Company name: as NormaliseName, after dropping legal-form tokens (DOO, LTD,
+// GMBH, SHPK, ...): "Bosna Trade d.o.o." -> "BOSNATRADE".
+std::string NormaliseCompany(std::string_view name);
+
+// Plate: folded, letters and digits only: "SA-123 BC" -> "SA123BC".
+std::string NormalisePlate(std::string_view plate);
+
+// HS / commodity code: digits only: "2402.20" -> "240220".
+std::string NormaliseHs(std::string_view code);
+
+// Country code: folded and trimmed: " tr" -> "TR".
+std::string NormaliseCountry(std::string_view code);
+
+// Jaro-Winkler similarity in [0, 1] (prefix scale 0.1, prefix up to 4) over bytes.
+double JaroWinkler(std::string_view a, std::string_view b);
+
+}  // namespace outpost::risk
+
+#endif  // OUTPOST_NODE_RISK_NORMALISE_H_

@@ -1,0 +1,170 @@
+// A compiled ruleset: the typed expression tree and the ruleset parameters.
+// Internal to node/risk; built by CompileProgram (parser.cc), run by
+// Evaluate (eval.cc), owned by Engine.
+#ifndef OUTPOST_NODE_RISK_PROGRAM_H_
+#define OUTPOST_NODE_RISK_PROGRAM_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "node/risk/engine.h"
+#include "node/risk/facts.h"
+#include "node/risk/watchlist.h"
+
+namespace outpost::risk::internal {
+
+enum class Op : uint8_t {
+  kConst,  // constant
+  kField,  // field (field), element chosen by the binding of its collection
+  kAnd,
+  kOr,
+  kNot,
+  kCmp,  // kids[0] cmp kids[1]
+  kStartsWith,
+  kEndsWith,
+  kContains,
+  kInList,   // kids[0] in list (list)
+  kInSet,    // kids[0] in { set }
+  kBetween,  // kids[1] <= kids[0] <= kids[2]
+  kAny,
+  kAll,        // quantifier over (coll), body kids[0]
+  kCount,      // count (coll) [where kids[0]]
+  kCall,       // (func)(kids...)
+  kWatchlist,  // watchlist (list) matches kids[0] [fuzzy threshold]
+  kHistory,    // history.crossings(kids[0], duration)
+};
+
+enum class CmpOp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
+
+enum class Func : uint8_t {
+  kHour,
+  kLocalHour,
+  kWeekday,
+  kAge,
+  kLength,
+  kValidIso6346,
+  kValidVin,
+  kExists,
+  kMissing,
+  kUpper,
+};
+
+struct TransparentHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using StringSet = std::unordered_set<std::string, TransparentHash, std::equal_to<>>;
+
+struct Node {
+  Op op = Op::kConst;
+  Type type = Type::kMissing;  // result type
+  int line = 0, col = 0;
+  CmpOp cmp = CmpOp::kEq;
+  Func func = Func::kHour;
+  bool implicit = false;  // kAny inserted for a bare field reference
+  int field = -1;
+  int coll = -1;
+  int list = -1;
+  double threshold = 1.0;
+  int64_t duration = 0;
+  Value constant;
+  std::string const_storage;  // backs constant.str (nodes never move: unique_ptr)
+  StringSet str_set;
+  std::vector<double> num_set;
+  std::vector<std::unique_ptr<Node>> kids;
+};
+
+struct NamedList {
+  std::string name;
+  ListKind kind = ListKind::kString;
+  StringSet entries;
+  size_t max_len = 0;  // longest entry, for prefix (HS) lookups
+};
+
+struct NamedWatchlist {
+  std::string name;
+  std::unique_ptr<Watchlist> list;
+};
+
+struct Rule {
+  std::string id;
+  int version = 1;
+  std::string owner, description, instructions;
+  bool shadow = false;
+  std::vector<std::string> crossings;                       // empty = all
+  uint32_t directions = 0;                                  // bit mask over kDirections; 0 = all
+  uint32_t modes = 0;                                       // bit mask over kModes; 0 = all
+  int64_t valid_from = INT64_MIN, valid_until = INT64_MAX;  // [from, until)
+  int score = 0;
+  std::optional<Lane> forced, floor;
+  std::unique_ptr<Node> when;
+  int line = 0;
+};
+
+inline constexpr std::string_view kDirections[] = {"in", "out"};
+inline constexpr std::string_view kModes[] = {"road", "rail", "air", "sea"};
+
+struct Program {
+  std::string ruleset_id;
+  int version = 0;
+  std::optional<int64_t> issued;
+  int yellow = 40, red = 70;
+  double random_rate = 0;
+  Lane random_lane = Lane::kRed;
+  int64_t stale_after = 0;  // 0 = never stale
+  double stale_random_rate = 0;
+  std::vector<NamedList> lists;
+  std::vector<NamedWatchlist> watchlists;
+  std::vector<Rule> rules;
+};
+
+// Limits that keep compilation and evaluation bounded on hostile input.
+inline constexpr size_t kMaxSourceBytes = 4 << 20;
+inline constexpr int kMaxDepth = 48;
+inline constexpr int kMaxQuantifierNesting = 3;
+
+// Normalises a value for lookup in a list of `kind`, and adds entries.
+std::string NormaliseForList(ListKind kind, std::string_view s);
+void AddToList(NamedList* list, const std::vector<std::string>& entries);
+
+// Parses and type-checks a ruleset. Errors: kInvalidArgument "line:col: message".
+Result<std::unique_ptr<Program>> CompileProgram(std::string_view text);
+
+// Evaluation of one rule's condition over extracted facts.
+struct TraceEntry {
+  enum Kind : uint8_t { kField, kWatch, kHistory, kCount } kind;
+  int32_t a = 0, b = 0;  // field/element, list/entry, -, coll/-
+  double d = 0;          // similarity, count
+};
+
+struct EvalContext {
+  const Program* program;
+  const Facts* facts;
+  HistoryProvider* history;
+  int64_t now;
+  int64_t movement_time;  // the movement's time, or now if it has none
+  std::vector<std::string>* warnings;
+};
+
+// Returns true if the condition holds (false for false and unknown), with
+// the values that made it hold in *trace. Bounded: gives up (false, warning)
+// after kMaxSteps node evaluations.
+inline constexpr int64_t kMaxSteps = 2'000'000;
+bool EvaluateRule(const Rule& rule, const EvalContext& ctx, std::vector<TraceEntry>* trace,
+                  bool* exhausted);
+// "consignments[0].goods[0].hs_code=240220", one per distinct trace entry.
+std::vector<std::string> FormatTrace(const std::vector<TraceEntry>& trace, const EvalContext& ctx);
+
+// Calendar helpers (UTC, proleptic Gregorian).
+int64_t HourOf(int64_t micros);
+int64_t LocalHourOf(int64_t micros);  // Central European Time with EU summer time
+int64_t WeekdayOf(int64_t micros);    // ISO: Monday 1 .. Sunday 7
+int64_t AgeInYears(int64_t birth_micros, int64_t at_micros);
+
+}  // namespace outpost::risk::internal
+
+#endif  // OUTPOST_NODE_RISK_PROGRAM_H_

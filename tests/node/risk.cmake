@@ -1,0 +1,1 @@
+outpost_add_test(risk_test SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/risk_test.cc LIBS outpost_node)

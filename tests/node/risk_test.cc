@@ -1,0 +1,662 @@
+#define BOOST_TEST_MODULE risk
+#include <boost/test/unit_test.hpp>
+#include <functional>
+#include <random>
+
+#include "base/clock.h"
+#include "node/risk/engine.h"
+#include "node/risk/normalise.h"
+#include "node/risk/validators.h"
+#include "node/risk/watchlist.h"
+
+using namespace outpost;
+using namespace outpost::risk;
+using json = nlohmann::json;
+
+namespace {
+
+const char* kDoc =
+    R"({"direction":"in","mode":"road","crossing":"BA-GRA","time":"2026-11-28T10:15:00Z",
+ "declaration":"26BA0000012345","route":"TR,RS,BA",
+ "vehicle":{"plate":"SA123BC","plate_country":"RS","vin":"WDB9634031L123456","type":"truck"},
+ "trailer":{"plate":"SA456BC","plate_country":"RS","type":"trailer"},
+ "equipment":[{"number":"CSQU3054383","size_type":"42G1","loaded":true,"seals":[{"number":"S123","issuer":"TR customs","condition":"intact"}]}],
+ "consignments":[{"transport_doc_type":"CMR","transport_doc_number":"A1","shipper":{"name":"Acme Ltd","country":"TR","tin":"123"},"consignee":{"name":"Bosna Trade","country":"BA"},
+   "origin_country":"TR","dispatch_country":"TR","destination_country":"BA",
+   "goods":[{"hs_code":"240220","description":"cigarettes","packages":100,"gross_kg":1200.5,"net_kg":1100,"value":50000,"currency":"EUR"}]}],
+ "persons":[{"role":"driver","family_name":"Petrović","given_names":"Marko","date_of_birth":"1980-02-01","nationality":"RS","document_type":"passport","document_number":"012345678"}]})";
+
+json Doc() { return json::parse(kDoc); }
+
+int64_t T(const char* s) {
+  int64_t t = 0;
+  BOOST_REQUIRE(ParseUtcMicros(s, &t));
+  return t;
+}
+const int64_t kNow = T("2026-11-28T10:20:00Z");
+
+const std::string kHeader = R"(
+ruleset "test" version 1
+thresholds yellow 40 red 70
+list "hs_tobacco" hs { "2402", "2403" }
+list "high_risk_origin" country { "tr", "AL" }
+list "plates_of_interest" plate { "SA-123 BC" }
+watchlist "plates" plate { "SA 123-BC", "BG1234AA" }
+watchlist "persons_of_interest" name { "PETROVIC MARKO", "Jovanović Ana" }
+)";
+
+class FakeHistory : public HistoryProvider {
+ public:
+  int64_t CountCrossings(std::string_view plate, int64_t since) override {
+    last_plate = std::string(plate);
+    last_since = since;
+    return plate == "SA123BC" ? 5 : 0;
+  }
+  std::string last_plate;
+  int64_t last_since = 0;
+};
+
+Engine MustCompile(const std::string& text) {
+  auto e = Engine::Compile(text);
+  BOOST_REQUIRE_MESSAGE(e.ok(), e.status().ToString() << "\n" << text);
+  return std::move(e).value();
+}
+
+Assessment AssessOne(const std::string& cond, const json& doc, HistoryProvider* history = nullptr) {
+  Engine e = MustCompile(kHeader + "rule R-1 version 1 when " + cond + "\n score 10 end\n");
+  AssessContext ctx;
+  ctx.history = history;
+  return e.Assess(doc, "m-1", kNow, ctx);
+}
+
+using Mutate = std::function<void(json&)>;
+void Keep(json&) {}
+
+struct SemanticsCase {
+  const char* construct;
+  const char* condition;
+  Mutate mutate;
+  bool hit;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(risk_semantics)
+
+// One row per construct: a condition, a change to the base document, and
+// whether rule R-1 (score 10) hits.
+BOOST_AUTO_TEST_CASE(every_construct_hits_and_misses_as_documented) {
+  const std::vector<SemanticsCase> cases = {
+      {"string =", R"(vehicle.plate_country = "RS")", Keep, true},
+      {"string = miss", R"(vehicle.plate_country = "HR")", Keep, false},
+      {"string !=", R"(vehicle.plate_country != "HR")", Keep, true},
+      {"number >", "goods.value > 40000", Keep, true},
+      {"number >=", "goods.value >= 50000", Keep, true},
+      {"number < miss", "goods.value < 50000", Keep, false},
+      {"number <=", "goods.net_kg <= 1100", Keep, true},
+      {"number from string", "goods.value > 100",
+       [](json& d) { d["consignments"][0]["goods"][0]["value"] = "5000"; }, true},
+      {"time >=", "time >= 2026-11-28", Keep, true},
+      {"time < miss", "time < 2026-11-28T10:00:00Z", Keep, false},
+      {"bool field", "equipment.loaded", Keep, true},
+      {"bool = false", "equipment.loaded = false", Keep, false},
+      {"and", R"(mode = "road" and direction = "in")", Keep, true},
+      {"and miss", R"(mode = "road" and direction = "out")", Keep, false},
+      {"or", R"(mode = "air" or direction = "in")", Keep, true},
+      {"not", R"(not mode = "air")", Keep, true},
+      {"startswith", R"(goods.hs_code startswith "2402")", Keep, true},
+      {"startswith miss", R"(goods.hs_code startswith "2403")", Keep, false},
+      {"endswith", R"(vehicle.plate endswith "BC")", Keep, true},
+      {"contains", R"(goods.description contains "garet")", Keep, true},
+      {"in list hs prefix", R"(goods.hs_code in list "hs_tobacco")", Keep, true},
+      {"in list hs prefix miss", R"(goods.hs_code in list "hs_tobacco")",
+       [](json& d) { d["consignments"][0]["goods"][0]["hs_code"] = "2204.21"; }, false},
+      {"in list hs normalised", R"(goods.hs_code in list "hs_tobacco")",
+       [](json& d) { d["consignments"][0]["goods"][0]["hs_code"] = "2403.11"; }, true},
+      {"in list country", R"(consignments.origin_country in list "high_risk_origin")", Keep, true},
+      {"in list plate normalised", R"(vehicle.plate in list "plates_of_interest")", Keep, true},
+      {"not in list", R"(vehicle.plate not in list "plates_of_interest")", Keep, false},
+      {"in set strings", R"(mode in { "road", "rail" })", Keep, true},
+      {"in set numbers", "goods.packages in { 50, 100 }", Keep, true},
+      {"in set miss", R"(mode in { "air" })", Keep, false},
+      {"between number", "goods.gross_kg between 1000 and 1500", Keep, true},
+      {"between number miss", "goods.gross_kg between 1 and 1000", Keep, false},
+      {"between time", "time between 2026-11-28 and 2026-11-29", Keep, true},
+      {"hour (UTC)", "hour(time) between 10 and 10", Keep, true},
+      {"hour night miss", "hour(time) between 0 and 5", Keep, false},
+      {"local_hour (CET in November)", "local_hour(time) = 11", Keep, true},
+      {"local_hour (CEST in July)", "local_hour(time) = 12",
+       [](json& d) { d["time"] = "2026-07-01T10:15:00Z"; }, true},
+      {"weekday (Saturday)", "weekday(time) = 6", Keep, true},
+      {"age", "age(persons.date_of_birth) = 46", Keep, true},
+      {"length", "length(vehicle.vin) = 17", Keep, true},
+      {"upper", R"(upper(persons.family_name) = "PETROVIC")", Keep, true},
+      {"any with parent field",
+       R"(any goods: goods.hs_code in list "hs_tobacco" and consignments.origin_country in list "high_risk_origin")",
+       Keep, true},
+      {"any with parent field miss",
+       R"(any goods: goods.hs_code in list "hs_tobacco" and consignments.origin_country = "AL")",
+       Keep, false},
+      {"all", "all equipment: equipment.loaded", Keep, true},
+      {"all miss", "all equipment: equipment.loaded",
+       [](json& d) {
+         d["equipment"].push_back({{"number", "MSCU1234566"}, {"loaded", false}});
+       },
+       false},
+      {"any persons", R"(any persons: persons.role = "driver" and persons.nationality = "RS")",
+       Keep, true},
+      {"any persons miss",
+       R"(any persons: persons.role = "passenger" and persons.nationality = "RS")", Keep, false},
+      {"count where", "count goods where goods.value > 1000 >= 1", Keep, true},
+      {"count >= 3 miss", "count goods >= 3", Keep, false},
+      {"count >= 3", "count goods >= 3",
+       [](json& d) {
+         auto g = d["consignments"][0]["goods"][0];
+         d["consignments"][0]["goods"].push_back(g);
+         d["consignments"].push_back({{"goods", json::array({g})}});
+       },
+       true},
+      {"count where compound",
+       R"(count goods where (goods.value > 1000 and goods.currency = "EUR") = 1)", Keep, true},
+      {"iso6346 valid", "not valid_iso6346(equipment.number)", Keep, false},
+      {"iso6346 invalid", "not valid_iso6346(equipment.number)",
+       [](json& d) { d["equipment"][0]["number"] = "CSQU3054384"; }, true},
+      {"iso6346 missing is unknown", "not valid_iso6346(equipment.number)",
+       [](json& d) { d["equipment"][0].erase("number"); }, false},
+      {"valid_vin", "valid_vin(vehicle.vin)", Keep, true},
+      {"missing seal on loaded container", "equipment.loaded and count equipment.seals = 0", Keep,
+       false},
+      {"missing seal on loaded container hit", "equipment.loaded and count equipment.seals = 0",
+       [](json& d) { d["equipment"][0]["seals"] = json::array(); }, true},
+      {"missing seal is per container", "equipment.loaded and count equipment.seals = 0",
+       [](json& d) {
+         d["equipment"].push_back({{"number", "MSCU1234566"}, {"loaded", false}});
+       },
+       false},
+      {"missing seal, second container", "equipment.loaded and count equipment.seals = 0",
+       [](json& d) {
+         d["equipment"].push_back({{"number", "MSCU1234566"}, {"loaded", true}});
+       },
+       true},
+      {"bare fields of two collections under or",
+       R"(goods.hs_code = "nope" or persons.nationality = "RS")",
+       [](json& d) { d["consignments"] = json::array(); }, true},
+      {"bare field binds one element", R"(goods.hs_code startswith "2402" and goods.value < 10)",
+       [](json& d) {
+         d["consignments"][0]["goods"].push_back({{"hs_code", "9999"}, {"value", 1}});
+       },
+       false},
+      {"route country", R"(route.country = "TR")", Keep, true},
+      {"any route in list", R"(any route: route.country in list "high_risk_origin")", Keep, true},
+      {"count route", "count route = 3", Keep, true},
+      {"party field", R"(consignments.shipper.country = "TR")", Keep, true},
+      {"seal field", R"(equipment.seals.condition != "intact")", Keep, false},
+      {"seal field hit", R"(equipment.seals.condition != "intact")",
+       [](json& d) { d["equipment"][0]["seals"][0]["condition"] = "broken"; }, true},
+      {"exists", "exists(vehicle.vin)", Keep, true},
+      {"missing", "missing(vehicle.vin)", [](json& d) { d["vehicle"].erase("vin"); }, true},
+      {"missing field compares unknown", R"(vehicle.vin != "X")",
+       [](json& d) { d["vehicle"].erase("vin"); }, false},
+      {"not of unknown is unknown", R"(not vehicle.vin = "X")",
+       [](json& d) { d["vehicle"].erase("vin"); }, false},
+      {"watchlist exact plate", R"(watchlist "plates" matches vehicle.plate)", Keep, true},
+      {"watchlist plate miss", R"(watchlist "plates" matches trailer.plate)", Keep, false},
+      {"watchlist fuzzy name", R"(watchlist "persons_of_interest" matches persons.name fuzzy 0.85)",
+       [](json& d) { d["persons"][0]["given_names"] = "Marco"; }, true},
+      {"watchlist exact name miss on typo",
+       R"(watchlist "persons_of_interest" matches persons.name)",
+       [](json& d) { d["persons"][0]["given_names"] = "Marco"; }, false},
+      {"true literal", "true", Keep, true},
+  };
+  for (const auto& c : cases) {
+    json doc = Doc();
+    c.mutate(doc);
+    Assessment a = AssessOne(c.condition, doc);
+    BOOST_TEST_CONTEXT(c.construct << ": " << c.condition) {
+      BOOST_TEST(a.hits.size() == (c.hit ? 1u : 0u));
+      BOOST_TEST(a.score == (c.hit ? 10 : 0));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(history_counts_crossings_in_the_window) {
+  FakeHistory h;
+  Assessment a = AssessOne("history.crossings(vehicle.plate, 30d) >= 4", Doc(), &h);
+  BOOST_TEST(a.hits.size() == 1u);
+  BOOST_TEST(h.last_plate == "SA123BC");
+  BOOST_TEST(h.last_since == kNow - 30LL * 86400 * 1000000);
+  BOOST_TEST(AssessOne("history.crossings(trailer.plate, 30d) >= 4", Doc(), &h).hits.empty());
+  // No provider: the count is unknown, the rule cannot hit, and it says so.
+  Assessment none = AssessOne("history.crossings(vehicle.plate, 30d) >= 4", Doc(), nullptr);
+  BOOST_TEST(none.hits.empty());
+  BOOST_TEST(!none.warnings.empty());
+}
+
+BOOST_AUTO_TEST_CASE(hits_explain_the_matched_values) {
+  Assessment a = AssessOne(
+      R"(any goods: goods.hs_code in list "hs_tobacco" and consignments.origin_country in list "high_risk_origin")",
+      Doc());
+  BOOST_REQUIRE(a.hits.size() == 1u);
+  const auto& m = a.hits[0].matched;
+  BOOST_TEST((std::find(m.begin(), m.end(), "consignments[0].goods[0].hs_code=240220") != m.end()));
+  BOOST_TEST((std::find(m.begin(), m.end(), "consignments[0].origin_country=TR") != m.end()));
+
+  json doc = Doc();
+  doc["equipment"].push_back({{"number", "MSCU1234566"}, {"loaded", true}});
+  Assessment s = AssessOne("equipment.loaded and count equipment.seals = 0", doc);
+  BOOST_REQUIRE(s.hits.size() == 1u);
+  const auto& ms = s.hits[0].matched;
+  BOOST_TEST((std::find(ms.begin(), ms.end(), "equipment[1].loaded=true") != ms.end()));
+  BOOST_TEST((std::find(ms.begin(), ms.end(), "count(equipment[1].seals)=0") != ms.end()));
+
+  json p = Doc();
+  p["persons"][0]["given_names"] = "Marco";
+  Assessment w = AssessOne(R"(watchlist "persons_of_interest" matches persons.name fuzzy 0.85)", p);
+  BOOST_REQUIRE(w.hits.size() == 1u);
+  BOOST_TEST(w.hits[0].matched.size() == 2u);
+  BOOST_TEST(w.hits[0].matched[0] == "persons[0].name=Marco Petrović");
+  BOOST_TEST(w.hits[0].matched[1].find("entry \"PETROVIC MARKO\"") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(risk_lanes)
+
+const std::string kLaneRules = kHeader + R"(
+rule A version 2 owner "hq" when goods.hs_code startswith "24" score 45 instructions "x-ray" end
+rule B when vehicle.plate_country = "RS" score 30 end
+rule C when mode = "air" lane green end
+rule F when persons.nationality = "XX" floor red end
+rule S status shadow when true lane red score 100 end
+)";
+
+BOOST_AUTO_TEST_CASE(scores_sum_against_thresholds) {
+  Engine e = MustCompile(kLaneRules);
+  Assessment a = e.Assess(Doc(), "m-1", kNow, {});
+  BOOST_TEST(a.score == 75);
+  BOOST_TEST(a.lane == Lane::kRed);
+  BOOST_REQUIRE(a.hits.size() == 2u);
+  BOOST_TEST(a.hits[0].rule_id == "A");
+  BOOST_TEST(a.hits[0].rule_version == 2);
+  BOOST_TEST(a.hits[0].instructions == "x-ray");
+  json doc = Doc();
+  doc["vehicle"]["plate_country"] = "BA";
+  a = e.Assess(doc, "m-1", kNow, {});
+  BOOST_TEST(a.score == 45);
+  BOOST_TEST(a.lane == Lane::kYellow);
+  doc["consignments"] = json::array();
+  a = e.Assess(doc, "m-1", kNow, {});
+  BOOST_TEST(a.lane == Lane::kGreen);
+}
+
+BOOST_AUTO_TEST_CASE(floor_raises_and_forced_lane_overrides) {
+  Engine e = MustCompile(kLaneRules);
+  json doc = Doc();
+  doc["vehicle"]["plate_country"] = "BA";
+  doc["consignments"] = json::array();
+  doc["persons"][0]["nationality"] = "XX";
+  Assessment a = e.Assess(doc, "m-1", kNow, {});
+  BOOST_TEST(a.score == 0);
+  BOOST_TEST(a.lane == Lane::kRed);
+  BOOST_TEST((a.hits.at(0).floor_lane == Lane::kRed));
+  doc = Doc();
+  doc["mode"] = "air";
+  a = e.Assess(doc, "m-1", kNow, {});
+  BOOST_TEST(a.score == 75);
+  BOOST_TEST(a.lane == Lane::kGreen);  // forced
+}
+
+BOOST_AUTO_TEST_CASE(shadow_rule_never_changes_the_lane) {
+  Engine with = MustCompile(kLaneRules);
+  std::string without_text = kLaneRules.substr(0, kLaneRules.find("rule S"));
+  Engine without = MustCompile(without_text);
+  for (int i = 0; i < 50; ++i) {
+    json doc = Doc();
+    if (i % 2) doc["vehicle"]["plate_country"] = "BA";
+    if (i % 3) doc["consignments"] = json::array();
+    if (i % 5 == 0) doc["mode"] = "air";
+    std::string id = "m-" + std::to_string(i);
+    Assessment a = with.Assess(doc, id, kNow, {});
+    Assessment b = without.Assess(doc, id, kNow, {});
+    BOOST_TEST(a.lane == b.lane);
+    BOOST_TEST(a.score == b.score);
+    BOOST_TEST(a.hits.size() == b.hits.size());
+    BOOST_TEST(a.random_selected == b.random_selected);
+    BOOST_REQUIRE(a.shadow_hits.size() == 1u);
+    BOOST_TEST(a.shadow_hits[0].rule_id == "S");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(scope_and_validity_are_respected) {
+  Engine e = MustCompile(kHeader + R"(
+rule G scope crossings "BA-GRA","BA-BIJ" direction in mode road when true score 1 end
+rule V scope crossings "XK-VER" when true score 2 end
+rule O scope direction out when true score 4 end
+rule D valid from 2026-01-01 until 2026-11-28T10:20:00Z when true score 8 end
+rule E valid from 2026-11-28T10:20:00Z when true score 16 end
+rule R scope mode rail, sea when true score 32 end
+)");
+  Assessment a = e.Assess(Doc(), "m", kNow, {});
+  BOOST_TEST(a.score == 1 + 16);
+  AssessContext ctx;
+  ctx.crossing = "XK-VER";  // the node's own site code wins over the document's
+  a = e.Assess(Doc(), "m", kNow, ctx);
+  BOOST_TEST(a.score == 2 + 16);
+  json doc = Doc();
+  doc["direction"] = "out";
+  doc["mode"] = "sea";
+  a = e.Assess(doc, "m", kNow - 1, {});
+  BOOST_TEST(a.score == 4 + 8 + 32);
+}
+
+BOOST_AUTO_TEST_CASE(random_selection_is_reproducible_and_near_the_rate) {
+  Engine e = MustCompile(R"(ruleset "rs" version 3
+random_rate 0.02 lane yellow
+)");
+  int selected = 0;
+  for (int i = 0; i < 10000; ++i) {
+    std::string id = "BA-GRA-2026-" + std::to_string(i);
+    Assessment a = e.Assess(Doc(), id, kNow, {});
+    Assessment again = e.Assess(Doc(), id, kNow + 1000, {});
+    BOOST_TEST(a.random_selected == again.random_selected);
+    BOOST_TEST(a.random_draw == again.random_draw);
+    if (a.random_selected) {
+      ++selected;
+      BOOST_TEST(a.lane == Lane::kYellow);
+    } else {
+      BOOST_TEST(a.lane == Lane::kGreen);
+    }
+  }
+  // Binomial(10000, 0.02): mean 200, sd 14; +-4.5 sd.
+  BOOST_TEST(selected > 137);
+  BOOST_TEST(selected < 263);
+  // The draw is a stable function of (id, ruleset, version): pinned values.
+  BOOST_TEST(RandomDraw("m-1", "rs", 3) == RandomDraw("m-1", "rs", 3));
+  BOOST_TEST(RandomDraw("m-1", "rs", 3) != RandomDraw("m-1", "rs", 4));
+  BOOST_TEST(StableHash64("", 0) == StableHash64("", 0));
+  BOOST_TEST(StableHash64("abc", 0) != StableHash64("abd", 0));
+}
+
+BOOST_AUTO_TEST_CASE(stale_ruleset_raises_the_random_rate) {
+  Engine e = MustCompile(R"(ruleset "rs" version 1
+issued 2026-11-01
+random_rate 0.02
+stale_after 14d raise_random_to 0.5
+)");
+  Assessment fresh = e.Assess(Doc(), "m", T("2026-11-10T00:00:00Z"), {});
+  BOOST_TEST(!fresh.stale);
+  BOOST_TEST(fresh.random_rate == 0.02);
+  int selected = 0;
+  for (int i = 0; i < 2000; ++i) {
+    Assessment a = e.Assess(Doc(), "id-" + std::to_string(i), T("2026-11-20T00:00:00Z"), {});
+    BOOST_TEST(a.stale);
+    BOOST_TEST(a.random_rate == 0.5);
+    selected += a.random_selected;
+    if (a.random_selected) BOOST_TEST(a.lane == Lane::kRed);  // default random lane
+  }
+  BOOST_TEST(selected > 900);
+  BOOST_TEST(selected < 1100);
+}
+
+BOOST_AUTO_TEST_CASE(assessment_serialises_to_json) {
+  Engine e = MustCompile(kLaneRules);
+  json j = ToJson(e.Assess(Doc(), "m-1", kNow, {}));
+  BOOST_TEST(j["lane"] == "red");
+  BOOST_TEST(j["score"] == 75);
+  BOOST_TEST(j["ruleset_id"] == "test");
+  BOOST_TEST(j["hits"].size() == 2u);
+  BOOST_TEST(j["hits"][0]["rule_id"] == "A");
+  BOOST_TEST(j["shadow_hits"][0]["forced_lane"] == "red");
+}
+
+BOOST_AUTO_TEST_CASE(lists_and_watchlists_load_from_outside_the_text) {
+  Engine e = MustCompile(R"(ruleset "rs" version 1
+list "companies" company from file
+watchlist "wanted" name from file
+rule L when consignments.shipper.name in list "companies" score 20 end
+rule W when watchlist "wanted" matches persons.name fuzzy 0.9 score 50 end
+)");
+  BOOST_TEST(e.Assess(Doc(), "m", kNow, {}).score == 0);
+  BOOST_TEST(e.AddList("companies", ListKind::kCompany, {"ACME LIMITED", "Other d.o.o."}).ok());
+  BOOST_TEST(e.AddWatchlist("wanted", {"Марко Петровић"}).ok());  // Cyrillic entry
+  Assessment a = e.Assess(Doc(), "m", kNow, {});
+  BOOST_TEST(a.score == 70);
+  BOOST_TEST(e.AddList("nope", ListKind::kString, {}).code() == Code::kNotFound);
+  BOOST_TEST(e.AddList("companies", ListKind::kPlate, {}).code() == Code::kInvalidArgument);
+  BOOST_TEST(e.AddWatchlist("nope", {}).code() == Code::kNotFound);
+  BOOST_TEST(e.WatchlistMemoryBytes() > 0u);
+}
+
+BOOST_AUTO_TEST_CASE(malformed_documents_never_fail) {
+  Engine e = MustCompile(kLaneRules);
+  for (const char* text :
+       {"null", "[]", "42", R"({"consignments":7})",
+        R"({"consignments":[1,{"goods":"x"}],"time":"yesterday"})",
+        R"({"persons":[{"date_of_birth":12}],"equipment":[{"loaded":"maybe"}]})"}) {
+    Assessment a = e.Assess(json::parse(text), "m", kNow, {});
+    BOOST_TEST(a.hits.empty(), text);
+    BOOST_TEST(!a.warnings.empty(), text);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(oversized_and_expensive_documents_floor_to_yellow) {
+  Engine e = MustCompile(
+      kHeader +
+      R"(rule X when any goods: any persons: any route: route.country = "none" score 1 end)");
+  json doc = Doc();
+  for (int i = 0; i < 1200; ++i) {
+    doc["consignments"][0]["goods"].push_back(doc["consignments"][0]["goods"][0]);
+    doc["persons"].push_back(doc["persons"][0]);
+  }
+  std::string route;
+  for (int i = 0; i < 50; ++i) route += "AA,";
+  doc["route"] = route;
+  Assessment a = e.Assess(doc, "m", kNow, {});
+  BOOST_TEST(a.hits.empty());
+  BOOST_TEST(a.lane == Lane::kYellow);
+  BOOST_TEST(a.warnings.size() >= 2u);  // truncated collections, exhausted budget
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(risk_compile)
+
+struct ErrorCase {
+  const char* text;
+  const char* where;  // "line:col:"
+  const char* says;
+};
+
+BOOST_AUTO_TEST_CASE(compile_errors_name_line_and_column) {
+  const std::vector<ErrorCase> cases = {
+      {"rule R when true score 1 end", "1:29:", "missing 'ruleset"},
+      {"ruleset \"x\" version 1\nrule R when goods.hs_cod = \"1\" score 1 end",
+       "2:13:", "unknown field 'goods.hs_cod'"},
+      {"ruleset \"x\" version 1\nrule R when goods score 1 end", "2:13:", "is a collection"},
+      {"ruleset \"x\" version 1\nrule R\n  when goods.value > \"1\" score 1 end",
+       "3:20:", "cannot compare a number with a string"},
+      {"ruleset \"x\" version 1\nrule R when vehicle.plate in list \"nope\" score 1 end",
+       "2:35:", "unknown list \"nope\""},
+      {"ruleset \"x\" version 1\nrule R when watchlist \"w\" matches vehicle.plate score 1 end",
+       "2:23:", "unknown watchlist"},
+      {"ruleset \"x\" version 1\nrule R when goods.value score 1 end",
+       "2:13:", "must be a condition"},
+      {"ruleset \"x\" version 1\nrule R when true end", "2:1:", "needs 'score N'"},
+      {"ruleset \"x\" version 1\nrule R score 1 end", "2:1:", "no 'when'"},
+      {"ruleset \"x\" version 1\nrule R when true score 1", "2:1:", "no 'end'"},
+      {"ruleset \"x\" version 1\nrule R when \"abc score 1 end", "2:13:", "unterminated string"},
+      {"ruleset \"x\" version 1\nrule R when mode = 'road' score 1 end",
+       "2:20:", "unexpected character"},
+      {"ruleset \"x\" version 1\nrule R when time > 2026-13-01 score 1 end",
+       "2:20:", "bad date/time"},
+      {"ruleset \"x\" version 1\nrule R when history.crossings(vehicle.plate, 30) > 1 score 1 end",
+       "2:46:", "expected a window"},
+      {"ruleset \"x\" version 1\nrule R when true score 1 end\nrule R when true score 1 end",
+       "3:6:", "defined twice"},
+      {"ruleset \"x\" version 1\nrule R when any goods: any goods: true score 1 end",
+       "2:24:", "already bound"},
+      {"ruleset \"x\" version 1\nrule R when any goods: any consignments: true score 1 end",
+       "2:24:", "already bound"},
+      {"ruleset \"x\" version 1\nrule R when frobnicate(time) = 1 score 1 end",
+       "2:13:", "unknown function"},
+      {"ruleset \"x\" version 1\nrule R when hour(mode) = 1 score 1 end",
+       "2:18:", "hour() takes a time"},
+      {"ruleset \"x\" version 1\nrule R when watchlist \"w\" matches mode fuzzy 1.5 score 1 "
+       "end\nwatchlist \"w\" name {}",
+       "2:46:", "threshold"},
+      {"ruleset \"x\" version 1\nthresholds yellow 50 red 40", "2:22:", "below the yellow"},
+      {"ruleset \"x\" version 1\nrandom_rate 2", "2:13:", "rate from 0 to 1"},
+      {"ruleset \"x\" version 1\nstale_after 14d raise_random_to 0.1", "2:13:", "needs an 'issued"},
+      {"ruleset \"x\" version 1\nrule R valid from 2027-01-01 until 2026-01-01 when true score 1 "
+       "end",
+       "2:8:", "validity period is empty"},
+      {"ruleset \"x\" version 1\nrule R scope direction sideways when true score 1 end",
+       "2:24:", "expected a direction"},
+      {"ruleset \"x\" version 1\nrule R when true score 1 score 2 end", "2:26:", "given twice"},
+      {"ruleset \"x\" version 1\nlist \"l\" colour { \"x\" }", "2:10:", "expected a list kind"},
+      {"ruleset \"x\" version 1\nbogus", "2:1:", "unknown statement"},
+      {"ruleset \"x\" version 1\nrule R when mode = score 1 end", "2:20:", "expected a value"},
+  };
+  for (const auto& c : cases) {
+    auto r = Engine::Compile(c.text);
+    BOOST_TEST_CONTEXT(c.text) {
+      BOOST_REQUIRE(!r.ok());
+      BOOST_TEST(r.status().code() == Code::kInvalidArgument);
+      const std::string& m = r.status().message();
+      BOOST_TEST(m.starts_with(c.where), m);
+      BOOST_TEST(m.find(c.says) != std::string::npos, m);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(deep_nesting_is_refused_not_overflowed) {
+  std::string cond(100000, '(');
+  auto r = Engine::Compile("ruleset \"x\" version 1\nrule R when " + cond + "true" +
+                           std::string(100000, ')') + " score 1 end");
+  BOOST_TEST(!r.ok());
+  BOOST_TEST(r.status().message().find("nested too deeply") != std::string::npos);
+  std::string nots;
+  for (int i = 0; i < 100000; ++i) nots += "not ";
+  r = Engine::Compile("ruleset \"x\" version 1\nrule R when " + nots + "true score 1 end");
+  BOOST_TEST(!r.ok());
+  r = Engine::Compile(std::string(5 << 20, ' '));
+  BOOST_TEST(!r.ok());
+}
+
+BOOST_AUTO_TEST_CASE(the_documented_example_compiles) {
+  Engine e = MustCompile(R"(
+ruleset "national-2026-11" version 7
+issued 2026-11-01
+thresholds yellow 40 red 70
+random_rate 0.02
+stale_after 14d raise_random_to 0.10
+list "hs_tobacco" hs { "2402", "2403" }
+list "high_risk_origin" country { "TR", "AL" }
+rule R-101 version 3 owner "hq-analysis" status active
+  description "Tobacco from high-risk origin"
+  scope crossings "BA-GRA","BA-BIJ" direction in mode road
+  valid from 2026-01-01 until 2027-01-01
+  when any goods: goods.hs_code in list "hs_tobacco" and consignments.origin_country in list "high_risk_origin"
+  score 45
+  instructions "Check cigarette tax stamps; X-ray the load."
+end
+)");
+  Assessment a = e.Assess(Doc(), "m", kNow, {});
+  BOOST_TEST(a.score == 45);
+  BOOST_TEST((a.lane == Lane::kYellow || a.random_selected));
+  BOOST_TEST(e.ruleset_id() == "national-2026-11");
+  BOOST_TEST(e.ruleset_version() == 7);
+  BOOST_TEST(e.rule_count() == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(risk_matching)
+
+BOOST_AUTO_TEST_CASE(iso6346_check_digit) {
+  BOOST_TEST(Iso6346CheckDigit("CSQU305438") == 3);
+  BOOST_TEST(ValidIso6346("CSQU3054383"));
+  BOOST_TEST(ValidIso6346("CSQU 305438-3"));
+  BOOST_TEST(!ValidIso6346("CSQU3054384"));
+  BOOST_TEST(!ValidIso6346("CSQX3054383"));  // category must be U, J or Z
+  BOOST_TEST(!ValidIso6346("CSQU305438"));
+  BOOST_TEST(ValidIso6346("MSCU1234566"));
+  BOOST_TEST(!ValidVin("WDB9634031L12345O"));
+}
+
+BOOST_AUTO_TEST_CASE(normalisation_strips_regional_diacritics) {
+  BOOST_TEST(FoldToAscii("Petrović Đorđe Šćž ëç ß") == "PETROVIC DJORDJE SCZ EC SS");
+  BOOST_TEST(FoldToAscii("Марко Ђорђевић") == "MARKO DJORDJEVIC");
+  BOOST_TEST(NormaliseName("Petrović Marko") == "MARKOPETROVIC");
+  BOOST_TEST(NormaliseName("MARKO  PETROVIC") == "MARKOPETROVIC");
+  BOOST_TEST(NormalisePlate("sa-123 bc") == "SA123BC");
+  BOOST_TEST(NormaliseCompany("Bosna Trade d.o.o.") == "BOSNATRADE");
+  BOOST_TEST(NormaliseHs("2402.20") == "240220");
+}
+
+BOOST_AUTO_TEST_CASE(fuzzy_watchlist_matches_names_at_085) {
+  Watchlist w(WatchKind::kName);
+  w.Add("PETROVIC MARKO");
+  w.Add("Hoxha Arben");
+  w.Build();
+  auto match = [&](const char* q) { return w.Find(w.Normalise(q), 0.85); };
+  BOOST_TEST(match("Petrović Marko").has_value());
+  BOOST_TEST(match("Petrović Marko")->similarity == 1.0);
+  BOOST_TEST(match("Petrovic Marco").has_value());
+  BOOST_TEST(match("Petrovic Marco")->similarity < 1.0);
+  BOOST_TEST(!match("Jovanović Ana").has_value());
+  BOOST_TEST(match("Hoxha Arbën").has_value());
+  BOOST_TEST(!w.Find(w.Normalise("Petrovic Marco"), 1.0).has_value());  // exact only
+}
+
+// The index must find every entry within one edit of the query, wherever the
+// edit is, and within three edits for long strings. Seeded: failures replay.
+BOOST_AUTO_TEST_CASE(fuzzy_index_finds_close_entries) {
+  const uint64_t seed = 20261128;
+  BOOST_TEST_MESSAGE("seed " << seed);
+  std::mt19937_64 rng(seed);
+  auto rand_name = [&](size_t len) {
+    std::string s;
+    for (size_t i = 0; i < len; ++i) s.push_back(static_cast<char>('A' + rng() % 26));
+    return s;
+  };
+  Watchlist w(WatchKind::kPlate);
+  std::vector<std::string> names;
+  for (int i = 0; i < 20000; ++i) {
+    names.push_back(rand_name(5 + rng() % 14));
+    w.Add(names.back());
+  }
+  w.Build();
+  for (int i = 0; i < 2000; ++i) {
+    const std::string& target = names[rng() % names.size()];
+    std::string q = target;
+    // Short: one edit anywhere. Long: three edits, all in one half.
+    const bool long_name = q.size() >= 12;
+    const int side = static_cast<int>(rng() % 2);
+    for (int k = 0; k < (long_name ? 3 : 1); ++k) {
+      size_t half = q.size() / 2;
+      size_t pos = !long_name  ? rng() % q.size()
+                   : side == 0 ? rng() % half
+                               : half + rng() % (q.size() - half);
+      switch (rng() % 3) {
+        case 0:
+          q[pos] = static_cast<char>('A' + (q[pos] - 'A' + 1) % 26);
+          break;
+        case 1:
+          q.erase(pos, 1);
+          break;
+        default:
+          q.insert(pos, 1, 'Q');
+          break;
+      }
+    }
+    auto m = w.Find(q, 0.01);
+    BOOST_TEST_CONTEXT("seed " << seed << " target " << target << " query " << q) {
+      BOOST_REQUIRE(m.has_value());
+      // The best match is at least as similar as the target itself.
+      BOOST_TEST(m->similarity >= JaroWinkler(q, target));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
