@@ -183,7 +183,7 @@ Result<nlohmann::json> AuditLog::List(int64_t limit, bool only_this_node) const 
 
 Result<AuditVerifyReport> AuditLog::Verify() const {
   OUTPOST_ASSIGN_OR_RETURN(auto entries,
-                           LoadEntries(store_.db(), " ORDER BY node, seq, rowid", 0, nullptr));
+                           LoadEntries(store_.db(), " ORDER BY node, seq", 0, nullptr));
   AuditVerifyReport rep;
   rep.entries = static_cast<int64_t>(entries.size());
   std::map<Uuid, std::pair<int64_t, std::string>> last;  // node -> (seq, hash)

@@ -1,0 +1,373 @@
+#define BOOST_TEST_MODULE node
+#include <boost/test/unit_test.hpp>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "base/file.h"
+#include "node/audit.h"
+#include "tests/node/node_fixture.h"
+
+using namespace outpost;
+using namespace outpost::node;
+using namespace outpost::testing;
+using nlohmann::json;
+
+namespace {
+
+const char* kTruck = R"({
+  "direction": "in", "mode": "road", "time": "2026-11-28T10:15:00Z",
+  "declaration": "26BA0000012345", "route": "TR,RS,BA",
+  "vehicle": {"plate": "SA123BC", "plate_country": "RS", "vin": "WDB9634031L123456", "kind": "truck"},
+  "equipment": [{"number": "CSQU3054383", "size_type": "42G1", "loaded": true,
+                 "seals": [{"number": "S123", "issuer": "TR customs", "condition": "intact"}]}],
+  "consignments": [{"transport_doc_type": "CMR", "transport_doc_number": "A1",
+                    "shipper": {"name": "Acme Ltd", "country": "TR", "tin": "123"},
+                    "consignee": {"name": "Bosna Trade", "country": "BA"},
+                    "origin_country": "TR", "dispatch_country": "TR", "destination_country": "BA",
+                    "goods": [{"hs_code": "240220", "description": "cigarettes", "packages": 100,
+                               "gross_kg": 1200.5, "net_kg": 1100, "value": 50000, "currency": "EUR"}]}],
+  "persons": [{"role": "driver", "family_name": "Petrović", "given_names": "Marko",
+               "date_of_birth": "1980-02-01", "nationality": "RS", "document_type": "passport",
+               "document_number": "012345678"}]
+})";
+
+// Every byte of the store's files, to show a refused write touched nothing.
+std::string StoreBytes(const SiteFixture& f) {
+  std::string all;
+  for (const char* suffix : {"", "-wal"}) {
+    auto b = ReadFile(node::Store::DbPath(f.dir.str()) + suffix);
+    if (b.ok()) all.append(b->begin(), b->end());
+    all += "|";
+  }
+  return all;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(store)
+
+BOOST_AUTO_TEST_CASE(open_without_init_names_the_fix) {
+  TempDir dir;
+  FakeClock clock(0);
+  SeededRandom random(1);
+  auto s = Store::Open(dir.str(), clock, random);
+  BOOST_TEST(s.status().code() == Code::kNotFound);
+  BOOST_TEST(s.status().message().find("outpost init") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(init_twice_is_refused_and_reopen_keeps_identity) {
+  SiteFixture f;
+  Identity again = f.store->identity();
+  auto s = Store::Create(f.dir.str(), again, f.clock, f.random);
+  BOOST_TEST(s.status().code() == Code::kAlreadyExists);
+  Uuid id = f.store->identity().id;
+  f.records.reset();
+  f.store.reset();
+  auto reopened = Store::Open(f.dir.str(), f.clock, f.random);
+  BOOST_REQUIRE(reopened.ok());
+  BOOST_TEST(((*reopened)->identity().id == id));
+  BOOST_TEST((*reopened)->identity().site == "BA-GRA");
+}
+
+BOOST_AUTO_TEST_CASE(bad_site_code_is_refused) {
+  TempDir dir;
+  FakeClock clock(0);
+  SeededRandom random(1);
+  Identity id;
+  id.name = "x";
+  id.site = "gradiska";
+  auto s = Store::Create(dir.str(), id, clock, random);
+  BOOST_TEST(s.status().code() == Code::kInvalidArgument);
+  BOOST_TEST(s.status().message().find("--site") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(store_from_a_newer_outpost_is_refused_untouched) {
+  SiteFixture f;
+  BOOST_REQUIRE(f.store->db().Exec("PRAGMA user_version = 99").ok());
+  f.records.reset();
+  f.store.reset();
+  std::string before = StoreBytes(f);
+  auto s = Store::Open(f.dir.str(), f.clock, f.random);
+  BOOST_TEST(s.status().code() == Code::kFailedPrecondition);
+  BOOST_TEST(s.status().message().find("newer") != std::string::npos);
+  BOOST_TEST((StoreBytes(f) == before));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(records)
+
+BOOST_AUTO_TEST_CASE(nested_movement_is_stored_in_one_transaction) {
+  SiteFixture f;
+  auto r = f.records->Add("movement", json::parse(kTruck), f.officer);
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  // movement, vehicle, equipment, seal, consignment, 2 parties, goods, person, link
+  BOOST_TEST((*r)["rows"].get<int>() == 10);
+  // One change batch for the whole document (its audit entry included).
+  BOOST_TEST(*f.store->db().QueryInt("SELECT count(*) FROM crdt_batch") == 1);
+  auto got = f.records->Get((*r)["id"].get<std::string>(), f.officer);
+  BOOST_REQUIRE_MESSAGE(got.ok(), got.status().ToString());
+  const json& m = *got;
+  BOOST_TEST(m["crossing"] == "BA-GRA");  // filled in: the node's own site
+  BOOST_TEST(m["vehicle"]["plate"] == "SA123BC");
+  BOOST_TEST(m["equipment"][0]["seals"][0]["number"] == "S123");
+  BOOST_TEST(m["consignments"][0]["goods"][0]["hs_code"] == "240220");
+  BOOST_TEST(m["consignments"][0]["shipper"]["name"] == "Acme Ltd");
+  BOOST_TEST(m["persons"][0]["family_name"] == "Petrović");
+  BOOST_TEST(m["persons"][0]["role"] == "driver");
+  BOOST_TEST(m["driver"] == m["persons"][0]["id"]);
+}
+
+BOOST_AUTO_TEST_CASE(officer_is_required_for_writes) {
+  SiteFixture f;
+  auto r = f.records->Add("movement", json::parse(kTruck), Actor{});
+  BOOST_TEST(r.status().code() == Code::kInvalidArgument);
+  BOOST_TEST(r.status().message().find("--officer") != std::string::npos);
+}
+
+// Each bad document is refused with a message naming the field, and the
+// store's files are byte-identical before and after.
+BOOST_AUTO_TEST_CASE(bad_input_corpus_is_refused_and_changes_nothing) {
+  SiteFixture f;
+  BOOST_REQUIRE(f.records->Add("movement", json::parse(kTruck), f.officer).ok());
+  struct Case {
+    const char* type;
+    const char* doc;
+    const char* field;
+  };
+  const Case cases[] = {
+      {"movement", R"({"direction": "sideways"})", "movement.direction"},
+      {"movement", R"({"time": 12345})", "movement.time"},
+      {"movement", R"({"time": "2026-11-28T10:15:00+01:00"})", "movement.time"},
+      {"movement", R"({"colour": "red"})", "colour"},
+      {"movement", R"({"crossing": "XK-VER"})", "movement.crossing"},
+      {"movement", R"({"equipment": [{"number": "CSQU3054384"}]})", "movement.equipment[0].number"},
+      {"movement", R"({"equipment": {"number": "CSQU3054383"}})", "movement.equipment"},
+      {"movement", R"({"consignments": [{"goods": [{"hs_code": "980000"}]}]})",
+       "movement.consignments[0].goods[0].hs_code"},
+      {"movement", R"({"consignments": [{"goods": [{"gross_kg": -5}]}]})",
+       "movement.consignments[0].goods[0].gross_kg"},
+      {"movement", R"({"consignments": [{"goods": [{"packages": 1e300}]}]})",
+       "movement.consignments[0].goods[0].packages"},
+      {"movement", R"({"consignments": [{"origin_country": "XX"}]})",
+       "movement.consignments[0].origin_country"},
+      {"movement", R"({"vehicle": {"vin": "WDB9634031L12345O"}})", "movement.vehicle.vin"},
+      {"movement", R"({"persons": [{"family_name": "\u0001bell"}]})",
+       "movement.persons[0].family_name"},
+      {"movement", R"({"id": "0190b3c2-7f1a-7b3e-9c4d-1a2b3c4d5e6f"})", "movement.id"},
+      {"inspection", R"({"selection_basis": "rule"})", "inspection.movement"},
+      {"inspection", R"({"movement": "0190b3c2-7f1a-7b3e-9c4d-1a2b3c4d5e6f", "result": "nil"})",
+       "inspection.selection_basis"},
+      {"seizure",
+       R"({"inspection": "0190b3c2-7f1a-7b3e-9c4d-1a2b3c4d5e6f", "quantity": 0, "unit": "KGM"})",
+       "seizure.quantity"},
+      {"seizure",
+       R"({"inspection": "0190b3c2-7f1a-7b3e-9c4d-1a2b3c4d5e6f", "quantity": 5, "unit": "BOX"})",
+       "seizure.unit"},
+      {"goods_item", R"({"currency": "EURO"})", "goods_item.currency"},
+      {"person", R"({"family_name": 42})", "person.family_name"},
+      {"audit_entry", R"({})", "audit_entry"},
+      {"spaceship", R"({})", "spaceship"},
+  };
+  std::string before = StoreBytes(f);
+  for (const auto& c : cases) {
+    auto r = f.records->Add(c.type, json::parse(c.doc), f.officer);
+    BOOST_TEST_CONTEXT(c.doc) {
+      BOOST_TEST(r.status().code() == Code::kInvalidArgument);
+      BOOST_TEST(r.status().message().find(c.field) != std::string::npos, r.status().message());
+    }
+  }
+  // Oversize strings and invalid UTF-8 (built by hand: not expressible above).
+  json big = json::parse(kTruck);
+  big["declaration"] = std::string(5000, 'A');
+  BOOST_TEST(
+      f.records->Add("movement", big, f.officer).status().message().find("movement.declaration") !=
+      std::string::npos);
+  json bad_utf8 = json::object();
+  bad_utf8["persons"] = json::array({json{{"family_name", std::string("Petrovi\xc4", 8)}}});
+  auto r = f.records->Add("movement", bad_utf8, f.officer);
+  BOOST_TEST(r.status().code() == Code::kInvalidArgument);
+  BOOST_TEST((StoreBytes(f) == before));
+}
+
+BOOST_AUTO_TEST_CASE(sql_looking_text_is_stored_verbatim) {
+  SiteFixture f;
+  const std::string evil = "Robert'); DROP TABLE movement;--";
+  auto r = f.records->Add("party", json{{"name", evil}, {"country", "BA"}}, f.officer);
+  BOOST_REQUIRE(r.ok());
+  auto got = f.records->Get((*r)["id"].get<std::string>(), f.officer);
+  BOOST_TEST((*got)["name"] == evil);
+  BOOST_TEST(*f.store->db().QueryInt("SELECT count(*) FROM movement") == 0);  // table still there
+}
+
+BOOST_AUTO_TEST_CASE(import_loads_valid_lines_and_reports_bad_ones) {
+  SiteFixture f;
+  std::stringstream in;
+  json truck = json::parse(kTruck);
+  truck["type"] = "movement";
+  in << truck.dump() << "\n";
+  in << "{not json\n";
+  in << R"({"type": "movement", "mode": "hovercraft"})"
+     << "\n";
+  in << "\n";
+  in << R"({"mode": "road"})"
+     << "\n";
+  in << truck.dump() << "\n";
+  auto rep = f.records->Import(in, "day.jsonl", f.officer, /*batch=*/1);
+  BOOST_REQUIRE(rep.ok());
+  BOOST_TEST(rep->lines == 6);
+  BOOST_TEST(rep->loaded == 2);
+  BOOST_TEST(rep->rows == 20);
+  BOOST_REQUIRE(rep->errors.size() == 3u);
+  BOOST_TEST(rep->errors[0].line == 2);
+  BOOST_TEST(rep->errors[1].line == 3);
+  BOOST_TEST(rep->errors[1].message.find("movement.mode") != std::string::npos);
+  BOOST_TEST(rep->errors[2].line == 5);
+  BOOST_TEST(*f.store->replica().CountLive(*f.store->catalogue().Find("movement")) == 2);
+}
+
+BOOST_AUTO_TEST_CASE(list_filters_by_field_and_time) {
+  SiteFixture f;
+  for (const char* mode : {"road", "rail", "road"}) {
+    json m{{"mode", mode}, {"time", "2026-11-28T10:00:00Z"}};
+    BOOST_REQUIRE(f.records->Add("movement", m, f.officer).ok());
+  }
+  BOOST_REQUIRE(
+      f.records
+          ->Add("movement", json{{"mode", "road"}, {"time", "2026-11-01T10:00:00Z"}}, f.officer)
+          .ok());
+  ListQuery q;
+  q.type = "movement";
+  q.where = {{"mode", "road"}};
+  BOOST_TEST(f.records->List(q, f.officer)->size() == 3u);
+  int64_t since = 0;
+  BOOST_REQUIRE(ParseUtcMicros("2026-11-20T00:00:00Z", &since));
+  q.since_micros = since;
+  BOOST_TEST(f.records->List(q, f.officer)->size() == 2u);
+  q.where = {{"colour", "red"}};
+  BOOST_TEST(f.records->List(q, f.officer).status().message().find("colour") != std::string::npos);
+  q.where = {};
+  q.limit = 1;
+  BOOST_TEST(f.records->List(q, f.officer)->size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(update_patches_fields_and_refuses_bad_ones) {
+  SiteFixture f;
+  auto r = f.records->Add("movement", json::parse(kTruck), f.officer);
+  std::string id = (*r)["id"];
+  auto u = f.records->Update(id, json{{"lane", "red"}}, f.officer);
+  BOOST_REQUIRE_MESSAGE(u.ok(), u.status().ToString());
+  BOOST_TEST((*u)["lane"] == "red");
+  BOOST_TEST(f.records->Update(id, json{{"lane", "purple"}}, f.officer).status().code() ==
+             Code::kInvalidArgument);
+  BOOST_TEST(f.records->Update(id, json{{"time", nullptr}}, f.officer).status().code() ==
+             Code::kInvalidArgument);  // required
+  BOOST_TEST(
+      f.records->Update("0190b3c2-7f1a-7b3e-9c4d-1a2b3c4d5e6f", json{{"lane", "red"}}, f.officer)
+          .status()
+          .code() == Code::kNotFound);
+}
+
+BOOST_AUTO_TEST_CASE(delete_needs_a_reason_and_erases_personal_data) {
+  SiteFixture f;
+  auto r = f.records->Add("movement", json::parse(kTruck), f.officer);
+  auto m = f.records->Get((*r)["id"].get<std::string>(), f.officer);
+  std::string person = (*m)["persons"][0]["id"];
+  BOOST_TEST(f.records->Delete(person, f.officer).code() == Code::kInvalidArgument);
+  Actor with_reason = f.officer;
+  with_reason.reason = "retention review: no further need";
+  BOOST_REQUIRE(f.records->Delete(person, with_reason).ok());
+  BOOST_TEST(f.records->Get(person, f.officer).status().code() == Code::kNotFound);
+  // The tombstone keeps no personal data.
+  BOOST_TEST(*f.store->db().QueryInt("SELECT count(*) FROM person WHERE family_name IS NOT NULL") ==
+             0);
+}
+
+BOOST_AUTO_TEST_CASE(two_writers_on_one_store_lose_nothing) {
+  SiteFixture f;
+  std::string dir = f.dir.str();
+  auto writer = [&](int n, uint64_t seed) {
+    FakeClock clock(1'795'000'000'000'000);
+    SeededRandom random(seed);
+    auto s = Store::Open(dir, clock, random);
+    BOOST_REQUIRE(s.ok());
+    Records rec(**s);
+    for (int i = 0; i < n; ++i) {
+      auto r = rec.Add("movement", json{{"mode", "road"}}, Actor{"BA-GRA-1", ""});
+      BOOST_REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+    }
+  };
+  std::thread a(writer, 40, 100), b(writer, 40, 200);
+  a.join();
+  b.join();
+  BOOST_TEST(*f.store->replica().CountLive(*f.store->catalogue().Find("movement")) == 80);
+  // Every local change is in the log: 80 batches, no sequence gap.
+  auto vv = f.store->replica().GetVersionVector();
+  BOOST_TEST(vv->Get(f.store->identity().id, "site:BA-GRA") == 80u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(audit)
+
+BOOST_AUTO_TEST_CASE(personal_data_processing_is_audited) {
+  SiteFixture f;
+  auto r = f.records->Add("movement", json::parse(kTruck), f.officer);
+  BOOST_REQUIRE(f.records->Get((*r)["id"].get<std::string>(), f.officer).ok());
+  AuditLog log(*f.store);
+  auto entries = log.List(10, false);
+  BOOST_REQUIRE(entries.ok());
+  BOOST_REQUIRE(entries->size() == 2u);
+  BOOST_TEST((*entries)[0]["action"] == "consult");
+  BOOST_TEST((*entries)[1]["action"] == "collect");
+  BOOST_TEST((*entries)[1]["officer"] == "BA-GRA-0042");
+  BOOST_TEST((*entries)[1]["record_id"] == (*r)["id"]);
+  // A record without personal data is not an audit event.
+  BOOST_REQUIRE(f.records->Add("party", json{{"name", "Acme"}}, f.officer).ok());
+  BOOST_TEST(log.List(10, false)->size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(verify_passes_untouched_and_names_the_tampered_entry) {
+  SiteFixture f;
+  for (int i = 0; i < 5; ++i) {
+    BOOST_REQUIRE(f.records->Add("movement", json::parse(kTruck), f.officer).ok());
+  }
+  AuditLog log(*f.store);
+  auto ok = log.Verify();
+  BOOST_REQUIRE(ok.ok());
+  BOOST_TEST(ok->ok);
+  BOOST_TEST(ok->entries == 5);
+  Db& db = f.store->db();
+  // Altered, as with the sqlite3 shell.
+  BOOST_REQUIRE(db.Exec("UPDATE audit_entry SET officer = 'someone-else' WHERE seq = 3").ok());
+  auto bad = log.Verify();
+  BOOST_TEST(!bad->ok);
+  BOOST_TEST(bad->first_broken.find("entry 3") != std::string::npos, bad->first_broken);
+  BOOST_TEST(bad->first_broken.find("altered") != std::string::npos);
+  BOOST_REQUIRE(db.Exec("UPDATE audit_entry SET officer = 'BA-GRA-0042' WHERE seq = 3").ok());
+  BOOST_TEST(log.Verify()->ok);
+  // Removed.
+  BOOST_REQUIRE(db.Exec("DELETE FROM audit_entry WHERE seq = 2").ok());
+  bad = log.Verify();
+  BOOST_TEST(!bad->ok);
+  BOOST_TEST(bad->first_broken.find("entry 2: missing") != std::string::npos, bad->first_broken);
+}
+
+BOOST_AUTO_TEST_CASE(reordered_entries_are_detected) {
+  SiteFixture f;
+  for (int i = 0; i < 4; ++i) {
+    BOOST_REQUIRE(f.records->Add("movement", json::parse(kTruck), f.officer).ok());
+  }
+  Db& db = f.store->db();
+  BOOST_REQUIRE(db.Exec("UPDATE audit_entry SET seq = -1 WHERE seq = 2; "
+                        "UPDATE audit_entry SET seq = 2 WHERE seq = 3; "
+                        "UPDATE audit_entry SET seq = 3 WHERE seq = -1")
+                    .ok());
+  AuditLog log(*f.store);
+  auto bad = log.Verify();
+  BOOST_TEST(!bad->ok);
+  BOOST_TEST(bad->first_broken.find("entry 2") != std::string::npos, bad->first_broken);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
