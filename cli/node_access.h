@@ -1,0 +1,24 @@
+// What command handlers share to reach the node. The CLI is the composition
+// root: here, and only here, the real clock and random source are chosen.
+#ifndef OUTPOST_CLI_NODE_ACCESS_H_
+#define OUTPOST_CLI_NODE_ACCESS_H_
+
+#include <memory>
+
+#include "base/clock.h"
+#include "cli/context.h"
+#include "node/store.h"
+
+namespace outpost::cli {
+
+// The process's wall clock and CSPRNG (both stateless wrappers).
+Clock& ProcessClock();
+Random& ProcessRandom();
+
+// Opens the store in ctx.data_dir (kNotFound with the hint to run
+// `outpost init` when there is none).
+Result<std::unique_ptr<node::Store>> OpenStore(Context& ctx);
+
+}  // namespace outpost::cli
+
+#endif  // OUTPOST_CLI_NODE_ACCESS_H_
