@@ -91,11 +91,11 @@ int main(int argc, char** argv) {
   // cli/CMakeLists.txt. Uncomment a line when its group is built.
   AddInfoCommands(app, ctx);
   // AddStatusCommands(app, ctx);
-  // AddRecordCommands(app, ctx);
+  AddRecordCommands(app, ctx);
   // AddKeysCommands(app, ctx);
   // AddRiskCommands(app, ctx);
   // AddSyncCommands(app, ctx);
-  // AddAuditCommands(app, ctx);
+  AddAuditCommands(app, ctx);
   // ---- end of COMMAND GROUPS ----------------------------------------------
 
   // List top-level commands under "Commands:" (hidden ones keep their empty group).
