@@ -1,5 +1,6 @@
 #include "node/records.h"
 
+#include "node/records_internal.h"
 #include "schema/row_json.h"
 #include "schema/table_ids.h"
 
@@ -12,11 +13,7 @@ namespace {
 
 constexpr int64_t kDefaultRetentionDays = 3 * 365;
 
-struct PlannedRow {
-  const Table* table;
-  Uuid id;
-  schema::Row row;
-};
+using internal::PlannedRow;
 
 bool HasNominal(const PlannedRow& p) {
   if (p.table->nominal) return true;
@@ -238,6 +235,15 @@ Status WriteRows(sync::Writer& w, Store& store, std::vector<PlannedRow>& rows) {
 }
 
 }  // namespace
+
+namespace internal {
+Result<std::vector<PlannedRow>> PlanDocument(Store& store, std::string_view type, const json& doc) {
+  Planner plan(store);
+  plan.Plan(type, doc, std::string(type));
+  if (!plan.errors.empty()) return Status::InvalidArgument(JoinErrors(plan.errors));
+  return std::move(plan.rows);
+}
+}  // namespace internal
 
 Result<json> Records::Add(std::string_view type, const json& doc, const Actor& actor) {
   OUTPOST_RETURN_IF_ERROR(RequireOfficer(actor));

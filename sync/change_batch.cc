@@ -25,55 +25,6 @@ kj::ArrayPtr<const kj::byte> AsKj(std::span<const uint8_t> s) {
   return kj::ArrayPtr<const kj::byte>(s.data(), s.size());
 }
 
-void SetValue(cp::Value::Builder b, const schema::Value& v) {
-  switch (v.index()) {
-    case 0:
-      b.setNull();
-      break;
-    case 1:
-      b.setInt(std::get<int64_t>(v));
-      break;
-    case 2:
-      b.setReal(std::get<double>(v));
-      break;
-    case 3: {
-      const auto& s = std::get<std::string>(v);
-      b.setText(capnp::Text::Reader(s.data(), s.size()));
-      break;
-    }
-    case 4:
-      b.setBlob(AsKj(std::get<Bytes>(v)));
-      break;
-  }
-}
-
-Result<schema::Value> GetValue(cp::Value::Reader r) {
-  switch (r.which()) {
-    case cp::Value::NULL_:
-      return schema::Value{};
-    case cp::Value::INT:
-      return schema::Value{r.getInt()};
-    case cp::Value::REAL:
-      return schema::Value{r.getReal()};
-    case cp::Value::TEXT: {
-      auto t = r.getText();
-      return schema::Value{std::string(t.cStr(), t.size())};
-    }
-    case cp::Value::BLOB: {
-      auto d = r.getBlob();
-      return schema::Value{Bytes(d.begin(), d.end())};
-    }
-  }
-  return Status::Corruption("change batch: value of unknown kind");
-}
-
-template <size_t N>
-bool CopyFixed(capnp::Data::Reader d, std::array<uint8_t, N>* out) {
-  if (d.size() != N) return false;
-  std::memcpy(out->data(), d.begin(), N);
-  return true;
-}
-
 // Copies untrusted bytes into word-aligned memory (FlatArrayMessageReader
 // needs alignment and a multiple of 8 bytes).
 kj::Array<capnp::word> Aligned(std::span<const uint8_t> bytes) {
@@ -84,94 +35,234 @@ kj::Array<capnp::word> Aligned(std::span<const uint8_t> bytes) {
 
 capnp::ReaderOptions PeerLimits(size_t bytes) {
   capnp::ReaderOptions o;
-  // Each word may be read a few times; bound the whole walk by the size.
   o.traversalLimitInWords = bytes / 2 + 1024;
   o.nestingLimit = 16;
   return o;
 }
 
-}  // namespace
+constexpr uint8_t kMagic[4] = {'O', 'B', 'C', 1};  // Outpost batch, format 1
 
-Bytes EncodeBatchBody(const ChangeBatch& batch) {
-  capnp::MallocMessageBuilder msg;
-  auto b = msg.initRoot<cp::ChangeBatch>();
-  b.setOrigin(AsKj(batch.origin));
-  b.setScope(capnp::Text::Reader(batch.scope.data(), batch.scope.size()));
-  b.setSeq(batch.seq);
-  b.setPrevHash(AsKj(batch.prev_hash));
-  b.setSchemaVersion(batch.schema_version);
-  b.setHlc(batch.hlc);
-  auto rows = b.initRows(static_cast<unsigned>(batch.rows.size()));
-  for (size_t i = 0; i < batch.rows.size(); ++i) {
-    const RowChange& rc = batch.rows[i];
-    auto rb = rows[static_cast<unsigned>(i)];
-    rb.setTable(rc.table);
-    rb.setId(AsKj(rc.id));
-    rb.setCausalLength(rc.causal_length);
-    auto cols = rb.initColumns(static_cast<unsigned>(rc.columns.size()));
-    for (size_t k = 0; k < rc.columns.size(); ++k) {
-      auto cb = cols[static_cast<unsigned>(k)];
-      cb.setColumn(rc.columns[k].column);
-      cb.setHlc(rc.columns[k].hlc);
-      SetValue(cb.initValue(), rc.columns[k].value);
+// Value tags (low 3 bits) and the "own HLC" flag.
+constexpr uint8_t kNull = 0, kInt = 1, kReal = 2, kText = 3, kBlob = 4;
+constexpr uint8_t kOwnHlc = 0x08;
+
+// resize + memcpy: GCC 12 warns (falsely) on vector::insert of small spans.
+void Append(Bytes& out, const void* p, size_t n) {
+  if (n == 0) return;
+  size_t at = out.size();
+  out.resize(at + n);
+  std::memcpy(out.data() + at, p, n);
+}
+void PutBytes(Bytes& out, std::span<const uint8_t> b) { Append(out, b.data(), b.size()); }
+
+void PutValue(Bytes& out, uint8_t flags, const schema::Value& v) {
+  switch (v.index()) {
+    case 0:
+      out.push_back(kNull | flags);
+      break;
+    case 1: {
+      out.push_back(kInt | flags);
+      int64_t x = std::get<int64_t>(v);
+      PutVarint(out, (static_cast<uint64_t>(x) << 1) ^ static_cast<uint64_t>(x >> 63));
+      break;
+    }
+    case 2: {
+      out.push_back(kReal | flags);
+      uint64_t bits;
+      double d = std::get<double>(v);
+      std::memcpy(&bits, &d, 8);
+      for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(bits >> (8 * i)));
+      break;
+    }
+    case 3: {
+      out.push_back(kText | flags);
+      const auto& t = std::get<std::string>(v);
+      PutVarint(out, t.size());
+      Append(out, t.data(), t.size());
+      break;
+    }
+    case 4: {
+      out.push_back(kBlob | flags);
+      const auto& b = std::get<Bytes>(v);
+      PutVarint(out, b.size());
+      PutBytes(out, b);
+      break;
     }
   }
-  auto words = capnp::messageToFlatArray(msg);
-  auto bytes = words.asBytes();
-  return Bytes(bytes.begin(), bytes.end());
+}
+
+// A bounds-checked reader over untrusted bytes.
+class Reader {
+ public:
+  explicit Reader(std::span<const uint8_t> in) : in_(in) {}
+  bool Varint(uint64_t* v) { return GetVarint(in_, &pos_, v); }
+  bool Fixed(uint8_t* out, size_t n) {
+    if (in_.size() - pos_ < n) return false;
+    std::memcpy(out, in_.data() + pos_, n);
+    pos_ += n;
+    return true;
+  }
+  bool Byte(uint8_t* b) { return Fixed(b, 1); }
+  bool Span(size_t n, std::span<const uint8_t>* out) {
+    if (in_.size() - pos_ < n) return false;
+    *out = in_.subspan(pos_, n);
+    pos_ += n;
+    return true;
+  }
+  size_t remaining() const { return in_.size() - pos_; }
+
+ private:
+  std::span<const uint8_t> in_;
+  size_t pos_ = 0;
+};
+
+Status Bad(const std::string& what) { return Status::Corruption("change batch: " + what); }
+
+}  // namespace
+
+void BatchBodyBuilder::BeginRow(uint16_t table, const Uuid& id, uint32_t causal_length,
+                                size_t columns) {
+  PutVarint(buf_, table);
+  PutBytes(buf_, id);
+  PutVarint(buf_, causal_length);
+  PutVarint(buf_, columns);
+  ++rows_;
+}
+
+void BatchBodyBuilder::AddColumn(uint16_t column, HlcTime hlc, const schema::Value& value) {
+  PutVarint(buf_, column);
+  bool own = hlc != hlc_;
+  PutValue(buf_, own ? kOwnHlc : 0, value);
+  if (own) PutVarint(buf_, hlc);
+}
+
+Bytes BatchBodyBuilder::Finish(uint64_t seq, const Hash& prev_hash) {
+  Bytes out;
+  out.reserve(buf_.size() + 96 + scope_.size());
+  Append(out, kMagic, 4);
+  PutBytes(out, origin_);
+  PutVarint(out, scope_.size());
+  Append(out, scope_.data(), scope_.size());
+  PutVarint(out, seq);
+  PutBytes(out, prev_hash);
+  PutVarint(out, schema_version_);
+  PutVarint(out, hlc_);
+  PutVarint(out, rows_);
+  PutBytes(out, buf_);
+  buf_.clear();
+  rows_ = 0;
+  return out;
+}
+
+Bytes EncodeBatchBody(const ChangeBatch& batch) {
+  BatchBodyBuilder b(batch.origin, batch.scope, batch.schema_version, batch.hlc);
+  for (const auto& r : batch.rows) {
+    b.BeginRow(r.table, r.id, r.causal_length, r.columns.size());
+    for (const auto& c : r.columns) b.AddColumn(c.column, c.hlc, c.value);
+  }
+  return b.Finish(batch.seq, batch.prev_hash);
 }
 
 Result<ChangeBatch> DecodeBatchBody(std::span<const uint8_t> body) {
   if (body.size() > kMaxBatchBodyBytes) {
-    return Status::Corruption("change batch: " + std::to_string(body.size()) +
-                              " bytes, more than the limit of " +
-                              std::to_string(kMaxBatchBodyBytes));
+    return Bad(std::to_string(body.size()) + " bytes, more than the limit of " +
+               std::to_string(kMaxBatchBodyBytes));
   }
-  if (body.size() % 8 != 0 || body.empty()) {
-    return Status::Corruption("change batch: length " + std::to_string(body.size()) +
-                              " is not a whole number of 8-byte words");
+  Reader r(body);
+  uint8_t magic[4];
+  if (!r.Fixed(magic, 4) || std::memcmp(magic, kMagic, 4) != 0) {
+    return Bad("does not start with the batch format marker (format 1)");
   }
   ChangeBatch out;
-  kj::Maybe<kj::Exception> err = kj::runCatchingExceptions([&]() {
-    auto words = Aligned(body);
-    capnp::FlatArrayMessageReader reader(words, PeerLimits(body.size()));
-    auto b = reader.getRoot<cp::ChangeBatch>();
-    if (!CopyFixed(b.getOrigin(), &out.origin)) {
-      KJ_FAIL_REQUIRE("origin is not 16 bytes");
-    }
-    auto scope = b.getScope();
-    if (scope.size() == 0 || scope.size() > kMaxScopeBytes) {
-      KJ_FAIL_REQUIRE("scope is empty or longer than 64 bytes");
-    }
-    out.scope.assign(scope.cStr(), scope.size());
-    out.seq = b.getSeq();
-    if (out.seq == 0) KJ_FAIL_REQUIRE("seq 0 is not a valid sequence number");
-    if (!CopyFixed(b.getPrevHash(), &out.prev_hash)) {
-      KJ_FAIL_REQUIRE("prevHash is not 32 bytes");
-    }
-    out.schema_version = b.getSchemaVersion();
-    out.hlc = b.getHlc();
-    auto rows = b.getRows();
-    out.rows.reserve(rows.size());
-    for (auto r : rows) {
-      RowChange rc;
-      rc.table = r.getTable();
-      if (!CopyFixed(r.getId(), &rc.id)) KJ_FAIL_REQUIRE("row id is not 16 bytes");
-      rc.causal_length = r.getCausalLength();
-      if (rc.causal_length == 0) KJ_FAIL_REQUIRE("causal length 0");
-      auto cols = r.getColumns();
-      rc.columns.reserve(cols.size());
-      for (auto c : cols) {
-        auto v = GetValue(c.getValue());
-        if (!v.ok()) KJ_FAIL_REQUIRE("value of unknown kind");
-        rc.columns.push_back({c.getColumn(), c.getHlc(), std::move(*v)});
-      }
-      out.rows.push_back(std::move(rc));
-    }
-  });
-  KJ_IF_MAYBE (e, err) {
-    return Status::Corruption("change batch: " + std::string(e->getDescription().cStr()));
+  uint64_t scope_len, seq, schema_version, hlc, nrows;
+  std::span<const uint8_t> scope;
+  if (!r.Fixed(out.origin.data(), 16)) return Bad("truncated origin");
+  if (!r.Varint(&scope_len) || scope_len == 0 || scope_len > kMaxScopeBytes ||
+      !r.Span(scope_len, &scope)) {
+    return Bad("scope is missing, empty or longer than 64 bytes");
   }
+  out.scope.assign(scope.begin(), scope.end());
+  if (!r.Varint(&seq) || seq == 0) return Bad("sequence number missing or 0");
+  out.seq = seq;
+  if (!r.Fixed(out.prev_hash.data(), 32)) return Bad("truncated previous hash");
+  if (!r.Varint(&schema_version) || schema_version > UINT32_MAX) return Bad("bad schema version");
+  out.schema_version = static_cast<uint32_t>(schema_version);
+  if (!r.Varint(&hlc)) return Bad("truncated clock");
+  out.hlc = hlc;
+  // Every row takes at least 19 bytes: a count beyond that is a lie.
+  if (!r.Varint(&nrows) || nrows > r.remaining() / 19)
+    return Bad("row count does not fit the body");
+  out.rows.reserve(nrows);
+  for (uint64_t i = 0; i < nrows; ++i) {
+    RowChange rc;
+    uint64_t table, cl, ncols;
+    if (!r.Varint(&table) || table > UINT16_MAX)
+      return Bad("row " + std::to_string(i) + ": bad table id");
+    rc.table = static_cast<uint16_t>(table);
+    if (!r.Fixed(rc.id.data(), 16)) return Bad("row " + std::to_string(i) + ": truncated id");
+    if (!r.Varint(&cl) || cl == 0 || cl > UINT32_MAX) {
+      return Bad("row " + std::to_string(i) + ": causal length missing, 0 or too large");
+    }
+    rc.causal_length = static_cast<uint32_t>(cl);
+    if (!r.Varint(&ncols) || ncols > r.remaining() / 2) {
+      return Bad("row " + std::to_string(i) + ": column count does not fit the body");
+    }
+    rc.columns.reserve(ncols);
+    for (uint64_t k = 0; k < ncols; ++k) {
+      uint64_t col;
+      uint8_t tag;
+      if (!r.Varint(&col) || col > UINT16_MAX || !r.Byte(&tag) || (tag & ~0x0f) != 0) {
+        return Bad("row " + std::to_string(i) + ": malformed column " + std::to_string(k));
+      }
+      ColumnChange cc;
+      cc.column = static_cast<uint16_t>(col);
+      cc.hlc = out.hlc;
+      switch (tag & 0x07) {
+        case kNull:
+          break;
+        case kInt: {
+          uint64_t z;
+          if (!r.Varint(&z)) return Bad("truncated integer");
+          cc.value = static_cast<int64_t>((z >> 1) ^ (~(z & 1) + 1));
+          break;
+        }
+        case kReal: {
+          uint8_t b[8];
+          if (!r.Fixed(b, 8)) return Bad("truncated real");
+          uint64_t bits = 0;
+          for (int j = 7; j >= 0; --j) bits = (bits << 8) | b[j];
+          double d;
+          std::memcpy(&d, &bits, 8);
+          cc.value = d;
+          break;
+        }
+        case kText:
+        case kBlob: {
+          uint64_t len;
+          std::span<const uint8_t> bytes;
+          if (!r.Varint(&len) || len > r.remaining() || !r.Span(len, &bytes)) {
+            return Bad("truncated text or blob");
+          }
+          if ((tag & 0x07) == kText) {
+            cc.value = std::string(bytes.begin(), bytes.end());
+          } else {
+            cc.value = Bytes(bytes.begin(), bytes.end());
+          }
+          break;
+        }
+        default:
+          return Bad("unknown value kind " + std::to_string(tag & 0x07));
+      }
+      if (tag & kOwnHlc) {
+        uint64_t own;
+        if (!r.Varint(&own)) return Bad("truncated column clock");
+        cc.hlc = own;
+      }
+      rc.columns.push_back(std::move(cc));
+    }
+    out.rows.push_back(std::move(rc));
+  }
+  if (r.remaining() != 0) return Bad(std::to_string(r.remaining()) + " trailing bytes");
   return out;
 }
 
@@ -224,16 +315,6 @@ Bytes SigningInput(std::span<const uint8_t> body) {
   std::memcpy(in.data(), kTag, kTagLen);
   if (!body.empty()) std::memcpy(in.data() + kTagLen, body.data(), body.size());
   return in;
-}
-
-size_t EstimateEncodedSize(const RowChange& row) {
-  size_t n = 48;  // row struct, id, list header
-  for (const auto& c : row.columns) {
-    n += 40;  // column struct + value struct pointers
-    if (auto* s = std::get_if<std::string>(&c.value)) n += (s->size() + 8) & ~size_t{7};
-    if (auto* b = std::get_if<Bytes>(&c.value)) n += (b->size() + 7) & ~size_t{7};
-  }
-  return n;
 }
 
 }  // namespace outpost::sync

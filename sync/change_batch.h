@@ -1,10 +1,10 @@
-// Change batches in memory, and their Cap'n Proto encoding
-// (schema/change.capnp; format in docs/crdt.md).
+// Change batches in memory, their compact binary encoding (docs/crdt.md),
+// and the signed envelope (schema/change.capnp).
 //
-// Decoding is the boundary for untrusted bytes: every Decode* call bounds the
-// traversal and nesting, checks every length (ids 16 bytes, hashes 32 bytes,
-// signatures 64 bytes or empty) and never throws: a kj::Exception becomes
-// kCorruption naming what was wrong.
+// Decoding is the boundary for untrusted bytes: every Decode* call checks
+// every length against what remains (ids 16 bytes, hashes 32 bytes,
+// signatures 64 bytes or empty), bounds counts, and never throws: anything
+// malformed is kCorruption naming what was wrong.
 #ifndef OUTPOST_SYNC_CHANGE_BATCH_H_
 #define OUTPOST_SYNC_CHANGE_BATCH_H_
 
@@ -59,9 +59,36 @@ struct SignedBatch {
 constexpr size_t kMaxBatchBodyBytes = 1 << 20;
 constexpr size_t kMaxScopeBytes = 64;
 
+// Batch bodies use a compact binary format (docs/crdt.md, "Change batch"):
+// varints, one HLC per batch with per-column overrides only where they
+// differ, so the log costs about as many bytes as the values it carries.
 Bytes EncodeBatchBody(const ChangeBatch& batch);
 Result<ChangeBatch> DecodeBatchBody(std::span<const uint8_t> body);
 
+// Streams rows into a batch body without building a ChangeBatch first (the
+// local write path). Columns carry the batch's HLC.
+class BatchBodyBuilder {
+ public:
+  BatchBodyBuilder(const NodeId& origin, std::string scope, uint32_t schema_version, HlcTime hlc)
+      : origin_(origin), scope_(std::move(scope)), schema_version_(schema_version), hlc_(hlc) {}
+  void BeginRow(uint16_t table, const Uuid& id, uint32_t causal_length, size_t columns);
+  void AddColumn(uint16_t column, HlcTime hlc, const schema::Value& value);
+  size_t rows() const { return rows_; }
+  size_t size() const { return buf_.size(); }
+  // Header + rows; clears the rows for the next batch.
+  Bytes Finish(uint64_t seq, const Hash& prev_hash);
+  const std::string& scope() const { return scope_; }
+
+ private:
+  NodeId origin_;
+  std::string scope_;
+  uint32_t schema_version_;
+  HlcTime hlc_;
+  size_t rows_ = 0;
+  Bytes buf_;
+};
+
+// The envelope: the body and its signature (Cap'n Proto SignedBatch).
 Bytes EncodeSignedBatch(const SignedBatch& batch);
 Result<SignedBatch> DecodeSignedBatch(std::span<const uint8_t> bytes);
 
@@ -70,9 +97,6 @@ Hash HashBody(std::span<const uint8_t> body);
 
 // The bytes an author signs: a domain-separation tag, then the body.
 Bytes SigningInput(std::span<const uint8_t> body);
-
-// Rough encoded size of a row change, used to keep batches under a bound.
-size_t EstimateEncodedSize(const RowChange& row);
 
 }  // namespace outpost::sync
 

@@ -48,6 +48,30 @@ Bytes ColumnVersions::Encode() const {
   return out;
 }
 
+Bytes ColumnVersions::EncodeOneWriter(std::span<const uint16_t> columns, HlcTime hlc,
+                                      uint32_t origin) {
+  uint16_t sorted[64];
+  if (columns.size() > 64 || columns.empty() ||
+      !std::is_sorted(columns.begin(), columns.end(), std::less_equal<uint16_t>())) {
+    ColumnVersions v;  // the general path: unsorted, repeated or many columns
+    for (uint16_t c : columns) v.Set(c, hlc, origin);
+    return v.Encode();
+  }
+  std::copy(columns.begin(), columns.end(), sorted);
+  Bytes out;
+  out.reserve(24 + columns.size());
+  PutVarint(out, 1);
+  PutVarint(out, hlc);
+  PutVarint(out, origin);
+  PutVarint(out, columns.size());
+  uint16_t prev = 0;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    PutVarint(out, static_cast<uint16_t>(sorted[i] - prev));
+    prev = sorted[i];
+  }
+  return out;
+}
+
 bool ColumnVersions::Decode(std::span<const uint8_t> in, ColumnVersions* out) {
   out->entries_.clear();
   size_t pos = 0;

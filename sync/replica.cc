@@ -195,9 +195,9 @@ struct RowMeta {
   ColumnVersions versions;
 };
 
-Result<RowMeta> LoadMeta(Db& db, const Table& t, const Uuid& id) {
-  OUTPOST_ASSIGN_OR_RETURN(
-      auto st, db.Cached("SELECT _scope, _cl, _v FROM " + Quote(t.name) + " WHERE id = ?"));
+// `sql` is the table's precomputed "SELECT _scope, _cl, _v ... WHERE id = ?".
+Result<RowMeta> LoadMeta(Db& db, const std::string& sql, const Table& t, const Uuid& id) {
+  OUTPOST_ASSIGN_OR_RETURN(auto st, db.Cached(sql));
   st->BindBlob(1, id);
   OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
   RowMeta m;
@@ -342,6 +342,11 @@ Status Replica::CreateOrMigrate() {
     }
   }
 
+  for (const Table& t : catalogue_.tables()) {
+    table_sql_[t.id] =
+        TableSql{InsertSql(t), "SELECT _scope, _cl, _v FROM " + Quote(t.name) + " WHERE id = ?"};
+  }
+
   // Load node and scope indexes.
   nodes_.assign(1, NodeId{});
   {
@@ -466,36 +471,7 @@ Result<std::unique_ptr<Writer>> Replica::BeginWrite() {
 
 Writer::~Writer() = default;
 
-Writer::Pending& Writer::PendingFor(const Table& t, const Uuid& id, const std::string& scope,
-                                    uint32_t cl) {
-  auto key = std::make_pair(t.id, id);
-  auto it = index_.find(key);
-  if (it != index_.end()) {
-    rows_[it->second].change.causal_length = cl;
-    return rows_[it->second];
-  }
-  index_[key] = rows_.size();
-  Pending p;
-  p.scope = scope;
-  p.change.table = t.id;
-  p.change.id = id;
-  p.change.causal_length = cl;
-  rows_.push_back(std::move(p));
-  return rows_.back();
-}
-
 namespace {
-void PutColumn(RowChange& rc, uint16_t col, HlcTime hlc, const Value& v) {
-  for (auto& c : rc.columns) {
-    if (c.column == col) {
-      c.hlc = hlc;
-      c.value = v;
-      return;
-    }
-  }
-  rc.columns.push_back({col, hlc, v});
-}
-
 Status CheckColumns(const Table& t, std::span<const ColumnValue> values,
                     std::vector<const Column*>* defs) {
   for (const auto& cv : values) {
@@ -510,22 +486,81 @@ Status CheckColumns(const Table& t, std::span<const ColumnValue> values,
 }
 }  // namespace
 
+Result<Writer::ScopeLog*> Writer::LogFor(const std::string& scope) {
+  for (auto& l : logs_) {
+    if (l->scope == scope) return l.get();
+  }
+  OUTPOST_ASSIGN_OR_RETURN(uint32_t sidx, replica_.ScopeIndex(scope));
+  auto log = std::make_unique<ScopeLog>();
+  log->scope = scope;
+  log->index = sidx;
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto st, replica_.db_.Cached("SELECT seq, hash FROM crdt_vv WHERE origin = ? AND scope = ?"));
+  st->Bind(1, static_cast<int64_t>(replica_.self_idx_)).Bind(2, static_cast<int64_t>(sidx));
+  OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (row) {
+    log->seq = static_cast<uint64_t>(st->Int(0));
+    auto h = st->Blob(1);
+    if (h.size() != 32) return Status::Corruption("crdt_vv: hash is not 32 bytes");
+    std::memcpy(log->prev.data(), h.data(), 32);
+  }
+  log->builder = std::make_unique<BatchBodyBuilder>(replica_.self_, scope,
+                                                    replica_.catalogue_.version(), hlc_);
+  logs_.push_back(std::move(log));
+  return logs_.back().get();
+}
+
+Result<Writer::ScopeLog*> Writer::LogForIndex(int64_t scope_index) {
+  for (auto& l : logs_) {
+    if (l->index == scope_index) return l.get();
+  }
+  OUTPOST_ASSIGN_OR_RETURN(std::string scope, replica_.ScopeName(scope_index));
+  return LogFor(scope);
+}
+
+Status Writer::FlushBatch(ScopeLog& log) {
+  if (log.builder->rows() == 0) return Status::Ok();
+  uint64_t seq = log.seq + 1;
+  Bytes body = log.builder->Finish(seq, log.prev);
+  Hash hash = HashBody(body);
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto st, replica_.db_.Cached(
+                   "INSERT INTO crdt_batch(origin, scope, seq, hash, hlc, applied, body, sig) "
+                   "VALUES(?, ?, ?, ?, ?, 1, ?, x'')"));
+  st->Bind(1, static_cast<int64_t>(replica_.self_idx_)).Bind(2, static_cast<int64_t>(log.index));
+  st->Bind(3, static_cast<int64_t>(seq)).BindBlob(4, hash);
+  st->Bind(5, static_cast<int64_t>(hlc_)).BindBlob(6, body);
+  OUTPOST_RETURN_IF_ERROR(st->Run());
+  log.seq = seq;
+  log.prev = hash;
+  return Status::Ok();
+}
+
 Status Writer::Insert(const Table& t, const Uuid& id, const std::string& scope,
                       std::span<const ColumnValue> values) {
   std::vector<const Column*> defs;
   OUTPOST_RETURN_IF_ERROR(CheckColumns(t, values, &defs));
+  OUTPOST_ASSIGN_OR_RETURN(ScopeLog * log, LogFor(scope));
   Db& db = replica_.db_;
-  OUTPOST_ASSIGN_OR_RETURN(uint32_t sidx, replica_.ScopeIndex(scope));
-  ColumnVersions v;
-  for (const auto& cv : values) v.Set(cv.column, hlc_, replica_.self_idx_);
-  OUTPOST_ASSIGN_OR_RETURN(auto st, db.Cached(InsertSql(t)));
+  uint16_t cols[64];
+  size_t ncols = std::min<size_t>(values.size(), 64);
+  for (size_t i = 0; i < ncols; ++i) cols[i] = values[i].column;
+  Bytes versions = values.size() <= 64
+                       ? ColumnVersions::EncodeOneWriter({cols, ncols}, hlc_, replica_.self_idx_)
+                       : Bytes{};
+  if (values.size() > 64) {
+    ColumnVersions v;
+    for (const auto& cv : values) v.Set(cv.column, hlc_, replica_.self_idx_);
+    versions = v.Encode();
+  }
+  OUTPOST_ASSIGN_OR_RETURN(auto st, db.Cached(replica_.Sql(t).insert));
   st->BindBlob(1, id);
   for (size_t i = 0; i < t.columns.size(); ++i) st->BindNull(static_cast<int>(i) + 2);
   for (size_t i = 0; i < values.size(); ++i) {
     BindValue(*st, ColumnPosition(t, defs[i]) + 2, values[i].value);
   }
   int n = static_cast<int>(t.columns.size()) + 2;
-  st->Bind(n, static_cast<int64_t>(sidx)).Bind(n + 1, int64_t{1}).BindBlob(n + 2, v.Encode());
+  st->Bind(n, static_cast<int64_t>(log->index)).Bind(n + 1, int64_t{1}).BindBlob(n + 2, versions);
   // No lookup first: the primary key refuses an id that exists (ids are
   // fresh UUIDv7s, so this is the rare path).
   Status s = st->Run();
@@ -533,8 +568,10 @@ Status Writer::Insert(const Table& t, const Uuid& id, const std::string& scope,
     return Status::AlreadyExists(t.name + " " + UuidToString(id) + " already exists");
   }
   OUTPOST_RETURN_IF_ERROR(s);
-  Pending& p = PendingFor(t, id, scope, 1);
-  for (const auto& cv : values) PutColumn(p.change, cv.column, hlc_, cv.value);
+  log->builder->BeginRow(t.id, id, 1, values.size());
+  for (const auto& cv : values) log->builder->AddColumn(cv.column, hlc_, cv.value);
+  ++rows_;
+  if (log->builder->size() >= replica_.options_.max_batch_bytes) return FlushBatch(*log);
   return Status::Ok();
 }
 
@@ -545,7 +582,7 @@ Status Writer::Update(const Table& t, const Uuid& id, std::span<const ColumnValu
   std::vector<const Column*> defs;
   OUTPOST_RETURN_IF_ERROR(CheckColumns(t, values, &defs));
   Db& db = replica_.db_;
-  OUTPOST_ASSIGN_OR_RETURN(RowMeta meta, LoadMeta(db, t, id));
+  OUTPOST_ASSIGN_OR_RETURN(RowMeta meta, LoadMeta(db, replica_.Sql(t).meta, t, id));
   if (!meta.exists || meta.cl % 2 == 0) {
     return Status::NotFound(t.name + " " + UuidToString(id) + " does not exist");
   }
@@ -557,9 +594,11 @@ Status Writer::Update(const Table& t, const Uuid& id, std::span<const ColumnValu
   std::vector<const ColumnChange*> ptrs;
   for (const auto& c : changes) ptrs.push_back(&c);
   OUTPOST_RETURN_IF_ERROR(WriteRow(db, t, id, ptrs, defs, meta.cl, meta.versions));
-  OUTPOST_ASSIGN_OR_RETURN(std::string scope, replica_.ScopeName(meta.scope));
-  Pending& p = PendingFor(t, id, scope, meta.cl);
-  for (const auto& cv : values) PutColumn(p.change, cv.column, hlc_, cv.value);
+  OUTPOST_ASSIGN_OR_RETURN(ScopeLog * log, LogForIndex(meta.scope));
+  log->builder->BeginRow(t.id, id, meta.cl, values.size());
+  for (const auto& cv : values) log->builder->AddColumn(cv.column, hlc_, cv.value);
+  ++rows_;
+  if (log->builder->size() >= replica_.options_.max_batch_bytes) return FlushBatch(*log);
   return Status::Ok();
 }
 
@@ -568,7 +607,7 @@ Status Writer::Delete(const Table& t, const Uuid& id, bool erase_nominal) {
     return Status::PermissionDenied(t.name + " is append-only: rows cannot be deleted");
   }
   Db& db = replica_.db_;
-  OUTPOST_ASSIGN_OR_RETURN(RowMeta meta, LoadMeta(db, t, id));
+  OUTPOST_ASSIGN_OR_RETURN(RowMeta meta, LoadMeta(db, replica_.Sql(t).meta, t, id));
   if (!meta.exists || meta.cl % 2 == 0) {
     return Status::NotFound(t.name + " " + UuidToString(id) + " does not exist");
   }
@@ -587,104 +626,51 @@ Status Writer::Delete(const Table& t, const Uuid& id, bool erase_nominal) {
   for (const auto& c : changes) ptrs.push_back(&c);
   uint32_t cl = meta.cl + 1;
   OUTPOST_RETURN_IF_ERROR(WriteRow(db, t, id, ptrs, defs, cl, meta.versions));
-  OUTPOST_ASSIGN_OR_RETURN(std::string scope, replica_.ScopeName(meta.scope));
-  Pending& p = PendingFor(t, id, scope, cl);
-  for (const auto& c : changes) PutColumn(p.change, c.column, hlc_, c.value);
+  OUTPOST_ASSIGN_OR_RETURN(ScopeLog * log, LogForIndex(meta.scope));
+  log->builder->BeginRow(t.id, id, cl, changes.size());
+  for (const auto& c : changes) log->builder->AddColumn(c.column, hlc_, c.value);
+  ++rows_;
+  if (log->builder->size() >= replica_.options_.max_batch_bytes) return FlushBatch(*log);
   return Status::Ok();
 }
 
 Status Writer::Undelete(const Table& t, const Uuid& id) {
   Db& db = replica_.db_;
-  OUTPOST_ASSIGN_OR_RETURN(RowMeta meta, LoadMeta(db, t, id));
+  OUTPOST_ASSIGN_OR_RETURN(RowMeta meta, LoadMeta(db, replica_.Sql(t).meta, t, id));
   if (!meta.exists || meta.cl % 2 == 1) {
     return Status::NotFound(t.name + " " + UuidToString(id) + " is not a deleted row");
   }
   uint32_t cl = meta.cl + 1;
   OUTPOST_RETURN_IF_ERROR(WriteRow(db, t, id, {}, {}, cl, meta.versions));
-  OUTPOST_ASSIGN_OR_RETURN(std::string scope, replica_.ScopeName(meta.scope));
-  PendingFor(t, id, scope, cl);
+  OUTPOST_ASSIGN_OR_RETURN(ScopeLog * log, LogForIndex(meta.scope));
+  log->builder->BeginRow(t.id, id, cl, 0);
+  ++rows_;
   return Status::Ok();
 }
 
 Status Writer::Commit() {
   if (!txn_) return Status::FailedPrecondition("the write was already committed or failed");
-  OUTPOST_RETURN_IF_ERROR(replica_.AppendLocalBatches(rows_, hlc_));
+  Db& db = replica_.db_;
+  for (auto& log : logs_) {
+    OUTPOST_RETURN_IF_ERROR(FlushBatch(*log));
+    OUTPOST_ASSIGN_OR_RETURN(
+        auto st,
+        db.Cached("INSERT INTO crdt_vv VALUES(?, ?, ?, ?) ON CONFLICT(origin, scope) DO UPDATE SET "
+                  "seq = excluded.seq, hash = excluded.hash"));
+    st->Bind(1, static_cast<int64_t>(replica_.self_idx_)).Bind(2, static_cast<int64_t>(log->index));
+    st->Bind(3, static_cast<int64_t>(log->seq)).BindBlob(4, log->prev);
+    OUTPOST_RETURN_IF_ERROR(st->Run());
+  }
+  {
+    OUTPOST_ASSIGN_OR_RETURN(auto st,
+                             db.Cached("INSERT INTO crdt_meta VALUES('hlc', ?) ON CONFLICT(key) DO "
+                                       "UPDATE SET value = excluded.value"));
+    st->Bind(1, static_cast<int64_t>(replica_.hlc_.last()));
+    OUTPOST_RETURN_IF_ERROR(st->Run());
+  }
   Status s = txn_->Commit();
   txn_.reset();
   return s;
-}
-
-Status Replica::AppendLocalBatches(std::vector<Writer::Pending>& rows, HlcTime hlc) {
-  {
-    OUTPOST_ASSIGN_OR_RETURN(auto st,
-                             db_.Cached("INSERT INTO crdt_meta VALUES('hlc', ?) ON CONFLICT(key) "
-                                        "DO UPDATE SET value = excluded.value"));
-    st->Bind(1, static_cast<int64_t>(hlc_.last()));
-    OUTPOST_RETURN_IF_ERROR(st->Run());
-  }
-  if (rows.empty()) return Status::Ok();
-  std::vector<std::string> scopes;
-  for (const auto& p : rows) {
-    if (std::find(scopes.begin(), scopes.end(), p.scope) == scopes.end()) scopes.push_back(p.scope);
-  }
-  for (const std::string& scope : scopes) {
-    OUTPOST_ASSIGN_OR_RETURN(uint32_t sidx, ScopeIndex(scope));
-    uint64_t seq = 0;
-    Hash prev = kZeroHash;
-    {
-      OUTPOST_ASSIGN_OR_RETURN(
-          auto st, db_.Cached("SELECT seq, hash FROM crdt_vv WHERE origin = ? AND scope = ?"));
-      st->Bind(1, static_cast<int64_t>(self_idx_)).Bind(2, static_cast<int64_t>(sidx));
-      OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (row) {
-        seq = static_cast<uint64_t>(st->Int(0));
-        auto h = st->Blob(1);
-        if (h.size() != 32) return Status::Corruption("crdt_vv: hash is not 32 bytes");
-        std::memcpy(prev.data(), h.data(), 32);
-      }
-    }
-    ChangeBatch batch;
-    batch.origin = self_;
-    batch.scope = scope;
-    batch.schema_version = catalogue_.version();
-    batch.hlc = hlc;
-    size_t size = 0;
-    auto flush = [&]() -> Status {
-      if (batch.rows.empty()) return Status::Ok();
-      batch.seq = ++seq;
-      batch.prev_hash = prev;
-      Bytes body = EncodeBatchBody(batch);
-      prev = HashBody(body);
-      OUTPOST_ASSIGN_OR_RETURN(
-          auto st,
-          db_.Cached("INSERT INTO crdt_batch(origin, scope, seq, hash, hlc, applied, body, sig) "
-                     "VALUES(?, ?, ?, ?, ?, 1, ?, x'')"));
-      st->Bind(1, static_cast<int64_t>(self_idx_)).Bind(2, static_cast<int64_t>(sidx));
-      st->Bind(3, static_cast<int64_t>(batch.seq)).BindBlob(4, prev);
-      st->Bind(5, static_cast<int64_t>(hlc)).BindBlob(6, body);
-      OUTPOST_RETURN_IF_ERROR(st->Run());
-      batch.rows.clear();
-      size = 0;
-      return Status::Ok();
-    };
-    for (auto& p : rows) {
-      if (p.scope != scope) continue;
-      size_t est = EstimateEncodedSize(p.change);
-      if (size > 0 && size + est > options_.max_batch_bytes) OUTPOST_RETURN_IF_ERROR(flush());
-      batch.rows.push_back(std::move(p.change));
-      size += est;
-    }
-    OUTPOST_RETURN_IF_ERROR(flush());
-    OUTPOST_ASSIGN_OR_RETURN(
-        auto st,
-        db_.Cached(
-            "INSERT INTO crdt_vv VALUES(?, ?, ?, ?) ON CONFLICT(origin, scope) DO UPDATE SET "
-            "seq = excluded.seq, hash = excluded.hash"));
-    st->Bind(1, static_cast<int64_t>(self_idx_)).Bind(2, static_cast<int64_t>(sidx));
-    st->Bind(3, static_cast<int64_t>(seq)).BindBlob(4, prev);
-    OUTPOST_RETURN_IF_ERROR(st->Run());
-  }
-  return Status::Ok();
 }
 
 // ---------------------------------------------------------------------------
@@ -751,14 +737,14 @@ Result<size_t> Replica::ApplyRow(const RowChange& row, uint32_t origin_idx, uint
     known.push_back(&c);
     defs.push_back(def);
   }
-  OUTPOST_ASSIGN_OR_RETURN(RowMeta meta, LoadMeta(db_, *t, row.id));
+  OUTPOST_ASSIGN_OR_RETURN(RowMeta meta, LoadMeta(db_, Sql(*t).meta, *t, row.id));
   if (!meta.exists) {
     if (t->append_only && row.causal_length != 1) {
       return Status::PermissionDenied(t->name + " is append-only: row " + UuidToString(row.id) +
                                       " cannot be deleted");
     }
     ColumnVersions v;
-    OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Cached(InsertSql(*t)));
+    OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Cached(Sql(*t).insert));
     st->BindBlob(1, row.id);
     for (size_t i = 0; i < t->columns.size(); ++i) st->BindNull(static_cast<int>(i) + 2);
     for (size_t i = 0; i < known.size(); ++i) {
@@ -788,8 +774,12 @@ Result<size_t> Replica::ApplyRow(const RowChange& row, uint32_t origin_idx, uint
   for (size_t i = 0; i < known.size(); ++i) {
     const ColumnChange* c = known[i];
     const ColumnVersion* cur = meta.versions.Find(c->column);
+    // Equal stamps: the higher node id wins; from the same origin, equal
+    // stamps come from one transaction and the later entry wins (entries of
+    // one origin are applied in chain order everywhere).
     bool wins = cur == nullptr || c->hlc > cur->hlc ||
-                (c->hlc == cur->hlc && NodeAt(origin_idx) > NodeAt(cur->origin));
+                (c->hlc == cur->hlc &&
+                 (origin_idx == cur->origin || NodeAt(origin_idx) > NodeAt(cur->origin)));
     if (!wins) continue;
     meta.versions.Set(c->column, c->hlc, origin_idx);
     winners.push_back(c);

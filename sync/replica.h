@@ -101,23 +101,28 @@ class Writer {
   Status Undelete(const schema::Table& table, const Uuid& id);
   Status Commit();
   HlcTime hlc() const { return hlc_; }
-  size_t pending_rows() const { return rows_.size(); }
+  size_t pending_rows() const { return rows_; }
 
  private:
   friend class Replica;
-  struct Pending {
+  // The batch being built for one scope this transaction touches.
+  struct ScopeLog {
     std::string scope;
-    RowChange change;
+    uint32_t index = 0;
+    uint64_t seq = 0;  // last sequence written
+    Hash prev{};
+    std::unique_ptr<BatchBodyBuilder> builder;
   };
   Writer(Replica& r, std::unique_ptr<Transaction> txn, HlcTime hlc)
       : replica_(r), txn_(std::move(txn)), hlc_(hlc) {}
-  Pending& PendingFor(const schema::Table& t, const Uuid& id, const std::string& scope,
-                      uint32_t cl);
+  Result<ScopeLog*> LogFor(const std::string& scope);
+  Result<ScopeLog*> LogForIndex(int64_t scope_index);
+  Status FlushBatch(ScopeLog& log);
   Replica& replica_;
   std::unique_ptr<Transaction> txn_;
   HlcTime hlc_;
-  std::vector<Pending> rows_;
-  std::map<std::pair<uint16_t, Uuid>, size_t> index_;
+  std::vector<std::unique_ptr<ScopeLog>> logs_;
+  size_t rows_ = 0;
 };
 
 // A batch ready to send: who wrote it, where it sits, and its signed bytes.
@@ -195,7 +200,11 @@ class Replica {
   Result<uint32_t> ScopeIndex(const std::string& scope);
   Result<std::string> ScopeName(int64_t idx) const;
   const NodeId& NodeAt(uint32_t idx) const { return nodes_[idx]; }
-  Status AppendLocalBatches(std::vector<Writer::Pending>& rows, HlcTime hlc);
+  // Precomputed SQL per table (indexed by table id).
+  struct TableSql {
+    std::string insert, meta;
+  };
+  const TableSql& Sql(const schema::Table& t) const { return table_sql_.at(t.id); }
   // Applies one verified, in-order batch; the caller holds the transaction.
   Result<size_t> ApplyBatch(const ChangeBatch& batch, uint32_t origin_idx, uint32_t scope_idx);
   Result<size_t> ApplyRow(const RowChange& row, uint32_t origin_idx, uint32_t scope_idx);
@@ -211,6 +220,7 @@ class Replica {
   std::vector<NodeId> nodes_;  // index -> node id (index 0 unused)
   std::map<NodeId, uint32_t> node_index_;
   std::map<std::string, uint32_t> scope_index_;
+  std::map<uint16_t, TableSql> table_sql_;
 };
 
 }  // namespace outpost::sync

@@ -104,3 +104,17 @@ BOOST_AUTO_TEST_CASE(truncated_or_trailing_bytes_are_refused) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(column_versions_fast_path)
+
+BOOST_AUTO_TEST_CASE(one_writer_encoding_equals_the_general_one) {
+  for (std::vector<uint16_t> cols :
+       {std::vector<uint16_t>{1, 2, 3, 4, 5, 6, 7}, std::vector<uint16_t>{3, 1, 2},
+        std::vector<uint16_t>{5}, std::vector<uint16_t>{2, 2, 9}}) {
+    ColumnVersions v;
+    for (uint16_t c : cols) v.Set(c, 987654321, 4);
+    BOOST_TEST(ColumnVersions::EncodeOneWriter(cols, 987654321, 4) == v.Encode());
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,28 @@
+// Internals of the record API that benchmarks and tests need: turning one
+// document into the rows it will write, without writing them.
+#ifndef OUTPOST_NODE_RECORDS_INTERNAL_H_
+#define OUTPOST_NODE_RECORDS_INTERNAL_H_
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "node/store.h"
+#include "schema/row_json.h"
+
+namespace outpost::node::internal {
+
+struct PlannedRow {
+  const schema::Table* table;
+  Uuid id;
+  schema::Row row;
+};
+
+// Validates a document of `type` (nested ones included) and mints ids.
+// kInvalidArgument listing every error with its field path.
+Result<std::vector<PlannedRow>> PlanDocument(Store& store, std::string_view type,
+                                             const nlohmann::json& doc);
+
+}  // namespace outpost::node::internal
+
+#endif  // OUTPOST_NODE_RECORDS_INTERNAL_H_
