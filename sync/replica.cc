@@ -1018,6 +1018,29 @@ Result<VersionVector> Replica::GetVersionVector() const {
   return vv;
 }
 
+Result<int64_t> Replica::PruneLog(const VersionVector& acked) {
+  OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_));
+  int64_t dropped = 0;
+  for (const auto& [key, seq] : acked.seqs) {
+    const auto& [origin, scope] = key;
+    auto n = node_index_.find(origin);
+    auto sc = scope_index_.find(scope);
+    if (n == node_index_.end() || sc == scope_index_.end()) continue;
+    // Own batches not yet signed have not left this node: never pruned.
+    OUTPOST_ASSIGN_OR_RETURN(
+        auto st,
+        db_.Cached(
+            "DELETE FROM crdt_batch WHERE origin = ? AND scope = ? AND seq <= ? AND applied = 1 "
+            "AND (origin != ? OR length(sig) > 0)"));
+    st->Bind(1, static_cast<int64_t>(n->second)).Bind(2, static_cast<int64_t>(sc->second));
+    st->Bind(3, static_cast<int64_t>(seq)).Bind(4, static_cast<int64_t>(self_idx_));
+    OUTPOST_RETURN_IF_ERROR(st->Run());
+    dropped += db_.Changes();
+  }
+  OUTPOST_RETURN_IF_ERROR(txn->Commit());
+  return dropped;
+}
+
 Result<std::vector<OutgoingBatch>> Replica::BatchesFor(
     const VersionVector& peer, const std::function<bool(const std::string&)>& allowed,
     size_t max_bytes) const {

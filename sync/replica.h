@@ -164,6 +164,12 @@ class Replica {
 
   Result<VersionVector> GetVersionVector() const;
 
+  // Drops stored batches at or below `acked` (what every peer that may need
+  // them has acknowledged); the chain heads stay in the version vector, so
+  // numbering and duplicate detection continue. Sites prune after HQ has
+  // acknowledged; HQ keeps its log as the archive. Returns batches dropped.
+  Result<int64_t> PruneLog(const VersionVector& acked);
+
   // BLAKE2b-256 over the replicated state in canonical order (tables by id,
   // rows by id, columns by id, canonical value encoding), optionally only the
   // rows of one scope. Equal on converged replicas.

@@ -395,3 +395,30 @@ BOOST_AUTO_TEST_CASE(digest_per_scope_ignores_other_scopes) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(compaction)
+
+BOOST_AUTO_TEST_CASE(pruned_log_keeps_numbering_and_refuses_nothing_twice) {
+  TestNode a(1), b(2);
+  for (uint8_t i = 1; i <= 4; ++i) Insert(a, Id(i), "x", i);
+  Deliver(a, b);
+  BOOST_REQUIRE(a.replica->SignPending([](std::span<const uint8_t>) { return Bytes(64, 1); }).ok());
+  auto acked = b.replica->GetVersionVector();
+  auto dropped = a.replica->PruneLog(*acked);
+  BOOST_REQUIRE(dropped.ok());
+  BOOST_TEST(*dropped == 4);
+  BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM crdt_batch") == 0);
+  // Numbering continues after the pruned head; the peer takes the new batch.
+  Insert(a, Id(5), "after", 5);
+  MergeReport r = Deliver(a, b);
+  BOOST_TEST(r.applied == 1u);
+  BOOST_TEST(a.replica->GetVersionVector()->Get(a.id, "site:AA-ONE") == 5u);
+  BOOST_TEST(DigestHex(a) == DigestHex(b));
+  // Unsigned own batches are never pruned (they have not left the node).
+  Insert(a, Id(6), "unsigned", 6);
+  VersionVector all;
+  all.Set(a.id, "site:AA-ONE", 100);
+  BOOST_TEST(*a.replica->PruneLog(all) == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
