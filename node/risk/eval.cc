@@ -332,10 +332,10 @@ class Evaluator {
         return Number(static_cast<double>(a.str.size()));
       case Func::kUpper: {
         // Owned by the evaluator for the rest of this rule.
-        owned_.push_back(FoldToAscii(a.str));
+        owned_.push_back(std::make_unique<std::string>(FoldToAscii(a.str)));
         Value v;
         v.type = Type::kString;
-        v.str = owned_.back();
+        v.str = *owned_.back();
         return v;
       }
       case Func::kValidIso6346:
@@ -354,7 +354,8 @@ class Evaluator {
   int64_t steps_ = 0;
   bool exhausted_ = false;
   bool warned_history_ = false;
-  std::deque<std::string> owned_;
+  // Lazily allocated (a deque allocates on construction; this runs per rule).
+  std::vector<std::unique_ptr<std::string>> owned_;
 };
 
 std::string FormatValue(const Value& v) {

@@ -144,8 +144,9 @@ Value Convert(const json& j, Type type, Facts* facts, std::string_view path) {
       break;
   }
   if (v.missing() && !j.is_null()) {
-    facts->warnings.push_back(std::string(path) + ": " + j.dump().substr(0, 64) + " is not a " +
-                              std::string(TypeName(type)));
+    facts->warnings.push_back(std::string(path) + ": " +
+                              j.dump(-1, ' ', false, json::error_handler_t::replace).substr(0, 64) +
+                              " is not a " + std::string(TypeName(type)));
   }
   return v;
 }

@@ -11,6 +11,44 @@ bool IsIdentStart(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= '
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsIdentChar(char c) { return IsIdentStart(c) || IsDigit(c) || c == '.' || c == '-'; }
 
+// Strict UTF-8 (no overlongs, surrogates or code points above U+10FFFF):
+// ruleset strings end up in assessments, which are serialised as JSON.
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = s[i];
+    size_t n;
+    uint32_t min, cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((c & 0xE0) == 0xC0) {
+      n = 2;
+      cp = c & 0x1F;
+      min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 3;
+      cp = c & 0x0F;
+      min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 4;
+      cp = c & 0x07;
+      min = 0x10000;
+    } else
+      return false;
+    if (i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      unsigned char cc = s[i + k];
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n;
+  }
+  return true;
+}
+
 Status ErrorAt(int line, int col, std::string_view msg) {
   return Status::InvalidArgument(std::to_string(line) + ":" + std::to_string(col) + ": " +
                                  std::string(msg));
@@ -72,6 +110,7 @@ Result<std::vector<Token>> Lex(std::string_view src) {
           t.text.push_back(s);
         }
       }
+      if (!IsValidUtf8(t.text)) return ErrorAt(t.line, t.col, "string is not valid UTF-8");
     } else if (IsDigit(c) || (c == '-' && IsDigit(next))) {
       if (c == '-') ++i;
       while (i < src.size() && IsDigit(src[i])) ++i;

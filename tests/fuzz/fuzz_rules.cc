@@ -35,6 +35,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   outpost::risk::AssessContext ctx;
   ctx.history = &history;
   auto a = engine->Assess(Movement(), "fuzz", 1'795'000'000'000'000LL, ctx);
-  (void)outpost::risk::ToJson(a).dump();
+  (void)outpost::risk::ToJson(a).dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
   return 0;
 }

@@ -515,6 +515,7 @@ BOOST_AUTO_TEST_CASE(compile_errors_name_line_and_column) {
       {"ruleset \"x\" version 1\nrule R when true score 1 score 2 end", "2:26:", "given twice"},
       {"ruleset \"x\" version 1\nlist \"l\" colour { \"x\" }", "2:10:", "expected a list kind"},
       {"ruleset \"x\" version 1\nbogus", "2:1:", "unknown statement"},
+      {"ruleset \"pa\xf4tern\" version 1", "1:9:", "not valid UTF-8"},
       {"ruleset \"x\" version 1\nrule R when mode = score 1 end", "2:20:", "expected a value"},
   };
   for (const auto& c : cases) {
