@@ -1,0 +1,135 @@
+#include "sync/bundle.h"
+
+#include <cstring>
+
+#include "crypto/aead.h"
+#include "sync/wire.h"
+
+namespace outpost::sync {
+namespace {
+
+constexpr uint8_t kMagic[4] = {'O', 'P', 'B', 'N'};
+constexpr uint8_t kVersion = 1;
+constexpr size_t kHeaderBytes = 4 + 1 + 16 + 16 + 8;  // 45
+constexpr size_t kSignatureBytes = 64;
+
+void PutLe(Bytes& out, uint64_t v, int n) {
+  for (int i = 0; i < n; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+uint64_t GetLe(const uint8_t* p, int n) {
+  uint64_t v = 0;
+  for (int i = n - 1; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
+}  // namespace
+
+Result<Bytes> ExportBundle(const BundleEnv& env, const NodeId& to,
+                           const crypto::PublicKeyBytes& to_kx, BundleInfo* info,
+                           size_t max_bytes) {
+  PeerPolicy* policy = env.policy;
+  OUTPOST_RETURN_IF_ERROR(env.replica->SignPending(
+      [policy](std::span<const uint8_t> input) { return policy->Sign(input); }));
+  OUTPOST_ASSIGN_OR_RETURN(VersionVector known, env.ledger->Known(to));
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto batches,
+      env.replica->BatchesFor(
+          known, [policy, &to](const std::string& scope) { return policy->MayRead(to, scope); },
+          max_bytes));
+  BundlePayload p;
+  p.from = policy->SelfId();
+  p.to = to;
+  p.created_micros = env.clock->NowMicros();
+  OUTPOST_ASSIGN_OR_RETURN(p.sender_vv, env.replica->GetVersionVector());
+  size_t total = 0;
+  for (const auto& b : batches) {
+    if (b.batch.signature.empty()) break;  // unsigned: cannot happen after SignPending
+    p.batches.push_back(EncodeSignedBatch(b.batch));
+    total += p.batches.back().size();
+    if (total > max_bytes) {
+      return Status::InvalidArgument("bundle: more than " + std::to_string(max_bytes) +
+                                     " bytes of changes are due; sync over a link or raise the "
+                                     "limit");
+    }
+  }
+  Bytes header(kMagic, kMagic + 4);
+  header.push_back(kVersion);
+  header.insert(header.end(), p.from.begin(), p.from.end());
+  header.insert(header.end(), to.begin(), to.end());
+  PutLe(header, static_cast<uint64_t>(p.created_micros), 8);
+  Bytes plain = EncodeBundlePayload(p);
+  OUTPOST_ASSIGN_OR_RETURN(
+      Bytes box, crypto::SealToRecipient(plain, to_kx, *env.random, env.local_kx, header));
+  Bytes file = header;
+  PutLe(file, box.size(), 4);
+  file.insert(file.end(), box.begin(), box.end());
+  Bytes sig = policy->Sign(file);
+  if (sig.size() != kSignatureBytes) return Status::Internal("signer returned a bad signature");
+  file.insert(file.end(), sig.begin(), sig.end());
+  if (info) {
+    info->from = p.from;
+    info->to = to;
+    info->created_micros = p.created_micros;
+    info->batches = p.batches.size();
+  }
+  return file;
+}
+
+Result<BundleInfo> ImportBundle(const BundleEnv& env, std::span<const uint8_t> file) {
+  if (file.size() < kHeaderBytes + 4 + kSignatureBytes ||
+      std::memcmp(file.data(), kMagic, 4) != 0) {
+    return Status::Corruption("bundle: not an outpost bundle (expected \"OPBN\")");
+  }
+  if (file[4] != kVersion) {
+    return Status::Corruption("bundle.version: " + std::to_string(file[4]) +
+                              " is not a version this node reads (1)");
+  }
+  BundleInfo info;
+  std::memcpy(info.from.data(), file.data() + 5, 16);
+  std::memcpy(info.to.data(), file.data() + 21, 16);
+  info.created_micros = static_cast<int64_t>(GetLe(file.data() + 37, 8));
+  uint64_t box_len = GetLe(file.data() + kHeaderBytes, 4);
+  if (box_len != file.size() - kHeaderBytes - 4 - kSignatureBytes) {
+    return Status::Corruption("bundle: box length " + std::to_string(box_len) +
+                              " does not match the file size " + std::to_string(file.size()));
+  }
+  if (info.to != env.policy->SelfId()) {
+    return Status::InvalidArgument("bundle is for node " + UuidToString(info.to) +
+                                   ", not this node " + UuidToString(env.policy->SelfId()));
+  }
+  auto header = file.first(kHeaderBytes);
+  auto box = file.subspan(kHeaderBytes + 4, box_len);
+  OUTPOST_ASSIGN_OR_RETURN(auto opened,
+                           crypto::OpenFromSender(box, *env.local_kx, nullptr, header));
+  if (!opened.sender) return Status::Unauthenticated("bundle: the box names no sender key");
+  OUTPOST_ASSIGN_OR_RETURN(NodeId sender, env.policy->AuthorizePeer(*opened.sender));
+  if (sender != info.from) {
+    return Status::Unauthenticated("bundle: sealed by node " + UuidToString(sender) +
+                                   " but claims to be from " + UuidToString(info.from));
+  }
+  OUTPOST_ASSIGN_OR_RETURN(auto payload, DecodeBundlePayload(opened.plaintext, kMaxBundleBytes));
+  if (payload.from != info.from || payload.to != info.to) {
+    return Status::Corruption("bundle: payload ids do not match the header");
+  }
+  std::vector<SignedBatch> batches;
+  for (const Bytes& b : payload.batches) {
+    OUTPOST_ASSIGN_OR_RETURN(auto sb, DecodeSignedBatch(b));
+    batches.push_back(std::move(sb));
+  }
+  PeerPolicy* policy = env.policy;
+  OUTPOST_ASSIGN_OR_RETURN(
+      info.merge, env.replica->Merge(
+                      batches, [policy](const ChangeBatch& batch, const SignedBatch& sb) -> Status {
+                        if (!policy->MayRead(policy->SelfId(), batch.scope)) {
+                          return Status::PermissionDenied("scope " + batch.scope +
+                                                          " is not this node's to hold");
+                        }
+                        return policy->VerifyBatch(batch, sb);
+                      }));
+  info.batches = batches.size();
+  OUTPOST_RETURN_IF_ERROR(env.ledger->Advance(info.from, payload.sender_vv));
+  OUTPOST_RETURN_IF_ERROR(env.ledger->RecordSuccess(info.from, env.clock->NowMicros()));
+  return info;
+}
+
+}  // namespace outpost::sync
