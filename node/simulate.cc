@@ -1,0 +1,231 @@
+#include "node/simulate.h"
+
+#include <random>
+
+#include "base/clock.h"
+#include "schema/validators.h"
+
+namespace outpost::node {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int64_t kDefaultStart = 1'784'073'600'000'000;  // 2026-07-15T00:00:00Z
+
+template <typename T, size_t N>
+const T& Pick(std::mt19937_64& rng, const T (&items)[N]) {
+  return items[rng() % N];
+}
+
+struct Country {
+  const char* code;
+  const char* plate_prefix[3];
+};
+
+const char* kFamily[] = {"Petrović", "Jovanović", "Hodžić", "Kovačević", "Babić",
+                         "Marić",    "Krasniqi",  "Gashi",  "Berisha",   "Hoxha",
+                         "Novak",    "Horvat",    "Yılmaz", "Kaya",      "Müller",
+                         "Schmidt",  "Begić",     "Delić",  "Popović",   "Nikolić"};
+const char* kGiven[] = {"Marko", "Ana",   "Amir", "Lejla",  "Ivan", "Jelena", "Arben", "Drita",
+                        "Emir",  "Selma", "Luka", "Mehmet", "Ayşe", "Stefan", "Maja",  "Besnik"};
+const char* kCompanies[] = {"Bosna Trade d.o.o.", "Sava Logistik",    "Balkan Freight",
+                            "Adria Cargo",        "Drina Transport",  "Euro Spedicija",
+                            "Anadolu Lojistik",   "Prishtina Import", "Dunav Export",
+                            "Tuzla Metal d.d."};
+const char* kOwners[] = {"MSCU", "MAEU", "CSQU", "TGHU", "HLXU", "CMAU", "OOLU", "TCLU"};
+struct Goods {
+  const char* hs;
+  const char* description;
+  double kg_min, kg_max, value_per_kg;
+};
+const Goods kGoods[] = {
+    {"870323", "passenger cars", 1200, 1800, 12.0},
+    {"940360", "wooden furniture", 500, 8000, 4.0},
+    {"620342", "cotton trousers", 200, 3000, 15.0},
+    {"220300", "beer", 2000, 20000, 1.2},
+    {"730890", "steel structures", 3000, 22000, 1.5},
+    {"847130", "portable computers", 100, 1500, 300.0},
+    {"300490", "medicaments", 50, 800, 80.0},
+    {"080810", "apples", 5000, 20000, 0.6},
+    {"401110", "car tyres", 1000, 9000, 3.0},
+    {"690721", "ceramic tiles", 5000, 24000, 0.5},
+    {"392690", "plastic articles", 300, 6000, 5.0},
+    {"851712", "mobile phones", 50, 600, 400.0},
+};
+const Goods kRiskyGoods[] = {
+    {"240220", "cigarettes", 500, 9000, 50.0},
+    {"240319", "smoking tobacco", 200, 4000, 30.0},
+    {"293339", "chemical precursors", 100, 2000, 20.0},
+};
+const char* kCurrencies[] = {"EUR", "EUR", "EUR", "BAM", "USD", "TRY", "RSD"};
+
+const std::vector<std::string> kWatchPlates = {"SA123BC", "BG4471KK",   "PR555XK",
+                                               "TZ900AA", "IST34ABC77", "NS0001ZZ"};
+const std::vector<std::string> kWatchNames = {"Petrović Marko", "Krasniqi Arben", "Yılmaz Mehmet",
+                                              "Hodžić Emir"};
+
+std::string Digits(std::mt19937_64& rng, int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i) s.push_back(static_cast<char>('0' + rng() % 10));
+  return s;
+}
+
+std::string Letters(std::mt19937_64& rng, int n) {
+  static const char kL[] = "ABCDEFGHJKLMNPRSTUVZ";
+  std::string s;
+  for (int i = 0; i < n; ++i) s.push_back(kL[rng() % (sizeof kL - 1)]);
+  return s;
+}
+
+std::string Plate(std::mt19937_64& rng, const std::string& country) {
+  if (country == "BA")
+    return Letters(rng, 1) + Digits(rng, 2) + "-" + Letters(rng, 1) + "-" + Digits(rng, 3);
+  if (country == "HR") return "ZG" + Digits(rng, 4) + Letters(rng, 2);
+  if (country == "RS") return "BG" + Digits(rng, 4) + Letters(rng, 2);
+  if (country == "XK") return Digits(rng, 2) + "-" + Digits(rng, 3) + "-" + Letters(rng, 2);
+  if (country == "AL") return "A" + Letters(rng, 1) + Digits(rng, 3) + Letters(rng, 2);
+  if (country == "TR") return "34" + Letters(rng, 3) + Digits(rng, 3);
+  return Letters(rng, 2) + Digits(rng, 4);
+}
+
+std::string Vin(std::mt19937_64& rng) {
+  static const char kV[] = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789";
+  std::string s = "WDB";
+  while (s.size() < 17) s.push_back(kV[rng() % (sizeof kV - 1)]);
+  return s;
+}
+
+std::string Container(std::mt19937_64& rng) {
+  std::string s = std::string(Pick(rng, kOwners)) + Digits(rng, 6);
+  // Category letter is the 4th char of the owner code (U).
+  int d = schema::Iso6346CheckDigit(s);
+  return s + static_cast<char>('0' + (d < 0 ? 0 : d));
+}
+
+std::string Date(std::mt19937_64& rng, int year_min, int year_max) {
+  int y = year_min + static_cast<int>(rng() % (year_max - year_min + 1));
+  int m = 1 + static_cast<int>(rng() % 12);
+  int d = 1 + static_cast<int>(rng() % 28);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+  return buf;
+}
+
+// The neighbouring countries' share of traffic at each crossing.
+std::vector<const char*> Neighbours(const std::string& site) {
+  if (site.rfind("XK", 0) == 0) return {"XK", "XK", "AL", "AL", "AL", "DE", "CH", "MK", "TR"};
+  if (site == "BA-BIJ") return {"BA", "BA", "HR", "HR", "HR", "DE", "AT", "RS", "SI"};
+  return {"BA", "BA", "BA", "HR", "HR", "RS", "DE", "AT", "TR", "SI", "IT"};
+}
+
+std::string HomeCountry(const std::string& site) { return site.substr(0, 2); }
+
+json Person(std::mt19937_64& rng, const std::string& country, const std::string& role,
+            bool suspicious) {
+  std::string family = Pick(rng, kFamily), given = Pick(rng, kGiven);
+  if (suspicious) {
+    const std::string& n = kWatchNames[rng() % kWatchNames.size()];
+    auto sp = n.find(' ');
+    family = n.substr(0, sp);
+    given = n.substr(sp + 1);
+  }
+  return json{{"role", role},
+              {"family_name", family},
+              {"given_names", given},
+              {"date_of_birth", Date(rng, 1950, 2005)},
+              {"nationality", country},
+              {"document_type", rng() % 3 ? "passport" : "id_card"},
+              {"document_number", Letters(rng, 1) + Digits(rng, 8)},
+              {"data_subject_category", "traveller"}};
+}
+
+}  // namespace
+
+const std::vector<std::string>& DemoWatchlistPlates() { return kWatchPlates; }
+const std::vector<std::string>& DemoWatchlistNames() { return kWatchNames; }
+
+int64_t SimulateTraffic(const SimulationOptions& o, const std::function<void(const json&)>& emit) {
+  std::mt19937_64 rng(o.seed);
+  std::uniform_real_distribution<double> unit(0, 1);
+  auto neighbours = Neighbours(o.site);
+  std::string home = HomeCountry(o.site);
+  double truck_share = o.truck_share >= 0 ? o.truck_share : (o.site == "BA-GRA" ? 0.30 : 0.08);
+  int64_t start = o.start_micros ? o.start_micros : kDefaultStart;
+  for (int64_t i = 0; i < o.movements; ++i) {
+    bool suspicious = unit(rng) < o.suspicious_share;
+    double r = unit(rng);
+    std::string kind = r < truck_share ? "truck" : (r < truck_share + 0.04 ? "bus" : "car");
+    std::string country = neighbours[rng() % neighbours.size()];
+    int64_t t = start + (o.span_micros * i) / std::max<int64_t>(1, o.movements) +
+                static_cast<int64_t>(rng() % 1000000);
+    json m{{"type", "movement"},
+           {"direction", rng() % 2 ? "in" : "out"},
+           {"mode", "road"},
+           {"crossing", o.site},
+           {"time", FormatUtcMicros(t - t % 1000000)}};
+    std::string plate =
+        suspicious ? kWatchPlates[rng() % kWatchPlates.size()] : Plate(rng, country);
+    m["vehicle"] = json{{"plate", plate}, {"plate_country", country}, {"kind", kind}};
+    if (rng() % 3 == 0) m["vehicle"]["vin"] = Vin(rng);
+    json persons = json::array();
+    if (o.with_persons) persons.push_back(Person(rng, country, "driver", suspicious && rng() % 2));
+    if (kind == "car") {
+      int passengers = static_cast<int>(rng() % 4);
+      for (int p = 0; p < passengers && o.with_persons; ++p) {
+        persons.push_back(Person(rng, country, "passenger", false));
+      }
+    } else if (kind == "bus") {
+      for (int p = 0; p < 3 && o.with_persons; ++p)
+        persons.push_back(Person(rng, country, "passenger", false));
+    } else {
+      // A truck: a trailer or container, a consignment with goods.
+      m["trailer"] =
+          json{{"plate", Plate(rng, country)}, {"plate_country", country}, {"kind", "trailer"}};
+      bool containerised = rng() % 3 == 0;
+      if (containerised) {
+        json seal{{"number", Letters(rng, 2) + Digits(rng, 7)},
+                  {"issuer", std::string(country) + " customs"},
+                  {"condition", suspicious && rng() % 2 ? "broken" : "intact"}};
+        json eq{{"number", Container(rng)},
+                {"size_type", rng() % 2 ? "42G1" : "22G1"},
+                {"loaded", true}};
+        if (!(suspicious && rng() % 3 == 0)) eq["seals"] = json::array({seal});
+        m["equipment"] = json::array({eq});
+      }
+      std::string origin =
+          suspicious ? (rng() % 2 ? "TR" : "AL") : neighbours[rng() % neighbours.size()];
+      std::string dest = m["direction"] == "in" ? home : neighbours[rng() % neighbours.size()];
+      json c{{"transport_doc_type", "CMR"},
+             {"transport_doc_number", Letters(rng, 2) + Digits(rng, 7)},
+             {"shipper", json{{"name", Pick(rng, kCompanies)}, {"country", origin}}},
+             {"consignee", json{{"name", Pick(rng, kCompanies)}, {"country", dest}}},
+             {"origin_country", origin},
+             {"dispatch_country", origin},
+             {"destination_country", dest}};
+      json goods = json::array();
+      int items = 1 + static_cast<int>(rng() % 3);
+      for (int g = 0; g < items; ++g) {
+        const Goods& gd = (suspicious && g == 0) ? Pick(rng, kRiskyGoods) : Pick(rng, kGoods);
+        double kg = gd.kg_min + unit(rng) * (gd.kg_max - gd.kg_min);
+        kg = static_cast<int64_t>(kg * 10) / 10.0;
+        goods.push_back(json{{"hs_code", gd.hs},
+                             {"description", gd.description},
+                             {"packages", 1 + static_cast<int>(rng() % 60)},
+                             {"gross_kg", kg},
+                             {"net_kg", static_cast<int64_t>(kg * 9.2) / 10.0},
+                             {"value", static_cast<int64_t>(kg * gd.value_per_kg)},
+                             {"currency", Pick(rng, kCurrencies)}});
+      }
+      c["goods"] = goods;
+      m["consignments"] = json::array({c});
+      m["route"] = origin == dest ? origin : origin + "," + dest;
+      m["declaration"] = "26" + home + Digits(rng, 14);
+    }
+    if (!persons.empty()) m["persons"] = persons;
+    emit(m);
+  }
+  return o.movements;
+}
+
+}  // namespace outpost::node
