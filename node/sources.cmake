@@ -3,3 +3,8 @@ list(APPEND NODE_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/audit.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/records.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/simulate.cc)
+# Keys, certificates, registry, trust policy (docs/keys.md).
+list(APPEND NODE_SOURCES
+  ${CMAKE_CURRENT_SOURCE_DIR}/keys.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/registry.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/trust.cc)

@@ -235,6 +235,40 @@ Catalogue DomainCatalogue() {
                     Text(8, "detection_method", kShortLen),
                 }));
 
+  // The node registry (node/registry.h, docs/keys.md): one row per enrolled
+  // node, row id = the node's id. HQ alone writes it (scope "shared"); every
+  // node receives it. The status columns are a convenience for listing: trust
+  // decisions use the HQ-signed certificate and revocation blobs, which each
+  // node verifies against the pinned HQ key.
+  {
+    Column role = Enum(2, "role", {"hq", "site"});
+    Column status = Enum(10, "status", {"active", "revoked"});
+    Table registry = MakeTable(kNodeRegistryTableId, "node_registry",
+                               {
+                                   Required(Text(1, "name", kNameLen)),
+                                   Required(role),
+                                   Required(Text(3, "site", 11)),
+                                   Required(Typed(4, "signing_key", ColumnType::kBlob)),
+                                   Required(Typed(5, "kx_key", ColumnType::kBlob)),
+                                   Required(Typed(6, "epoch", ColumnType::kInteger)),
+                                   Typed(7, "valid_from", ColumnType::kTime),
+                                   Typed(8, "valid_until", ColumnType::kTime),
+                                   Required(Typed(9, "certificate", ColumnType::kBlob)),
+                                   Required(status),
+                                   Typed(11, "revoked_at", ColumnType::kTime),
+                                   Text(12, "reason", kShortLen),
+                                   Typed(13, "revocation", ColumnType::kBlob),
+                                   // The key pair before the last rotation, accepted
+                                   // until prev_valid_until (the grace period).
+                                   Typed(14, "prev_signing_key", ColumnType::kBlob),
+                                   Typed(15, "prev_kx_key", ColumnType::kBlob),
+                                   Typed(16, "prev_valid_until", ColumnType::kTime),
+                                   Typed(17, "prev_certificate", ColumnType::kBlob),
+                               });
+    registry.scope = ScopeRule::kShared;
+    tables.push_back(std::move(registry));
+  }
+
   // The audit log (node/audit.h): append-only, hash-chained per node, and
   // replicated to HQ like the records it speaks of.
   {

@@ -29,6 +29,7 @@ inline constexpr uint16_t kSeizureTableId = 11;
 
 inline constexpr uint16_t kFirstRiskTableId = 32;
 inline constexpr uint16_t kFirstKeyTableId = 64;
+inline constexpr uint16_t kNodeRegistryTableId = 64;  // node/registry.h
 inline constexpr uint16_t kFirstAuditTableId = 96;
 inline constexpr uint16_t kAuditEntryTableId = 96;  // node/audit.h
 inline constexpr uint16_t kFirstUnassignedTableId = 128;
