@@ -32,7 +32,7 @@ void AddInfoCommands(CLI::App& app, Context& ctx);
 // shows the whole list. Define it in cli/cmd_<group>.cc.
 void AddStatusCommands(CLI::App& app, Context& ctx);  // init, status
 void AddRecordCommands(CLI::App& app, Context& ctx);  // record movements, inspections, ...
-void AddKeysCommands(CLI::App& app, Context& ctx);    // enroll, rotate, revoke
+void AddKeysCommands(CLI::App& app, Context& ctx);    // init, keys enroll/install/rotate/revoke
 void AddRiskCommands(CLI::App& app, Context& ctx);    // rules, lanes, feedback
 void AddSyncCommands(CLI::App& app, Context& ctx);    // sync with HQ, bundles (USB)
 void AddAuditCommands(CLI::App& app, Context& ctx);   // the access log

@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
   AddInfoCommands(app, ctx);
   // AddStatusCommands(app, ctx);
   AddRecordCommands(app, ctx);
-  // AddKeysCommands(app, ctx);
+  AddKeysCommands(app, ctx);
   // AddRiskCommands(app, ctx);
   // AddSyncCommands(app, ctx);
   AddAuditCommands(app, ctx);
