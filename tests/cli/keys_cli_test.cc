@@ -1,0 +1,193 @@
+// `outpost init` and `outpost keys ...` through the real binary, as HQ's and a
+// site's admins use them: init hq, init site, request, enroll, install,
+// list, rotate, revoke. Key files are sealed at Argon2id MODERATE here (the
+// CLI never uses weaker parameters), so each unlock costs ~0.5 s.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+struct Dir {
+  fs::path path;
+  Dir() {
+    std::string tmpl = (fs::temp_directory_path() / "outpost-keys-cli-XXXXXX").string();
+    BOOST_REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+    path = tmpl;
+  }
+  ~Dir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs `outpost args...` with stdin from /dev/null, the environment minus
+// OUTPOST_* plus `env`.
+Result Run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+  Dir io;
+  fs::path out = io.path / "stdout", err = io.path / "stderr";
+  std::vector<std::string> envs;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::string_view(*e).rfind("OUTPOST_", 0) != 0) envs.emplace_back(*e);
+  }
+  for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& e : envs) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_s = {OUTPOST_BIN};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  BOOST_REQUIRE_MESSAGE(rc == 0, "posix_spawn failed: " << rc);
+  int wstatus = 0;
+  BOOST_REQUIRE(waitpid(pid, &wstatus, 0) == pid);
+  BOOST_REQUIRE(WIFEXITED(wstatus));
+  return Result{WEXITSTATUS(wstatus), Slurp(out), Slurp(err)};
+}
+
+nlohmann::json Json(const Result& r) {
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  BOOST_REQUIRE_MESSAGE(!j.is_discarded(), "not JSON: " << r.out);
+  return j;
+}
+
+bool Contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(cli_keys)
+
+BOOST_AUTO_TEST_CASE(init_enroll_install_list_rotate_revoke) {
+  Dir d;
+  const std::string hq = (d.path / "hq").string(), gra = (d.path / "gra").string();
+  const std::string req = (d.path / "gra.request").string();
+  const std::string cert = (d.path / "gra.cert").string();
+  std::map<std::string, std::string> env{{"OUTPOST_PASSPHRASE", "correct horse battery staple"}};
+
+  auto h = Json(Run({"--data", hq, "--json", "init", "--role", "hq", "--name", "HQ Sarajevo",
+                     "--hq-address", "hq.example:7700"},
+                    env));
+  const std::string hq_fp = h["hq_fingerprint"];
+  BOOST_TEST(hq_fp.size() == 39u);
+  auto again = Run({"--data", hq, "init", "--role", "hq", "--name", "HQ"}, env);
+  BOOST_TEST(again.exit_code == 1);
+  BOOST_TEST(Contains(again.err, "already exists"), again.err);
+
+  auto s = Json(Run(
+      {"--data", gra, "--json", "init", "--role", "site", "--name", "Gradiska", "--site", "BA-GRA"},
+      env));
+  const std::string site_fp = s["signing_fingerprint"];
+  BOOST_TEST(fs::exists(gra + "/node.key"));
+  BOOST_TEST(((fs::status(gra + "/node.key").permissions() & fs::perms::all) ==
+              (fs::perms::owner_read | fs::perms::owner_write)));
+
+  // No passphrase: refused, nothing created.
+  auto nopass = Run({"--data", (d.path / "x").string(), "init", "--role", "site", "--name", "X",
+                     "--site", "BA-BIJ"},
+                    {});
+  BOOST_TEST(nopass.exit_code == 1);
+  BOOST_TEST(Contains(nopass.err, "no passphrase"), nopass.err);
+
+  Json(Run({"--data", gra, "--json", "keys", "request", "--out", req}, env));
+  // Without --yes: the fingerprint is shown, nothing is issued.
+  auto unconfirmed = Run({"--data", hq, "keys", "enroll", req, "--out", cert}, env);
+  BOOST_TEST(unconfirmed.exit_code == 1);
+  BOOST_TEST(Contains(unconfirmed.err, site_fp), unconfirmed.err);
+  BOOST_TEST(Contains(unconfirmed.err, "--yes"), unconfirmed.err);
+  BOOST_TEST(!fs::exists(cert));
+  auto issued = Json(Run(
+      {"--data", hq, "--json", "keys", "enroll", req, "--out", cert, "--valid-days", "30", "--yes"},
+      env));
+  BOOST_TEST(issued["signing_fingerprint"] == site_fp);
+  BOOST_TEST(issued["write_scopes"][0] == "site:BA-GRA");
+
+  // A wrong pinned fingerprint is refused; the right one installs.
+  auto wrong = Run({"--data", gra, "keys", "install", cert, "--hq-fingerprint", site_fp}, env);
+  BOOST_TEST(wrong.exit_code == 1);
+  BOOST_TEST(Contains(wrong.err, "does not match"), wrong.err);
+  auto inst =
+      Json(Run({"--data", gra, "--json", "keys", "install", cert, "--hq-fingerprint", hq_fp}, env));
+  BOOST_TEST(inst["hq_address"] == "hq.example:7700");
+  auto show = Json(Run({"--data", gra, "--json", "keys", "show"}, {}));  // no passphrase needed
+  BOOST_TEST(show["hq_fingerprint"] == hq_fp);
+  BOOST_TEST(show["certificate"]["epoch"] == 1);
+
+  auto list = Json(Run({"--data", hq, "--json", "keys", "list"}, {}));
+  BOOST_REQUIRE(list["nodes"].size() == 2u);
+
+  // Rotation by file.
+  const std::string rot = (d.path / "gra.rotate").string();
+  const std::string cert2 = (d.path / "gra2.cert").string();
+  auto r = Json(Run({"--data", gra, "--json", "keys", "rotate", "--out", rot}, env));
+  auto issued2 =
+      Json(Run({"--data", hq, "--json", "keys", "enroll", rot, "--out", cert2, "--yes"}, env));
+  BOOST_TEST(issued2["epoch"] == 2);
+  BOOST_TEST(issued2["signing_fingerprint"] == r["new_signing_fingerprint"]);
+  auto inst2 = Json(
+      Run({"--data", gra, "--json", "keys", "install", cert2, "--hq-fingerprint", hq_fp}, env));
+  BOOST_TEST(inst2["rotated"] == true);
+  show = Json(Run({"--data", gra, "--json", "keys", "show"}, {}));
+  BOOST_TEST(show["signing_fingerprint"] == r["new_signing_fingerprint"]);
+
+  // Revocation (by name), then the listing says so.
+  auto rev = Json(Run(
+      {"--data", hq, "--json", "keys", "revoke", "Gradiska", "--reason", "laptop stolen"}, env));
+  BOOST_TEST(rev["reason"] == "laptop stolen");
+  list = Json(Run({"--data", hq, "--json", "keys", "list"}, {}));
+  bool revoked = false;
+  for (const auto& n : list["nodes"])
+    revoked |= n["name"] == "Gradiska" && n["status"] == "revoked";
+  BOOST_TEST(revoked);
+
+  // A site cannot revoke; the passphrase change takes effect.
+  auto site_revoke = Run({"--data", gra, "keys", "revoke", "HQ Sarajevo", "--reason", "x"}, env);
+  BOOST_TEST(site_revoke.exit_code == 1);
+  auto env2 = env;
+  env2["OUTPOST_NEW_PASSPHRASE"] = "another long passphrase";
+  Json(Run({"--data", gra, "--json", "keys", "change-passphrase"}, env2));
+  auto old_pass = Run({"--data", gra, "keys", "request", "--out", req + "2"}, env);
+  BOOST_TEST(old_pass.exit_code == 1);
+  BOOST_TEST(Contains(old_pass.err, "wrong passphrase"), old_pass.err);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
