@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "base/sqlite.h"
+
 extern char** environ;
 
 namespace fs = std::filesystem;
@@ -283,6 +285,86 @@ BOOST_AUTO_TEST_CASE(invalid_officer_from_env_fails) {
   auto r = Run({"paths"}, {{"OUTPOST_OFFICER", "x;rm"}});
   BOOST_TEST(r.exit_code == 1);
   BOOST_TEST(r.err.rfind("outpost: error: OUTPOST_OFFICER: ", 0) == 0, "stderr: " << r.err);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Records and the audit log through the real binary, as an officer and an
+// admin would use them.
+BOOST_AUTO_TEST_SUITE(cli_records)
+
+BOOST_AUTO_TEST_CASE(record_add_get_list_import_and_audit_verify) {
+  TempDir d;
+  std::string data = (d.path / "node").string();
+  fs::path pass = d.WriteFile("pass", "correct horse battery staple\n");
+  std::map<std::string, std::string> env{{"OUTPOST_DATA", data},
+                                         {"OUTPOST_PASSPHRASE", "correct horse battery staple"},
+                                         {"OUTPOST_OFFICER", "BA-GRA-0042"}};
+  auto init = Run({"init", "--role", "site", "--name", "Gradiska", "--site", "BA-GRA"}, env);
+  BOOST_REQUIRE_MESSAGE(init.exit_code == 0, init.err);
+
+  const std::string truck =
+      R"({"mode":"road","direction":"in","time":"2026-11-28T10:15:00Z",)"
+      R"("vehicle":{"plate":"SA123BC","plate_country":"RS","kind":"truck"},)"
+      R"("equipment":[{"number":"CSQU3054383","loaded":true}],)"
+      R"("persons":[{"role":"driver","family_name":"Petrovic","given_names":"Marko"}]})";
+  auto add = Run({"--json", "record", "add", "movement", "--json", truck}, env);
+  BOOST_REQUIRE_MESSAGE(add.exit_code == 0, add.err);
+  std::string id = ParseJson(add.out)["id"];
+
+  auto get = Run({"--json", "record", "get", id}, env);
+  BOOST_REQUIRE_MESSAGE(get.exit_code == 0, get.err);
+  auto m = ParseJson(get.out);
+  BOOST_TEST(m["equipment"][0]["number"] == "CSQU3054383");
+  BOOST_TEST(m["crossing"] == "BA-GRA");
+
+  // A bad container number: exit 1, the field and the rule named, nothing stored.
+  std::string bad = truck;
+  bad.replace(bad.find("CSQU3054383"), 11, "CSQU3054384");
+  auto refused = Run({"record", "add", "movement", "--json", bad}, env);
+  BOOST_TEST(refused.exit_code == 1);
+  BOOST_TEST(Contains(refused.err, "movement.equipment[0].number"), refused.err);
+  BOOST_TEST(Contains(refused.err, "expected 3"), refused.err);
+  auto list = Run({"--json", "record", "list", "movement"}, env);
+  BOOST_TEST(ParseJson(list.out).size() == 1u);
+
+  // Import: valid lines load, the bad one is reported with its line number.
+  fs::path lines = d.WriteFile("day.jsonl", R"({"type":"movement","mode":"rail"})"
+                                            "\n"
+                                            R"({"type":"movement","mode":"boat"})"
+                                            "\n"
+                                            R"({"type":"party","name":"Acme","country":"BA"})"
+                                            "\n");
+  auto imp = Run({"--json", "record", "import", lines.string()}, env);
+  BOOST_TEST(imp.exit_code == 1);
+  auto rep = ParseJson(imp.out);
+  BOOST_TEST(rep["loaded"] == 2);
+  BOOST_TEST(rep["errors"][0]["line"] == 2);
+
+  // The audit log is intact, then tampered with as with the sqlite3 shell.
+  auto ok = Run({"audit", "verify"}, env);
+  BOOST_TEST(ok.exit_code == 0, ok.err);
+  {
+    auto db = outpost::Db::Open(data + "/outpost.db");
+    BOOST_REQUIRE(db.ok());
+    BOOST_REQUIRE((*db)->Exec("UPDATE audit_entry SET officer = 'nobody' WHERE seq = 1").ok());
+  }
+  auto broken = Run({"audit", "verify"}, env);
+  BOOST_TEST(broken.exit_code == 1);
+  BOOST_TEST(Contains(broken.err, "entry 1"), broken.err);
+  BOOST_TEST(Contains(broken.err, "altered"), broken.err);
+
+  auto digest = Run({"--json", "digest"}, env);
+  BOOST_TEST(digest.exit_code == 0);
+  BOOST_TEST(ParseJson(digest.out)["digest"].get<std::string>().size() == 64u);
+}
+
+BOOST_AUTO_TEST_CASE(record_commands_without_a_store_say_how_to_start) {
+  TempDir d;
+  auto r = Run({"record", "list", "movement", "--officer", "x"},
+               {{"OUTPOST_DATA", (d.path / "none").string()}});
+  BOOST_TEST(r.exit_code == 1);
+  BOOST_TEST(Contains(r.err, "outpost init"), r.err);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
