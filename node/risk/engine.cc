@@ -85,12 +85,12 @@ std::string_view MovementString(const Facts& f, int field) {
   return col[0].str;
 }
 
-bool InMask(uint32_t mask, std::string_view value, const std::string_view* names, size_t n) {
-  if (mask == 0) return true;
+// Bit of `value` among names, or 0 if it is none of them.
+uint32_t BitOf(std::string_view value, const std::string_view* names, size_t n) {
   for (size_t i = 0; i < n; ++i) {
-    if ((mask & (1u << i)) && names[i] == value) return true;
+    if (names[i] == value) return 1u << i;
   }
-  return false;
+  return 0;
 }
 
 }  // namespace
@@ -118,7 +118,14 @@ Assessment Engine::Assess(const nlohmann::json& movement, std::string_view movem
   const auto& time = facts.values[kTime][0];
   const int64_t movement_time = time.type == internal::Type::kTime ? time.micros : now_micros;
 
-  internal::EvalContext ctx{&p, &facts, context.history, now_micros, movement_time, &a.warnings};
+  // Scope as bits once, not per rule; a mask of 0 means "all".
+  const uint32_t direction_bit =
+      BitOf(direction, std::begin(internal::kDirections), std::size(internal::kDirections));
+  const uint32_t mode_bit = BitOf(mode, std::begin(internal::kModes), std::size(internal::kModes));
+
+  internal::EvalCache cache;
+  internal::EvalContext ctx{&p,          &facts, context.history, now_micros, movement_time,
+                            &a.warnings, &cache};
   std::vector<internal::TraceEntry> trace;
   trace.reserve(64);
 
@@ -131,13 +138,15 @@ Assessment Engine::Assess(const nlohmann::json& movement, std::string_view movem
         std::find(rule.crossings.begin(), rule.crossings.end(), crossing) == rule.crossings.end()) {
       continue;
     }
-    if (!InMask(rule.directions, direction, std::begin(internal::kDirections),
-                std::size(internal::kDirections)) ||
-        !InMask(rule.modes, mode, std::begin(internal::kModes), std::size(internal::kModes))) {
+    if ((rule.directions != 0 && (rule.directions & direction_bit) == 0) ||
+        (rule.modes != 0 && (rule.modes & mode_bit) == 0)) {
       continue;
     }
+    // Cheapest operands first; a hit is evaluated again as written, so its
+    // explanation lists the values in the order of the rule text.
     bool exhausted = false;
-    bool hit = internal::EvaluateRule(rule, ctx, &trace, &exhausted);
+    bool hit = internal::EvaluateRule(rule, ctx, &trace, &exhausted, /*planned=*/true);
+    if (hit) hit = internal::EvaluateRule(rule, ctx, &trace, &exhausted);
     if (exhausted) {
       // A document that defeats evaluation is itself a reason to look at it.
       a.warnings.push_back("rule " + rule.id + ": evaluation budget exhausted; not assessed");

@@ -65,8 +65,8 @@ bool IsFalse(const Value& v) { return v.type == Type::kBool && !v.b; }
 
 class Evaluator {
  public:
-  Evaluator(const EvalContext& ctx, std::vector<TraceEntry>* trace)
-      : ctx_(ctx), f_(*ctx.facts), trace_(trace) {
+  Evaluator(const EvalContext& ctx, std::vector<TraceEntry>* trace, bool planned)
+      : ctx_(ctx), f_(*ctx.facts), trace_(trace), planned_(planned) {
     cur_.fill(-1);
     cur_[kMovement] = 0;
   }
@@ -90,8 +90,8 @@ class Evaluator {
       case Op::kAnd: {
         size_t mark = trace_->size();
         bool unknown = false;
-        for (const auto& k : n.kids) {
-          Value v = Eval(*k);
+        for (size_t i = 0; i < n.kids.size(); ++i) {
+          Value v = Eval(Kid(n, i));
           if (IsFalse(v)) {
             trace_->resize(mark);
             return Bool(false);
@@ -106,9 +106,9 @@ class Evaluator {
       }
       case Op::kOr: {
         bool unknown = false;
-        for (const auto& k : n.kids) {
+        for (size_t i = 0; i < n.kids.size(); ++i) {
           size_t mark = trace_->size();
-          Value v = Eval(*k);
+          Value v = Eval(Kid(n, i));
           if (IsTrue(v)) return v;
           trace_->resize(mark);
           unknown = unknown || v.missing();
@@ -175,7 +175,7 @@ class Evaluator {
         Value a = Eval(*n.kids[0]);
         if (a.missing()) return {};
         const NamedList& list = ctx_.program->lists[n.list];
-        std::string norm = NormaliseForList(list.kind, a.str);
+        const std::string& norm = Normalised(*n.kids[0], static_cast<int>(list.kind), a.str);
         if (norm.empty()) return Bool(false);
         if (list.kind == ListKind::kHs) {
           for (size_t len = 1; len <= std::min(norm.size(), list.max_len); ++len) {
@@ -210,9 +210,7 @@ class Evaluator {
       case Op::kWatchlist: {
         Value a = Eval(*n.kids[0]);
         if (a.missing()) return {};
-        const Watchlist& wl = *ctx_.program->watchlists[n.list].list;
-        std::string norm = wl.Normalise(a.str);
-        auto m = wl.Find(norm, n.threshold);
+        auto m = FindInWatchlist(n, a.str);
         if (!m) return Bool(false);
         trace_->push_back(
             {TraceEntry::kWatch, n.list, static_cast<int32_t>(m->entry), m->similarity});
@@ -222,12 +220,12 @@ class Evaluator {
         Value a = Eval(*n.kids[0]);
         if (a.missing()) return {};
         if (ctx_.history == nullptr) {
-          if (!warned_history_)
+          if (!ctx_.cache->warned_history)
             ctx_.warnings->push_back("history: no history provider; history counts are unknown");
-          warned_history_ = true;
+          ctx_.cache->warned_history = true;
           return {};
         }
-        int64_t count = ctx_.history->CountCrossings(a.str, ctx_.now - n.duration);
+        int64_t count = CountCrossings(n, a.str);
         trace_->push_back({TraceEntry::kHistory, static_cast<int32_t>(n.duration / kMicrosPerHour),
                            0, static_cast<double>(count)});
         return Number(static_cast<double>(count));
@@ -239,6 +237,64 @@ class Evaluator {
   bool exhausted() const { return exhausted_; }
 
  private:
+  const Node& Kid(const Node& n, size_t i) const {
+    return *n.kids[planned_ && !n.order.empty() ? n.order[i] : i];
+  }
+  // The element the field node `k` reads, or -1 if `k` is not a field.
+  int32_t ElementOf(const Node& k) const {
+    return k.op == Op::kField ? cur_[Fields()[k.field].coll] : -1;
+  }
+
+  // `value` (the result of kid `k`) normalised by tag, memoised per field
+  // and element for the assessment.
+  const std::string& Normalised(const Node& k, int tag, std::string_view value) {
+    const int32_t elem = ElementOf(k);
+    auto& norms = ctx_.cache->norms;
+    if (elem >= 0) {
+      for (const auto& e : norms) {
+        if (e.tag == tag && e.field == k.field && e.elem == elem) return e.value;
+      }
+    }
+    std::string v = tag >= 16 ? Watchlist::NormaliseAs(static_cast<WatchKind>(tag - 16), value)
+                              : NormaliseForList(static_cast<ListKind>(tag), value);
+    if (elem < 0) {
+      scratch_ = std::move(v);
+      return scratch_;
+    }
+    norms.push_back({tag, k.field, elem, std::move(v)});
+    return norms.back().value;
+  }
+
+  std::optional<Watchlist::Match> FindInWatchlist(const Node& n, std::string_view value) {
+    const Node& k = *n.kids[0];
+    const int32_t elem = ElementOf(k);
+    auto& memo = ctx_.cache->watch;
+    if (elem >= 0) {
+      for (const auto& e : memo) {
+        if (e.list == n.list && e.field == k.field && e.elem == elem && e.threshold == n.threshold)
+          return e.match;
+      }
+    }
+    const Watchlist& wl = *ctx_.program->watchlists[n.list].list;
+    auto m = wl.Find(Normalised(k, 16 + static_cast<int>(wl.kind()), value), n.threshold);
+    if (elem >= 0) memo.push_back({n.list, k.field, elem, n.threshold, m});
+    return m;
+  }
+
+  int64_t CountCrossings(const Node& n, std::string_view plate) {
+    const Node& k = *n.kids[0];
+    const int32_t elem = ElementOf(k);
+    auto& memo = ctx_.cache->history;
+    if (elem >= 0) {
+      for (const auto& e : memo) {
+        if (e.field == k.field && e.elem == elem && e.duration == n.duration) return e.count;
+      }
+    }
+    int64_t count = ctx_.history->CountCrossings(plate, ctx_.now - n.duration);
+    if (elem >= 0) memo.push_back({k.field, elem, n.duration, count});
+    return count;
+  }
+
   // True if element i of c belongs to the currently bound ancestors.
   bool InScope(Coll c, int32_t i) const {
     for (Coll cc = c; Collections()[cc].parent != kMovement; cc = Collections()[cc].parent) {
@@ -350,10 +406,11 @@ class Evaluator {
   const EvalContext& ctx_;
   const Facts& f_;
   std::vector<TraceEntry>* trace_;
+  const bool planned_;
+  std::string scratch_;  // a normalised value that is not memoised
   std::array<int32_t, kNumColls> cur_;
   int64_t steps_ = 0;
   bool exhausted_ = false;
-  bool warned_history_ = false;
   // Lazily allocated (a deque allocates on construction; this runs per rule).
   std::vector<std::unique_ptr<std::string>> owned_;
 };
@@ -417,12 +474,55 @@ int64_t AgeInYears(int64_t birth, int64_t at) {
 }
 
 bool EvaluateRule(const Rule& rule, const EvalContext& ctx, std::vector<TraceEntry>* trace,
-                  bool* exhausted) {
+                  bool* exhausted, bool planned) {
   trace->clear();
-  Evaluator ev(ctx, trace);
+  Evaluator ev(ctx, trace, planned);
   Value v = ev.Eval(*rule.when);
   *exhausted = ev.exhausted();
   return IsTrue(v) && !*exhausted;
+}
+
+namespace {
+
+// A rough relative cost of evaluating n once; collections are assumed to hold
+// a few elements.
+double Cost(const Node& n) {
+  double kids = 0;
+  for (const auto& k : n.kids) kids += Cost(*k);
+  switch (n.op) {
+    case Op::kConst:
+      return 0;
+    case Op::kField:
+      return 1;
+    case Op::kInList:
+      return 8 + kids;
+    case Op::kAny:
+    case Op::kAll:
+    case Op::kCount:
+      return 4 * (2 + kids);
+    case Op::kCall:
+      return 4 + kids;
+    case Op::kWatchlist:
+      return 1000 + kids;
+    case Op::kHistory:
+      return 2000 + kids;
+    default:
+      return 1 + kids;
+  }
+}
+
+}  // namespace
+
+void PlanEvaluation(Node* n) {
+  for (auto& k : n->kids) PlanEvaluation(k.get());
+  if (n->op != Op::kAnd && n->op != Op::kOr) return;
+  std::vector<double> cost;
+  for (const auto& k : n->kids) cost.push_back(Cost(*k));
+  std::vector<uint32_t> order(n->kids.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](uint32_t a, uint32_t b) { return cost[a] < cost[b]; });
+  if (!std::is_sorted(order.begin(), order.end())) n->order = std::move(order);
 }
 
 std::vector<std::string> FormatTrace(const std::vector<TraceEntry>& trace, const EvalContext& ctx) {

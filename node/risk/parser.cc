@@ -896,6 +896,7 @@ Result<std::unique_ptr<Program>> CompileProgram(std::string_view text) {
   auto program = std::make_unique<Program>();
   Parser parser(std::move(toks), program.get());
   OUTPOST_RETURN_IF_ERROR(parser.ParseAll());
+  for (auto& rule : program->rules) PlanEvaluation(rule.when.get());
   return program;
 }
 

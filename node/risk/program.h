@@ -76,6 +76,9 @@ struct Node {
   StringSet str_set;
   std::vector<double> num_set;
   std::vector<std::unique_ptr<Node>> kids;
+  // kAnd/kOr: the order to evaluate kids in when no explanation is recorded,
+  // cheapest first (see PlanEvaluation); empty = as written.
+  std::vector<uint32_t> order;
 };
 
 struct NamedList {
@@ -141,6 +144,33 @@ struct TraceEntry {
   double d = 0;          // similarity, count
 };
 
+// Per-assessment memo of work that does not depend on the rule: list
+// normalisation of a field's value, history counts and watchlist lookups
+// (keyed by field and element), so 1,000 rules testing the same plate
+// normalise it once and ask the HistoryProvider once.
+struct EvalCache {
+  struct Norm {
+    int tag, field;  // tag: ListKind, or 16 + WatchKind
+    int32_t elem;
+    std::string value;
+  };
+  struct History {
+    int field;
+    int32_t elem;
+    int64_t duration, count;
+  };
+  struct Watch {
+    int list, field;
+    int32_t elem;
+    double threshold;
+    std::optional<Watchlist::Match> match;
+  };
+  std::vector<Norm> norms;
+  std::vector<History> history;
+  std::vector<Watch> watch;
+  bool warned_history = false;  // "no history provider" is said once
+};
+
 struct EvalContext {
   const Program* program;
   const Facts* facts;
@@ -148,14 +178,24 @@ struct EvalContext {
   int64_t now;
   int64_t movement_time;  // the movement's time, or now if it has none
   std::vector<std::string>* warnings;
+  EvalCache* cache;  // not owned; per assessment
 };
 
 // Returns true if the condition holds (false for false and unknown), with
 // the values that made it hold in *trace. Bounded: gives up (false, warning)
 // after kMaxSteps node evaluations.
 inline constexpr int64_t kMaxSteps = 2'000'000;
+//
+// With `planned`, and/or operands are evaluated in their planned order
+// (Node::order): the result is the same (Kleene logic does not depend on the
+// order) but the trace order differs, so the engine evaluates planned first
+// and re-evaluates a rule that hits as written, for the explanation.
 bool EvaluateRule(const Rule& rule, const EvalContext& ctx, std::vector<TraceEntry>* trace,
-                  bool* exhausted);
+                  bool* exhausted, bool planned = false);
+// Sets Node::order for every and/or under `root`: operands by a static cost
+// estimate, cheapest first (comparisons before quantifiers before list,
+// watchlist and history lookups). Called once by CompileProgram.
+void PlanEvaluation(Node* root);
 // "consignments[0].goods[0].hs_code=240220", one per distinct trace entry.
 std::vector<std::string> FormatTrace(const std::vector<TraceEntry>& trace, const EvalContext& ctx);
 

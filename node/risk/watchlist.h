@@ -1,19 +1,35 @@
 // A watchlist: entries normalised once, an exact hash index and a fuzzy
 // candidate index sized for 1e6 entries.
 //
-// Fuzzy candidates come from a deletion neighbourhood (SymSpell-style) of
-// the first and the last kSegment characters of each normalised entry: an
-// entry is a candidate for a query if the two agree within one edit in their
-// first kSegment characters or in their last kSegment characters. Candidates
-// are scored with Jaro-Winkler and the best one at or above the threshold is
-// returned. So every entry within 3 edits of a query of 2*kSegment characters
-// or more is found (pigeonhole), and within 1 edit for shorter ones; pairs
-// that differ at both ends are not (see docs/rules.md).
+// Fuzzy candidates come from deletion neighbourhoods (SymSpell-style: a
+// string and each of its one-character deletions) of anchored segments of
+// each distinct normalised entry:
+//  - an entry shorter than kMinSplit characters is keyed by the whole string;
+//  - a longer entry of length L is keyed by its first L/2 characters and,
+//    separately, by its last L - L/2 characters (keys carry the side and the
+//    segment length, so the query derives the same segments for every entry
+//    length it could be close to).
+// Guarantee (tested against brute force): every entry within kMaxEdits edits
+// (insertions, deletions, substitutions) of a query is a candidate when the
+// entry has kMinSplit characters or more, and within one edit otherwise; an
+// adjacent swap counts as one edit inside a segment. Pigeonhole: three edits
+// leave one segment within one edit, and a deletion neighbourhood match
+// is exactly "within one edit" for segments anchored at the string's ends.
+// Candidates are scored with Jaro-Winkler and the best at or above the
+// threshold is returned; entries farther than that in edits are not found
+// even if their similarity passes (see docs/rules.md).
+//
+// Keys of the whole string make every candidate share a long substring with
+// the query, so common name endings (-OVIC, -AJ, -OGLU) never put the
+// entries of one ending in one bucket, as a fixed six-character suffix did.
 //
 // Index layout (no per-entry heap objects): normalised and display strings in
 // two blobs with offsets; the exact index is an open-addressing table of entry
-// numbers; the fuzzy index is a bucket array (CSR) of entry numbers keyed by
-// the hash of each neighbourhood string.
+// numbers; the fuzzy index is a bucket array (CSR) keyed by the hash of each
+// key string, each posting an entry number with the key hash's high bits in
+// the spare high bits, so hash collisions are rejected without touching the
+// entry. Duplicate normalised entries are indexed once (the first, which is
+// also the one Find reports).
 //
 // Thread safety: const methods may run concurrently; Add/Build may not run
 // concurrently with anything else.
@@ -33,13 +49,15 @@ enum class WatchKind { kName, kCompany, kPlate };
 
 class Watchlist {
  public:
-  static constexpr size_t kSegment = 6;
+  static constexpr size_t kMinSplit = 10;
+  static constexpr size_t kMaxEdits = 3;
 
   explicit Watchlist(WatchKind kind) : kind_(kind) {}
 
   WatchKind kind() const { return kind_; }
   // The normalisation this list applies (NormaliseName/Company/Plate).
-  std::string Normalise(std::string_view raw) const;
+  std::string Normalise(std::string_view raw) const { return NormaliseAs(kind_, raw); }
+  static std::string NormaliseAs(WatchKind kind, std::string_view raw);
 
   // Appends an entry; entries that normalise to "" are ignored. Call Build()
   // after the last Add and before any lookup.
@@ -53,6 +71,9 @@ class Watchlist {
   // Best entry for an already normalised query with similarity >= threshold.
   // threshold >= 1 means exact (normalised) match only.
   std::optional<Match> Find(std::string_view normalised, double threshold) const;
+  // The reference answer: Jaro-Winkler against every entry, the best at or
+  // above threshold (ties: the lowest entry). O(size()); for tests and benchmarks.
+  std::optional<Match> FindBruteForce(std::string_view normalised, double threshold) const;
 
   size_t size() const { return norm_off_.size() - 1; }
   std::string_view Display(uint32_t entry) const;
@@ -61,8 +82,6 @@ class Watchlist {
   size_t MemoryBytes() const;
 
  private:
-  template <typename F>
-  static void ForEachKey(std::string_view s, F&& f);
   std::optional<uint32_t> FindExact(std::string_view normalised) const;
 
   WatchKind kind_;
@@ -70,8 +89,9 @@ class Watchlist {
   std::vector<uint32_t> norm_off_{0}, display_off_{0};
   std::vector<uint32_t> exact_;       // entry + 1, 0 = empty; size is a power of 2
   std::vector<uint32_t> bucket_off_;  // fuzzy buckets, size = buckets + 1
-  std::vector<uint32_t> postings_;    // entry numbers, grouped by bucket
+  std::vector<uint32_t> postings_;    // fingerprint << entry_bits_ | entry, grouped by bucket
   uint64_t bucket_mask_ = 0;
+  uint32_t entry_bits_ = 32;  // low bits of a posting that hold the entry number
 };
 
 }  // namespace outpost::risk
