@@ -142,6 +142,12 @@ Assessment Engine::Assess(const nlohmann::json& movement, std::string_view movem
         (rule.modes != 0 && (rule.modes & mode_bit) == 0)) {
       continue;
     }
+    // A rule whose guard fails cannot hit; skip it unless it could exhaust
+    // its budget on this document (which must still be reported).
+    if (rule.guard != nullptr && !internal::GuardHolds(*rule.guard, facts) &&
+        !internal::MayExhaust(rule, facts)) {
+      continue;
+    }
     // Cheapest operands first; a hit is evaluated again as written, so its
     // explanation lists the values in the order of the rule text.
     bool exhausted = false;

@@ -525,6 +525,75 @@ void PlanEvaluation(Node* n) {
   if (!std::is_sorted(order.begin(), order.end())) n->order = std::move(order);
 }
 
+namespace {
+
+bool IsStringAtom(const Node& n) {
+  if (n.kids.empty() || n.kids[0]->op != Op::kField || n.kids[0]->type != Type::kString) {
+    return false;
+  }
+  switch (n.op) {
+    case Op::kCmp:
+      return n.cmp == CmpOp::kEq && n.kids[1]->op == Op::kConst &&
+             n.kids[1]->constant.type == Type::kString;
+    case Op::kStartsWith:
+      return n.kids[1]->op == Op::kConst && n.kids[1]->constant.type == Type::kString;
+    case Op::kInSet:
+      return n.num_set.empty();
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+const Node* FindGuard(const Node& n) {
+  if (IsStringAtom(n)) return &n;
+  if (n.op == Op::kAnd || n.op == Op::kAny) {
+    for (const auto& k : n.kids) {
+      if (const Node* g = FindGuard(*k)) return g;
+    }
+  }
+  return nullptr;
+}
+
+void MeasureRule(const Node& n, int64_t* nodes, int* depth) {
+  ++*nodes;
+  int deepest = 0;
+  for (const auto& k : n.kids) {
+    int d = 0;
+    MeasureRule(*k, nodes, &d);
+    deepest = std::max(deepest, d);
+  }
+  const bool quant = n.op == Op::kAny || n.op == Op::kAll || n.op == Op::kCount;
+  *depth = std::max(*depth, deepest + (quant ? 1 : 0));
+}
+
+bool MayExhaust(const Rule& rule, const Facts& facts) {
+  double largest = 1;
+  for (uint32_t c : facts.count) largest = std::max(largest, static_cast<double>(c));
+  double steps = static_cast<double>(rule.nodes);
+  for (int i = 0; i < rule.depth; ++i) steps *= largest;
+  return steps > static_cast<double>(kMaxSteps);
+}
+
+bool GuardHolds(const Node& g, const Facts& facts) {
+  for (const Value& v : facts.values[g.kids[0]->field]) {
+    if (v.type != Type::kString) continue;
+    switch (g.op) {
+      case Op::kCmp:
+        if (v.str == g.kids[1]->constant.str) return true;
+        break;
+      case Op::kStartsWith:
+        if (v.str.starts_with(g.kids[1]->constant.str)) return true;
+        break;
+      default:
+        if (g.str_set.find(v.str) != g.str_set.end()) return true;
+        break;
+    }
+  }
+  return false;
+}
+
 std::vector<std::string> FormatTrace(const std::vector<TraceEntry>& trace, const EvalContext& ctx) {
   std::vector<std::string> out;
   const Facts& f = *ctx.facts;

@@ -896,7 +896,11 @@ Result<std::unique_ptr<Program>> CompileProgram(std::string_view text) {
   auto program = std::make_unique<Program>();
   Parser parser(std::move(toks), program.get());
   OUTPOST_RETURN_IF_ERROR(parser.ParseAll());
-  for (auto& rule : program->rules) PlanEvaluation(rule.when.get());
+  for (auto& rule : program->rules) {
+    PlanEvaluation(rule.when.get());
+    rule.guard = FindGuard(*rule.when);
+    MeasureRule(*rule.when, &rule.nodes, &rule.depth);
+  }
   return program;
 }
 

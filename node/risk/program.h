@@ -106,6 +106,12 @@ struct Rule {
   std::optional<Lane> forced, floor;
   std::unique_ptr<Node> when;
   int line = 0;
+  // A test the condition cannot be true without (see FindGuard), or null.
+  const Node* guard = nullptr;
+  // Size of `when` and its any/all/count nesting: evaluation takes at most
+  // nodes * (largest collection)^depth steps.
+  int64_t nodes = 0;
+  int depth = 0;
 };
 
 inline constexpr std::string_view kDirections[] = {"in", "out"};
@@ -196,6 +202,19 @@ bool EvaluateRule(const Rule& rule, const EvalContext& ctx, std::vector<TraceEnt
 // estimate, cheapest first (comparisons before quantifiers before list,
 // watchlist and history lookups). Called once by CompileProgram.
 void PlanEvaluation(Node* root);
+// A comparison `field = "x"`, `field startswith "x"` or `field in { "x", .. }`
+// on a string field that must be true of some element for the condition to be
+// true: reached from the root through `and` operands and `any` bodies only
+// (not `or`, `not`, `all` or `count`, where a false test can still leave the
+// whole true). Null if there is none.
+const Node* FindGuard(const Node& root);
+// False if no element of the guard's field passes it: the rule cannot hit.
+bool GuardHolds(const Node& guard, const Facts& facts);
+// Counts the nodes of `n` and its deepest any/all/count nesting.
+void MeasureRule(const Node& n, int64_t* nodes, int* depth);
+// True if the rule may exceed kMaxSteps on these facts. Such a rule is always
+// evaluated (never skipped by its guard), so the budget is still reported.
+bool MayExhaust(const Rule& rule, const Facts& facts);
 // "consignments[0].goods[0].hs_code=240220", one per distinct trace entry.
 std::vector<std::string> FormatTrace(const std::vector<TraceEntry>& trace, const EvalContext& ctx);
 

@@ -90,7 +90,7 @@ class SeenSet {
   }
 
  private:
-  static constexpr uint32_t kBits = 9, kSlots = 1u << kBits, kEmpty = 0xffffffffu;
+  static constexpr uint32_t kBits = 11, kSlots = 1u << kBits, kEmpty = 0xffffffffu;
   uint32_t slots_[kSlots];
   uint32_t used_ = 0;
 };
@@ -186,7 +186,8 @@ std::optional<uint32_t> Watchlist::FindExact(std::string_view q) const {
   return std::nullopt;
 }
 
-std::optional<Watchlist::Match> Watchlist::Find(std::string_view q, double threshold) const {
+std::optional<Watchlist::Match> Watchlist::Find(std::string_view q, double threshold,
+                                                Stats* stats) const {
   if (q.empty()) return std::nullopt;
   if (auto e = FindExact(q)) return Match{*e, 1.0};
   if (threshold >= 1.0 || bucket_off_.empty()) return std::nullopt;
@@ -194,15 +195,20 @@ std::optional<Watchlist::Match> Watchlist::Find(std::string_view q, double thres
   const uint32_t fp_shift = 64 - (32 - entry_bits_);
   std::optional<Match> best;
   SeenSet seen;
+  Stats local;
   ForEachQueryKey(q, [&](uint64_t h) {
     const uint32_t fp =
         entry_bits_ >= 32 ? 0 : static_cast<uint32_t>((h >> fp_shift) << entry_bits_);
     const size_t b = h & bucket_mask_;
+    ++local.probes;
+    local.postings += bucket_off_[b + 1] - bucket_off_[b];
     for (uint32_t i = bucket_off_[b]; i < bucket_off_[b + 1]; ++i) {
       const uint32_t p = postings_[i];
       if ((p & ~entry_mask) != fp) continue;  // another key in this bucket
       const uint32_t e = p & entry_mask;
       if (!seen.Insert(e)) continue;
+      ++local.candidates;
+      ++local.scored;
       double s = JaroWinkler(q, Normalised(e));
       if (s >= threshold &&
           (!best || s > best->similarity || (s == best->similarity && e < best->entry))) {
@@ -210,6 +216,12 @@ std::optional<Watchlist::Match> Watchlist::Find(std::string_view q, double thres
       }
     }
   });
+  if (stats != nullptr) {
+    stats->probes += local.probes;
+    stats->postings += local.postings;
+    stats->candidates += local.candidates;
+    stats->scored += local.scored;
+  }
   return best;
 }
 

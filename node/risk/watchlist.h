@@ -68,9 +68,17 @@ class Watchlist {
     uint32_t entry;
     double similarity;
   };
+  // Work done by one Find, for benchmarks.
+  struct Stats {
+    size_t probes = 0;      // buckets read
+    size_t postings = 0;    // postings read
+    size_t candidates = 0;  // distinct entries considered
+    size_t scored = 0;      // Jaro-Winkler computations
+  };
   // Best entry for an already normalised query with similarity >= threshold.
-  // threshold >= 1 means exact (normalised) match only.
-  std::optional<Match> Find(std::string_view normalised, double threshold) const;
+  // threshold >= 1 means exact (normalised) match only. Adds to *stats if given.
+  std::optional<Match> Find(std::string_view normalised, double threshold,
+                            Stats* stats = nullptr) const;
   // The reference answer: Jaro-Winkler against every entry, the best at or
   // above threshold (ties: the lowest entry). O(size()); for tests and benchmarks.
   std::optional<Match> FindBruteForce(std::string_view normalised, double threshold) const;
