@@ -25,10 +25,16 @@ struct TempDir {
   std::string str() const { return path.string(); }
 };
 
+// Distinct per fixture, so that two nodes in one test get different ids.
+inline uint64_t NextSeed() {
+  static uint64_t seed = 7;
+  return seed++;
+}
+
 struct SiteFixture {
   TempDir dir;
   FakeClock clock{1'795'000'000'000'000};  // 2026-11
-  SeededRandom random{7};
+  SeededRandom random{NextSeed()};
   std::unique_ptr<node::Store> store;
   std::unique_ptr<node::Records> records;
   node::Actor officer{"BA-GRA-0042", ""};

@@ -371,3 +371,35 @@ BOOST_AUTO_TEST_CASE(reordered_entries_are_detected) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(audit_replication)
+
+BOOST_AUTO_TEST_CASE(hq_verifies_a_sites_chain_after_merge) {
+  SiteFixture site;
+  SiteFixture hq(Role::kHq, "HQ");
+  for (int i = 0; i < 3; ++i) {
+    BOOST_REQUIRE(site.records->Add("movement", json::parse(kTruck), site.officer).ok());
+  }
+  auto out = site.store->replica().BatchesFor(
+      sync::VersionVector{}, [](const std::string&) { return true; }, SIZE_MAX);
+  BOOST_REQUIRE(out.ok());
+  std::vector<sync::SignedBatch> batches;
+  for (auto& b : *out) batches.push_back(b.batch);
+  auto accept = [](const sync::ChangeBatch&, const sync::SignedBatch&) { return Status::Ok(); };
+  auto rep = hq.store->replica().Merge(batches, accept);
+  BOOST_REQUIRE(rep.ok());
+  BOOST_REQUIRE(rep->refused.empty());
+  AuditLog hq_log(*hq.store);
+  auto v = hq_log.Verify();
+  BOOST_REQUIRE(v.ok());
+  BOOST_TEST(v->ok);
+  BOOST_TEST(v->entries == 3);
+  BOOST_TEST(v->nodes == 1);
+  // HQ's copy is what the site signed: a site that rewrites its own log
+  // afterwards no longer matches it.
+  BOOST_REQUIRE(site.store->db().Exec("UPDATE audit_entry SET officer = 'x' WHERE seq = 2").ok());
+  BOOST_TEST(!AuditLog(*site.store).Verify()->ok);
+  BOOST_TEST(hq_log.Verify()->ok);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
