@@ -1,7 +1,7 @@
 // outpost-fault-proxy: a TCP proxy that injects faults, for tests and for
 // operators rehearsing a bad link.
 //
-//   outpost-fault-proxy --listen 127.0.0.1:7001 --target 127.0.0.1:7000 \
+//   outpost-fault-proxy --listen 127.0.0.1:7001 --target 127.0.0.1:7000
 //       [--cut-after N] [--truncate-after N] [--flip-at K] [--delay-ms MS]
 //       [--rate BYTES_PER_SEC] [--blackhole] [--every N]
 //
