@@ -235,6 +235,78 @@ Catalogue DomainCatalogue() {
                     Text(8, "detection_method", kShortLen),
                 }));
 
+  // The risk engine (node/risk/distribution.h, docs/rules.md "Distribution").
+  // A ruleset is one signed manifest row (HQ only: scope "shared") and the
+  // payload (rules text, lists, watchlists; deflated) cut into chunk rows of
+  // at most 12 KiB, so that every change batch fits one 64 KB sync chunk.
+  // Assessments and officers' decisions are the site's own records.
+  {
+    Table ruleset = MakeTable(kFirstRiskTableId, "risk_ruleset",
+                              {
+                                  Required(Text(1, "ruleset_id", kShortLen)),
+                                  Required(Typed(2, "version", ColumnType::kInteger)),
+                                  Required(Typed(3, "issued", ColumnType::kTime)),
+                                  Typed(4, "rule_count", ColumnType::kInteger),
+                                  Required(Typed(5, "manifest", ColumnType::kBlob)),
+                                  Required(Typed(6, "signature", ColumnType::kBlob)),
+                                  Text(7, "signer", kShortLen),
+                                  Text(8, "loaded_by", kCodeLen),
+                              });
+    ruleset.columns[4].max_len = 8192;
+    ruleset.columns[5].max_len = 64;
+    ruleset.scope = ScopeRule::kShared;
+    ruleset.append_only = true;
+    tables.push_back(std::move(ruleset));
+
+    Table chunk = MakeTable(kFirstRiskTableId + 1, "risk_ruleset_chunk",
+                            {
+                                Required(Ref(1, "ruleset", "risk_ruleset")),
+                                Required(Typed(2, "seq", ColumnType::kInteger)),
+                                Required(Typed(3, "data", ColumnType::kBlob)),
+                            });
+    chunk.columns[2].max_len = 12 * 1024;
+    chunk.scope = ScopeRule::kShared;
+    chunk.append_only = true;
+    tables.push_back(std::move(chunk));
+
+    // hits and shadow_hits quote the matched values (a watchlist entry can
+    // be a person's name): nominal.
+    Table assessment =
+        MakeTable(kFirstRiskTableId + 2, "risk_assessment",
+                  {
+                      Required(Ref(1, "movement", "movement")),
+                      Required(Ref(2, "ruleset", "risk_ruleset")),
+                      Required(Text(3, "ruleset_id", kShortLen)),
+                      Required(Typed(4, "ruleset_version", ColumnType::kInteger)),
+                      Required(Typed(5, "score", ColumnType::kInteger)),
+                      Required(Enum(6, "lane", {"green", "yellow", "red"})),
+                      Required(Typed(7, "random_selected", ColumnType::kBool)),
+                      Typed(8, "random_draw", ColumnType::kReal),
+                      Typed(9, "random_rate", ColumnType::kReal),
+                      Typed(10, "stale", ColumnType::kBool),
+                      Nominal(Text(11, "hits", 8000)),
+                      Nominal(Text(12, "shadow_hits", 4000)),
+                      Text(13, "rules_hit", kFreeLen),  // active rule ids, comma-separated
+                      Text(14, "warnings", 2000),
+                      Required(Typed(15, "assessed_at", ColumnType::kTime)),
+                  });
+    tables.push_back(std::move(assessment));  // not append-only: erasure must reach it
+
+    Table decision = MakeTable(kFirstRiskTableId + 3, "risk_decision",
+                               {
+                                   Required(Ref(1, "movement", "movement")),
+                                   Ref(2, "assessment", "risk_assessment"),
+                                   Enum(3, "recommended", {"green", "yellow", "red"}),
+                                   Required(Enum(4, "lane", {"green", "yellow", "red"})),
+                                   Required(Text(5, "reason", kFreeLen)),
+                                   Required(Text(6, "officer", kCodeLen)),
+                                   Required(Typed(7, "decided_at", ColumnType::kTime)),
+                                   Typed(8, "override", ColumnType::kBool),
+                               });
+    decision.append_only = true;
+    tables.push_back(std::move(decision));
+  }
+
   // The node registry (node/registry.h, docs/keys.md): one row per enrolled
   // node, row id = the node's id. HQ alone writes it (scope "shared"); every
   // node receives it. The status columns are a convenience for listing: trust

@@ -69,6 +69,23 @@ Status Engine::AddWatchlist(std::string_view name, const std::vector<std::string
 const std::string& Engine::ruleset_id() const { return program_->ruleset_id; }
 int Engine::ruleset_version() const { return program_->version; }
 size_t Engine::rule_count() const { return program_->rules.size(); }
+size_t Engine::shadow_rule_count() const {
+  size_t n = 0;
+  for (const auto& r : program_->rules) n += r.shadow;
+  return n;
+}
+
+std::vector<Engine::ListInfo> Engine::Lists() const {
+  std::vector<ListInfo> out;
+  for (const auto& l : program_->lists) out.push_back({l.name, false, l.kind, l.entries.size()});
+  for (const auto& w : program_->watchlists) {
+    ListKind k = w.list->kind() == WatchKind::kName      ? ListKind::kName
+                 : w.list->kind() == WatchKind::kCompany ? ListKind::kCompany
+                                                         : ListKind::kPlate;
+    out.push_back({w.name, true, k, w.list->size()});
+  }
+  return out;
+}
 size_t Engine::WatchlistMemoryBytes() const {
   size_t n = 0;
   for (const auto& wl : program_->watchlists) n += wl.list->MemoryBytes();

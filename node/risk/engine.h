@@ -114,6 +114,18 @@ class Engine {
   const std::string& ruleset_id() const;
   int ruleset_version() const;
   size_t rule_count() const;
+  size_t shadow_rule_count() const;
+
+  // The lists and watchlists the ruleset declares, in declaration order, with
+  // the number of entries each holds now (watchlists: after Build; distinct
+  // normalised entries are not merged in this count).
+  struct ListInfo {
+    std::string name;
+    bool watchlist = false;
+    ListKind kind = ListKind::kString;  // watchlists: kName, kCompany or kPlate
+    size_t entries = 0;
+  };
+  std::vector<ListInfo> Lists() const;
   // Heap bytes held by all watchlists (entries and indexes).
   size_t WatchlistMemoryBytes() const;
 

@@ -8,4 +8,7 @@ set(RISK_SOURCES
     ${CMAKE_CURRENT_SOURCE_DIR}/risk/normalise.cc
     ${CMAKE_CURRENT_SOURCE_DIR}/risk/parser.cc
     ${CMAKE_CURRENT_SOURCE_DIR}/risk/validators.cc
-    ${CMAKE_CURRENT_SOURCE_DIR}/risk/watchlist.cc)
+    ${CMAKE_CURRENT_SOURCE_DIR}/risk/watchlist.cc
+    # Distribution (signed rulesets in the shared scope), assessments, report.
+    ${CMAKE_CURRENT_SOURCE_DIR}/risk/distribution.cc
+    ${CMAKE_CURRENT_SOURCE_DIR}/risk/assessments.cc)
