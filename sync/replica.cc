@@ -28,6 +28,21 @@ void VersionVector::Set(const NodeId& origin, const std::string& scope, uint64_t
   seqs[{origin, scope}] = seq;
 }
 
+VersionVector CommonVersions(std::span<const VersionVector> peers) {
+  VersionVector out;
+  if (peers.empty()) return out;
+  for (const auto& [key, seq] : peers[0].seqs) {
+    uint64_t m = seq;
+    for (const auto& p : peers.subspan(1)) {
+      auto it = p.seqs.find(key);
+      m = it == p.seqs.end() ? 0 : std::min(m, it->second);
+      if (m == 0) break;
+    }
+    if (m > 0) out.seqs[key] = m;
+  }
+  return out;
+}
+
 namespace {
 
 std::string Quote(std::string_view name) {
@@ -283,6 +298,10 @@ Status Replica::CreateOrMigrate() {
       tbl INTEGER NOT NULL, id BLOB NOT NULL, col INTEGER NOT NULL, scope INTEGER NOT NULL,
       cl INTEGER NOT NULL, value, hlc INTEGER NOT NULL, origin INTEGER NOT NULL,
       PRIMARY KEY(tbl, id, col)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS crdt_tomb(
+      tbl INTEGER NOT NULL, id BLOB NOT NULL, origin INTEGER NOT NULL, scope INTEGER NOT NULL,
+      seq INTEGER NOT NULL, PRIMARY KEY(tbl, id)) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS crdt_tomb_by_batch ON crdt_tomb(origin, scope, seq);
   )sql"));
 
   // Node identity: a store belongs to one node for life.
@@ -407,7 +426,7 @@ Status Replica::CreateOrMigrate() {
       }
       st.reset();
       for (auto& [rc, origin, scope] : moves) {
-        OUTPOST_ASSIGN_OR_RETURN(size_t n, ApplyRow(rc, origin, scope));
+        OUTPOST_ASSIGN_OR_RETURN(size_t n, ApplyRow(rc, origin, scope, 0));
         (void)n;
         OUTPOST_ASSIGN_OR_RETURN(
             auto del, db_.Cached("DELETE FROM crdt_extra WHERE tbl = ? AND id = ? AND col = ?"));
@@ -611,12 +630,15 @@ Status Writer::Delete(const Table& t, const Uuid& id, bool erase_nominal) {
   if (!meta.exists || meta.cl % 2 == 0) {
     return Status::NotFound(t.name + " " + UuidToString(id) + " does not exist");
   }
+  // A new (dead) incarnation: its versions start afresh (docs/crdt.md, invariant 7); the
+  // columns not erased stay behind as this node's hidden copy.
+  ColumnVersions versions;
   std::vector<ColumnChange> changes;
   std::vector<const Column*> defs;
   if (erase_nominal) {
     for (const auto& c : t.columns) {
       if (t.nominal || c.nominal) {
-        meta.versions.Set(c.id, hlc_, replica_.self_idx_);
+        versions.Set(c.id, hlc_, replica_.self_idx_);
         changes.push_back({c.id, hlc_, Value{}});
         defs.push_back(&c);
       }
@@ -625,8 +647,11 @@ Status Writer::Delete(const Table& t, const Uuid& id, bool erase_nominal) {
   std::vector<const ColumnChange*> ptrs;
   for (const auto& c : changes) ptrs.push_back(&c);
   uint32_t cl = meta.cl + 1;
-  OUTPOST_RETURN_IF_ERROR(WriteRow(db, t, id, ptrs, defs, cl, meta.versions));
+  OUTPOST_RETURN_IF_ERROR(WriteRow(db, t, id, ptrs, defs, cl, versions));
   OUTPOST_ASSIGN_OR_RETURN(ScopeLog * log, LogForIndex(meta.scope));
+  // The row goes into the batch this log flushes next: number seq + 1.
+  OUTPOST_RETURN_IF_ERROR(
+      replica_.NoteTombstone(t, id, cl, replica_.self_idx_, log->index, log->seq + 1));
   log->builder->BeginRow(t.id, id, cl, changes.size());
   for (const auto& c : changes) log->builder->AddColumn(c.column, hlc_, c.value);
   ++rows_;
@@ -640,11 +665,22 @@ Status Writer::Undelete(const Table& t, const Uuid& id) {
   if (!meta.exists || meta.cl % 2 == 1) {
     return Status::NotFound(t.name + " " + UuidToString(id) + " is not a deleted row");
   }
+  // A new live incarnation: every column is rewritten with this stamp and
+  // the hidden value held here, and the batch carries them all, so the row
+  // each replica brings back does not depend on what it held (docs/crdt.md, invariant 7).
+  OUTPOST_ASSIGN_OR_RETURN(auto values, replica_.ReadRow(t, id, nullptr));
+  ColumnVersions versions;
+  for (const auto& c : t.columns) versions.Set(c.id, hlc_, replica_.self_idx_);
   uint32_t cl = meta.cl + 1;
-  OUTPOST_RETURN_IF_ERROR(WriteRow(db, t, id, {}, {}, cl, meta.versions));
+  OUTPOST_RETURN_IF_ERROR(WriteRow(db, t, id, {}, {}, cl, versions));
   OUTPOST_ASSIGN_OR_RETURN(ScopeLog * log, LogForIndex(meta.scope));
-  log->builder->BeginRow(t.id, id, cl, 0);
+  OUTPOST_RETURN_IF_ERROR(
+      replica_.NoteTombstone(t, id, cl, replica_.self_idx_, log->index, log->seq + 1));
+  log->builder->BeginRow(t.id, id, cl, t.columns.size());
+  for (size_t i = 0; i < t.columns.size(); ++i)
+    log->builder->AddColumn(t.columns[i].id, hlc_, values[i]);
   ++rows_;
+  if (log->builder->size() >= replica_.options_.max_batch_bytes) return FlushBatch(*log);
   return Status::Ok();
 }
 
@@ -691,12 +727,17 @@ Status Replica::StoreExtra(const RowChange& row, const ColumnChange* col, uint32
   if (found) {
     HlcTime cur = static_cast<HlcTime>(sel->Int(0));
     uint32_t cur_origin = static_cast<uint32_t>(sel->Int(1));
-    cl = std::max<uint32_t>(cl, static_cast<uint32_t>(sel->Int(2)));
-    bool wins = hlc > cur || (hlc == cur && NodeAt(origin_idx) > NodeAt(cur_origin));
-    if (col && !wins) return Status::Ok();
-    if (!col) {
+    uint32_t cur_cl = static_cast<uint32_t>(sel->Int(2));
+    if (!col) {  // the row marker of an unknown table: causal length by max
+      cl = std::max(cl, cur_cl);
       hlc = cur;
       origin_idx = cur_origin;
+    } else {
+      // Values ordered by (incarnation, HLC, node id), as in ApplyRow.
+      bool wins =
+          cl > cur_cl ||
+          (cl == cur_cl && (hlc > cur || (hlc == cur && NodeAt(origin_idx) > NodeAt(cur_origin))));
+      if (!wins) return Status::Ok();
     }
   }
   OUTPOST_ASSIGN_OR_RETURN(
@@ -715,7 +756,25 @@ Status Replica::StoreExtra(const RowChange& row, const ColumnChange* col, uint32
   return st->Run();
 }
 
-Result<size_t> Replica::ApplyRow(const RowChange& row, uint32_t origin_idx, uint32_t scope_idx) {
+Status Replica::NoteTombstone(const Table& t, const Uuid& id, uint32_t cl, uint32_t origin_idx,
+                              uint32_t scope_idx, uint64_t seq) {
+  if (cl % 2 == 1) {
+    OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Cached("DELETE FROM crdt_tomb WHERE tbl = ? AND id = ?"));
+    st->Bind(1, static_cast<int64_t>(t.id)).BindBlob(2, id);
+    return st->Run();
+  }
+  if (seq == 0) return Status::Ok();  // replayed at upgrade: its batch is unknown
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto st, db_.Cached("INSERT OR REPLACE INTO crdt_tomb(tbl, id, origin, scope, seq) "
+                          "VALUES(?, ?, ?, ?, ?)"));
+  st->Bind(1, static_cast<int64_t>(t.id)).BindBlob(2, id);
+  st->Bind(3, static_cast<int64_t>(origin_idx)).Bind(4, static_cast<int64_t>(scope_idx));
+  st->Bind(5, static_cast<int64_t>(seq));
+  return st->Run();
+}
+
+Result<size_t> Replica::ApplyRow(const RowChange& row, uint32_t origin_idx, uint32_t scope_idx,
+                                 uint64_t seq) {
   const Table* t = catalogue_.FindById(row.table);
   if (t == nullptr) {
     // A table from a newer schema: hold every value aside until we know it.
@@ -759,6 +818,10 @@ Result<size_t> Replica::ApplyRow(const RowChange& row, uint32_t origin_idx, uint
         .Bind(n + 1, static_cast<int64_t>(row.causal_length));
     st->BindBlob(n + 2, v.Encode());
     OUTPOST_RETURN_IF_ERROR(st->Run());
+    if (row.causal_length % 2 == 0) {
+      OUTPOST_RETURN_IF_ERROR(
+          NoteTombstone(*t, row.id, row.causal_length, origin_idx, scope_idx, seq));
+    }
     return known.size();
   }
   if (meta.scope != scope_idx) {
@@ -769,6 +832,11 @@ Result<size_t> Replica::ApplyRow(const RowChange& row, uint32_t origin_idx, uint
     return Status::PermissionDenied(t->name + " is append-only: row " + UuidToString(row.id) +
                                     " already exists and cannot be changed");
   }
+  // docs/crdt.md, invariant 7: an older incarnation cannot touch the row; a newer one
+  // starts it afresh (every stored version is of the row's incarnation).
+  if (row.causal_length < meta.cl) return size_t{0};
+  const bool fresh = row.causal_length > meta.cl;
+  if (fresh) meta.versions = ColumnVersions{};
   std::vector<const ColumnChange*> winners;
   std::vector<const Column*> winner_defs;
   for (size_t i = 0; i < known.size(); ++i) {
@@ -785,17 +853,34 @@ Result<size_t> Replica::ApplyRow(const RowChange& row, uint32_t origin_idx, uint
     winners.push_back(c);
     winner_defs.push_back(defs[i]);
   }
-  uint32_t cl = std::max(meta.cl, row.causal_length);
-  if (winners.empty() && cl == meta.cl) return size_t{0};
-  OUTPOST_RETURN_IF_ERROR(WriteRow(db_, *t, row.id, winners, winner_defs, cl, meta.versions));
-  return winners.size();
+  if (winners.empty() && !fresh) return size_t{0};
+  size_t won = winners.size();
+  // A new live incarnation shows only what it wrote: the other columns read
+  // NULL (a dead one keeps them as this node's hidden copy).
+  std::vector<ColumnChange> nulls;
+  if (fresh && row.causal_length % 2 == 1) {
+    nulls.reserve(t->columns.size());
+    for (const auto& c : t->columns) {
+      if (std::find(winner_defs.begin(), winner_defs.end(), &c) != winner_defs.end()) continue;
+      nulls.push_back({c.id, 0, Value{}});
+      winners.push_back(&nulls.back());
+      winner_defs.push_back(&c);
+    }
+  }
+  OUTPOST_RETURN_IF_ERROR(
+      WriteRow(db_, *t, row.id, winners, winner_defs, row.causal_length, meta.versions));
+  if (fresh) {
+    OUTPOST_RETURN_IF_ERROR(
+        NoteTombstone(*t, row.id, row.causal_length, origin_idx, scope_idx, seq));
+  }
+  return won;
 }
 
 Result<size_t> Replica::ApplyBatch(const ChangeBatch& batch, uint32_t origin_idx,
                                    uint32_t scope_idx) {
   size_t n = 0;
   for (const auto& row : batch.rows) {
-    OUTPOST_ASSIGN_OR_RETURN(size_t k, ApplyRow(row, origin_idx, scope_idx));
+    OUTPOST_ASSIGN_OR_RETURN(size_t k, ApplyRow(row, origin_idx, scope_idx, batch.seq));
     n += k;
   }
   return n;
@@ -1041,6 +1126,53 @@ Result<int64_t> Replica::PruneLog(const VersionVector& acked) {
   return dropped;
 }
 
+Result<int64_t> Replica::CompactTombstones(const VersionVector& acked) {
+  OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_, TxnMode::kImmediate));
+  std::vector<std::pair<int64_t, Bytes>> due;
+  for (const auto& [key, seq] : acked.seqs) {
+    const auto& [origin, scope] = key;
+    auto n = node_index_.find(origin);
+    auto sc = scope_index_.find(scope);
+    if (n == node_index_.end() || sc == scope_index_.end()) continue;
+    OUTPOST_ASSIGN_OR_RETURN(
+        auto st,
+        db_.Cached("SELECT tbl, id FROM crdt_tomb WHERE origin = ? AND scope = ? AND seq <= ?"));
+    st->Bind(1, static_cast<int64_t>(n->second)).Bind(2, static_cast<int64_t>(sc->second));
+    st->Bind(3, static_cast<int64_t>(std::min<uint64_t>(seq, INT64_MAX)));
+    for (;;) {
+      OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      auto id = st->Blob(1);
+      due.emplace_back(st->Int(0), Bytes(id.begin(), id.end()));
+    }
+  }
+  int64_t compacted = 0;
+  for (const auto& [tbl, id] : due) {
+    const Table* t = catalogue_.FindById(static_cast<uint16_t>(tbl));
+    if (t != nullptr) {
+      // Keep id, scope and causal length (docs/crdt.md, invariant 8); drop values and
+      // versions. `_v` = x'00' is the encoding of no versions.
+      std::string sql = "UPDATE " + Quote(t->name) + " SET ";
+      for (const auto& c : t->columns) sql += Quote(c.name) + " = NULL, ";
+      sql += "_v = x'00' WHERE id = ? AND _cl % 2 = 0";
+      OUTPOST_ASSIGN_OR_RETURN(auto up, db_.Cached(sql));
+      up->BindBlob(1, id);
+      OUTPOST_RETURN_IF_ERROR(up->Run());
+      compacted += db_.Changes();
+    }
+    OUTPOST_ASSIGN_OR_RETURN(
+        auto ex, db_.Cached("DELETE FROM crdt_extra WHERE tbl = ? AND id = ? AND col != 0"));
+    ex->Bind(1, tbl).BindBlob(2, id);
+    OUTPOST_RETURN_IF_ERROR(ex->Run());
+    OUTPOST_ASSIGN_OR_RETURN(auto del,
+                             db_.Cached("DELETE FROM crdt_tomb WHERE tbl = ? AND id = ?"));
+    del->Bind(1, tbl).BindBlob(2, id);
+    OUTPOST_RETURN_IF_ERROR(del->Run());
+  }
+  OUTPOST_RETURN_IF_ERROR(txn->Commit());
+  return compacted;
+}
+
 Result<std::vector<OutgoingBatch>> Replica::BatchesFor(
     const VersionVector& peer, const std::function<bool(const std::string&)>& allowed,
     size_t max_bytes) const {
@@ -1107,7 +1239,10 @@ Result<std::map<std::string, std::string>> Replica::TableDigests(
       if (!row) break;
       auto id = st->Blob(0);
       crypto_generichash_update(&h, id.data(), id.size());
-      HashU64(&h, static_cast<uint64_t>(st->Int(1)));
+      uint64_t cl = static_cast<uint64_t>(st->Int(1));
+      HashU64(&h, cl);
+      // A tombstone's values are local (docs/crdt.md, invariant 7): only id and length.
+      if (cl % 2 == 0) continue;
       for (size_t i = 0; i < cols.size(); ++i) {
         HashU64(&h, cols[i]->id);
         HashValue(&h, ReadValue(*st, static_cast<int>(i) + 2));

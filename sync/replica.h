@@ -24,6 +24,17 @@
 //     was; other batches in the same call are unaffected.
 //  4. One SQLite transaction per Merge call: a crash loses the whole call or
 //     nothing, and the version vector moves with the rows.
+//  5. Incarnations (docs/crdt.md, merge invariant 7): a column write
+//     belongs to the causal length its row change carries. A write of an
+//     older incarnation than the row's is ignored; a newer one starts the
+//     row afresh (its versions reset, and a live incarnation's unwritten
+//     columns read NULL). So a tombstone's hidden values are local (never
+//     part of the replicated state or the digest), and an undelete carries
+//     every column it brings back.
+//  6. Compaction (merge invariant 8): CompactTombstones never resurrects a
+//     row: the minimal tombstone (id, scope, causal length) is kept for
+//     ever, so a late write of an older incarnation (a duplicate insert, a
+//     concurrent update) can never revive it; only a later undelete can.
 //
 // Thread safety: a Replica and its Db belong to one thread at a time.
 #ifndef OUTPOST_SYNC_REPLICA_H_
@@ -54,6 +65,12 @@ struct VersionVector {
   void Set(const NodeId& origin, const std::string& scope, uint64_t seq);
   bool operator==(const VersionVector&) const = default;
 };
+
+// What every vector in `peers` holds: per (origin, scope) the minimum, and
+// nothing for a key some vector lacks. Empty input gives an empty vector.
+// The caller feeds it PeerLedger::Known of every known peer to get what all
+// of them have acknowledged (for PruneLog and CompactTombstones).
+VersionVector CommonVersions(std::span<const VersionVector> peers);
 
 struct ColumnValue {
   uint16_t column = 0;  // catalogue column id
@@ -97,7 +114,10 @@ class Writer {
   // columns of a nominal table) are set to NULL first, so the erasure
   // replicates. kNotFound if missing or already deleted.
   Status Delete(const schema::Table& table, const Uuid& id, bool erase_nominal);
-  // kNotFound if missing or not deleted.
+  // Brings a tombstone back as a new incarnation: every column is rewritten
+  // with this transaction's stamp and the value this node holds hidden in
+  // the tombstone (NULL once compacted), and the batch carries them all, so
+  // every replica shows the same row. kNotFound if missing or not deleted.
   Status Undelete(const schema::Table& table, const Uuid& id);
   Status Commit();
   HlcTime hlc() const { return hlc_; }
@@ -170,9 +190,21 @@ class Replica {
   // acknowledged; HQ keeps its log as the archive. Returns batches dropped.
   Result<int64_t> PruneLog(const VersionVector& acked);
 
+  // Compacts tombstones whose delete every known peer has acknowledged: the
+  // delete's batch is at or below `acked` (CommonVersions of the peers'
+  // PeerLedger::Known). A compacted tombstone keeps its id, scope and causal
+  // length forever and drops its hidden column values and versions, so a
+  // local undelete of it brings the row back with NULL columns. Never
+  // changes the digest. Returns the number of tombstones compacted.
+  // Tombstones written before this store kept delete records (older stores)
+  // are never compacted.
+  Result<int64_t> CompactTombstones(const VersionVector& acked);
+
   // BLAKE2b-256 over the replicated state in canonical order (tables by id,
   // rows by id, columns by id, canonical value encoding), optionally only the
-  // rows of one scope. Equal on converged replicas.
+  // rows of one scope. A live row contributes its id, causal length and every
+  // column; a tombstone only its id and causal length (its hidden values are
+  // local, see invariant 5 above). Equal on converged replicas, compacted or not.
   Result<Hash> Digest(const std::optional<std::string>& scope) const;
   // Per-table digests (table name -> hex), same rules.
   Result<std::map<std::string, std::string>> TableDigests(
@@ -182,7 +214,9 @@ class Replica {
   Result<int64_t> CountLive(const schema::Table& table) const;
 
   // Reads one row's column values (NULL for missing); kNotFound if absent.
-  // `deleted` receives whether the row is a tombstone.
+  // `deleted` receives whether the row is a tombstone; a tombstone's values
+  // are this node's hidden copy (what an undelete here would bring back),
+  // not replicated state.
   Result<std::vector<schema::Value>> ReadRow(const schema::Table& table, const Uuid& id,
                                              bool* deleted) const;
 
@@ -213,7 +247,13 @@ class Replica {
   const TableSql& Sql(const schema::Table& t) const { return table_sql_.at(t.id); }
   // Applies one verified, in-order batch; the caller holds the transaction.
   Result<size_t> ApplyBatch(const ChangeBatch& batch, uint32_t origin_idx, uint32_t scope_idx);
-  Result<size_t> ApplyRow(const RowChange& row, uint32_t origin_idx, uint32_t scope_idx);
+  // `seq` is the batch's sequence (0 when replaying held values at upgrade).
+  Result<size_t> ApplyRow(const RowChange& row, uint32_t origin_idx, uint32_t scope_idx,
+                          uint64_t seq);
+  // Records (or forgets, when the row is live again) which batch made a row
+  // a tombstone, for CompactTombstones.
+  Status NoteTombstone(const schema::Table& t, const Uuid& id, uint32_t cl, uint32_t origin_idx,
+                       uint32_t scope_idx, uint64_t seq);
   Status StoreExtra(const RowChange& row, const ColumnChange* col, uint32_t origin_idx,
                     uint32_t scope_idx);
 
