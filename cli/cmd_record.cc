@@ -17,6 +17,7 @@
 
 #include "cli/commands.h"
 #include "cli/node_access.h"
+#include "cli/risk_assess.h"
 #include "node/records.h"
 #include "node/simulate.h"
 #include "schema/validators.h"
@@ -75,7 +76,13 @@ Status RunAdd(Context& ctx, const RecordArgs& a) {
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
   node::Records records(*store);
   OUTPOST_ASSIGN_OR_RETURN(json r, records.Add(a.type, doc, actor));
-  ctx.Emit(r, r["id"].get<std::string>());
+  std::string human = r["id"].get<std::string>();
+  if (a.type == "movement") {  // the risk engine recommends a lane (cmd_risk.cc)
+    std::string risk_human;
+    r["risk"] = AssessRecordedMovement(*store, human, doc, &risk_human);
+    human += "\n" + risk_human;
+  }
+  ctx.Emit(r, human);
   return Status::Ok();
 }
 

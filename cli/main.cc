@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
   // AddStatusCommands(app, ctx);
   AddRecordCommands(app, ctx);
   AddKeysCommands(app, ctx);
-  // AddRiskCommands(app, ctx);
+  AddRiskCommands(app, ctx);
   // AddSyncCommands(app, ctx);
   AddAuditCommands(app, ctx);
   // ---- end of COMMAND GROUPS ----------------------------------------------
