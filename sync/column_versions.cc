@@ -48,27 +48,42 @@ Bytes ColumnVersions::Encode() const {
   return out;
 }
 
+namespace {
+size_t PutVarintTo(uint8_t* out, uint64_t v) {
+  size_t n = 0;
+  while (v >= 0x80) {
+    out[n++] = static_cast<uint8_t>(v | 0x80);
+    v >>= 7;
+  }
+  out[n++] = static_cast<uint8_t>(v);
+  return n;
+}
+}  // namespace
+
+size_t ColumnVersions::EncodeOneWriterTo(std::span<const uint16_t> columns, HlcTime hlc,
+                                         uint32_t origin, uint8_t* out) {
+  size_t n = PutVarintTo(out, 1);
+  n += PutVarintTo(out + n, hlc);
+  n += PutVarintTo(out + n, origin);
+  n += PutVarintTo(out + n, columns.size());
+  uint16_t prev = 0;
+  for (uint16_t c : columns) {
+    n += PutVarintTo(out + n, static_cast<uint16_t>(c - prev));
+    prev = c;
+  }
+  return n;
+}
+
 Bytes ColumnVersions::EncodeOneWriter(std::span<const uint16_t> columns, HlcTime hlc,
                                       uint32_t origin) {
-  uint16_t sorted[64];
-  if (columns.size() > 64 || columns.empty() ||
+  if (columns.empty() ||
       !std::is_sorted(columns.begin(), columns.end(), std::less_equal<uint16_t>())) {
-    ColumnVersions v;  // the general path: unsorted, repeated or many columns
+    ColumnVersions v;  // the general path: unsorted, repeated or no columns
     for (uint16_t c : columns) v.Set(c, hlc, origin);
     return v.Encode();
   }
-  std::copy(columns.begin(), columns.end(), sorted);
-  Bytes out;
-  out.reserve(24 + columns.size());
-  PutVarint(out, 1);
-  PutVarint(out, hlc);
-  PutVarint(out, origin);
-  PutVarint(out, columns.size());
-  uint16_t prev = 0;
-  for (size_t i = 0; i < columns.size(); ++i) {
-    PutVarint(out, static_cast<uint16_t>(sorted[i] - prev));
-    prev = sorted[i];
-  }
+  Bytes out(OneWriterBound(columns.size()));
+  out.resize(EncodeOneWriterTo(columns, hlc, origin, out.data()));
   return out;
 }
 

@@ -33,6 +33,11 @@ class ColumnVersions {
   // The encoding of columns all written by one (hlc, origin), as an insert
   // makes them; equal to building the set and calling Encode().
   static Bytes EncodeOneWriter(std::span<const uint16_t> columns, HlcTime hlc, uint32_t origin);
+  // The same bytes written to `out` (at least OneWriterBound(n) bytes) without
+  // allocating, for strictly ascending `columns`; returns the length written.
+  static size_t EncodeOneWriterTo(std::span<const uint16_t> ascending_columns, HlcTime hlc,
+                                  uint32_t origin, uint8_t* out);
+  static constexpr size_t OneWriterBound(size_t n) { return 1 + 10 + 5 + 10 + 3 * n; }
   static bool Decode(std::span<const uint8_t> in, ColumnVersions* out);
 
  private:

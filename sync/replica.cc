@@ -367,31 +367,7 @@ Status Replica::CreateOrMigrate() {
   }
 
   // Load node and scope indexes.
-  nodes_.assign(1, NodeId{});
-  {
-    OUTPOST_ASSIGN_OR_RETURN(auto st,
-                             db_.Prepare("SELECT idx, node_id FROM crdt_node ORDER BY idx"));
-    for (;;) {
-      OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) break;
-      NodeId id{};
-      auto b = st->Blob(1);
-      if (b.size() != 16) return Status::Corruption("crdt_node: node id is not 16 bytes");
-      std::memcpy(id.data(), b.data(), 16);
-      uint32_t idx = static_cast<uint32_t>(st->Int(0));
-      if (nodes_.size() <= idx) nodes_.resize(idx + 1);
-      nodes_[idx] = id;
-      node_index_[id] = idx;
-    }
-  }
-  {
-    OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Prepare("SELECT idx, name FROM crdt_scope"));
-    for (;;) {
-      OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) break;
-      scope_index_[std::string(st->Text(1))] = static_cast<uint32_t>(st->Int(0));
-    }
-  }
+  OUTPOST_RETURN_IF_ERROR(ReloadIndices());
   OUTPOST_ASSIGN_OR_RETURN(self_idx_, NodeIndex(self_));
   {
     auto last = db_.QueryInt("SELECT value FROM crdt_meta WHERE key = 'hlc'");
@@ -444,8 +420,43 @@ Status Replica::CreateOrMigrate() {
   return txn->Commit();
 }
 
+Status Replica::ReloadIndices() const {
+  {
+    OUTPOST_ASSIGN_OR_RETURN(auto st,
+                             db_.Prepare("SELECT idx, node_id FROM crdt_node ORDER BY idx"));
+    for (;;) {
+      OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      NodeId id{};
+      auto b = st->Blob(1);
+      if (b.size() != 16) return Status::Corruption("crdt_node: node id is not 16 bytes");
+      std::memcpy(id.data(), b.data(), 16);
+      uint32_t idx = static_cast<uint32_t>(st->Int(0));
+      if (nodes_.size() <= idx) nodes_.resize(idx + 1);
+      nodes_[idx] = id;
+      node_index_[id] = idx;
+    }
+  }
+  OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Prepare("SELECT idx, name FROM crdt_scope"));
+  for (;;) {
+    OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    scope_index_[std::string(st->Text(1))] = static_cast<uint32_t>(st->Int(0));
+  }
+  return Status::Ok();
+}
+
+const NodeId& Replica::NodeAt(uint32_t idx) const {
+  static const NodeId kNone{};
+  if (idx >= nodes_.size() || nodes_[idx] == kNone) (void)ReloadIndices();
+  return idx < nodes_.size() ? nodes_[idx] : kNone;
+}
+
 Result<uint32_t> Replica::NodeIndex(const NodeId& id) {
   auto it = node_index_.find(id);
+  if (it != node_index_.end()) return it->second;
+  OUTPOST_RETURN_IF_ERROR(ReloadIndices());
+  it = node_index_.find(id);
   if (it != node_index_.end()) return it->second;
   OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Cached("INSERT INTO crdt_node(node_id) VALUES(?)"));
   st->BindBlob(1, id);
@@ -460,6 +471,9 @@ Result<uint32_t> Replica::NodeIndex(const NodeId& id) {
 Result<uint32_t> Replica::ScopeIndex(const std::string& scope) {
   auto it = scope_index_.find(scope);
   if (it != scope_index_.end()) return it->second;
+  OUTPOST_RETURN_IF_ERROR(ReloadIndices());
+  it = scope_index_.find(scope);
+  if (it != scope_index_.end()) return it->second;
   OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Cached("INSERT INTO crdt_scope(name) VALUES(?)"));
   st->Bind(1, std::string_view(scope));
   OUTPOST_RETURN_IF_ERROR(st->Run());
@@ -469,8 +483,11 @@ Result<uint32_t> Replica::ScopeIndex(const std::string& scope) {
 }
 
 Result<std::string> Replica::ScopeName(int64_t idx) const {
-  for (const auto& [name, i] : scope_index_) {
-    if (i == idx) return name;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    for (const auto& [name, i] : scope_index_) {
+      if (i == idx) return name;
+    }
+    if (attempt == 0) OUTPOST_RETURN_IF_ERROR(ReloadIndices());
   }
   return Status::Corruption("scope index " + std::to_string(idx) + " is not known");
 }
@@ -555,39 +572,78 @@ Status Writer::FlushBatch(ScopeLog& log) {
   return Status::Ok();
 }
 
+Result<Stmt*> Writer::InsertStmt(const Table& t) {
+  for (auto& [tid, ref] : inserts_) {
+    if (tid == t.id) return &*ref;
+  }
+  OUTPOST_ASSIGN_OR_RETURN(auto ref, replica_.db_.Cached(replica_.Sql(t).insert));
+  inserts_.emplace_back(t.id, std::move(ref));
+  return &*inserts_.back().second;
+}
+
+// The hot path of local writes (bench/crdt_bench.cc): no heap allocation for
+// up to 64 columns, and one prepared statement per table held for the whole
+// transaction.
 Status Writer::Insert(const Table& t, const Uuid& id, const std::string& scope,
                       std::span<const ColumnValue> values) {
-  std::vector<const Column*> defs;
-  OUTPOST_RETURN_IF_ERROR(CheckColumns(t, values, &defs));
+  constexpr size_t kSmall = 64;
+  const size_t n = values.size();
+  int small_pos[kSmall];
+  std::vector<int> big_pos;
+  int* pos = small_pos;
+  if (n > kSmall) {
+    big_pos.resize(n);
+    pos = big_pos.data();
+  }
+  uint16_t cols[kSmall];
+  bool ascending = n > 0 && n <= kSmall;
+  for (size_t i = 0; i < n; ++i) {
+    const uint16_t cid = values[i].column;
+    // Catalogue columns are usually numbered 1, 2, 3... in order.
+    const Column* c = cid >= 1 && cid <= t.columns.size() && t.columns[cid - 1].id == cid
+                          ? &t.columns[cid - 1]
+                          : t.FindColumnById(cid);
+    if (c == nullptr) {
+      return Status::InvalidArgument(t.name + ": no column with id " + std::to_string(cid));
+    }
+    OUTPOST_RETURN_IF_ERROR(CheckType(t, *c, values[i].value));
+    pos[i] = ColumnPosition(t, c);
+    if (ascending) {
+      if (i > 0 && cid <= cols[i - 1]) ascending = false;
+      cols[i] = cid;
+    }
+  }
   OUTPOST_ASSIGN_OR_RETURN(ScopeLog * log, LogFor(scope));
-  Db& db = replica_.db_;
-  uint16_t cols[64];
-  size_t ncols = std::min<size_t>(values.size(), 64);
-  for (size_t i = 0; i < ncols; ++i) cols[i] = values[i].column;
-  Bytes versions = values.size() <= 64
-                       ? ColumnVersions::EncodeOneWriter({cols, ncols}, hlc_, replica_.self_idx_)
-                       : Bytes{};
-  if (values.size() > 64) {
+  uint8_t vbuf[ColumnVersions::OneWriterBound(kSmall)];
+  Bytes vbig;
+  std::span<const uint8_t> versions;
+  if (ascending) {
+    versions = {vbuf, ColumnVersions::EncodeOneWriterTo({cols, n}, hlc_, replica_.self_idx_, vbuf)};
+  } else {  // no, unordered, repeated or very many columns
     ColumnVersions v;
     for (const auto& cv : values) v.Set(cv.column, hlc_, replica_.self_idx_);
-    versions = v.Encode();
+    vbig = v.Encode();
+    versions = vbig;
   }
-  OUTPOST_ASSIGN_OR_RETURN(auto st, db.Cached(replica_.Sql(t).insert));
+  OUTPOST_ASSIGN_OR_RETURN(Stmt * st, InsertStmt(t));
+  // The statement was reset, so every parameter is NULL: bind only what is
+  // given.
   st->BindBlob(1, id);
-  for (size_t i = 0; i < t.columns.size(); ++i) st->BindNull(static_cast<int>(i) + 2);
-  for (size_t i = 0; i < values.size(); ++i) {
-    BindValue(*st, ColumnPosition(t, defs[i]) + 2, values[i].value);
-  }
-  int n = static_cast<int>(t.columns.size()) + 2;
-  st->Bind(n, static_cast<int64_t>(log->index)).Bind(n + 1, int64_t{1}).BindBlob(n + 2, versions);
+  for (size_t i = 0; i < n; ++i) BindValue(*st, pos[i] + 2, values[i].value);
+  const int k = static_cast<int>(t.columns.size()) + 2;
+  st->Bind(k, static_cast<int64_t>(log->index)).Bind(k + 1, int64_t{1});
+  // `versions` outlives the step below: no copy.
+  sqlite3_bind_blob(st->raw(), k + 2, versions.data(), static_cast<int>(versions.size()),
+                    SQLITE_STATIC);
   // No lookup first: the primary key refuses an id that exists (ids are
   // fresh UUIDv7s, so this is the rare path).
   Status s = st->Run();
+  st->Reset();
   if (s.code() == Code::kConflict) {
     return Status::AlreadyExists(t.name + " " + UuidToString(id) + " already exists");
   }
   OUTPOST_RETURN_IF_ERROR(s);
-  log->builder->BeginRow(t.id, id, 1, values.size());
+  log->builder->BeginRow(t.id, id, 1, n);
   for (const auto& cv : values) log->builder->AddColumn(cv.column, hlc_, cv.value);
   ++rows_;
   if (log->builder->size() >= replica_.options_.max_batch_bytes) return FlushBatch(*log);
@@ -791,8 +847,11 @@ Result<size_t> Replica::ApplyRow(const RowChange& row, uint32_t origin_idx, uint
       OUTPOST_RETURN_IF_ERROR(StoreExtra(row, &c, origin_idx, scope_idx));
       continue;
     }
-    OUTPOST_RETURN_IF_ERROR(
-        CheckType(*t, *def, c.value).WithContext("row " + UuidToString(row.id)));
+    // The context is built only on failure: formatting the id for every
+    // column cost a third of the merge (bench/crdt_bench.cc).
+    if (Status ts = CheckType(*t, *def, c.value); !ts.ok()) {
+      return ts.WithContext("row " + UuidToString(row.id));
+    }
     known.push_back(&c);
     defs.push_back(def);
   }
@@ -804,8 +863,7 @@ Result<size_t> Replica::ApplyRow(const RowChange& row, uint32_t origin_idx, uint
     }
     ColumnVersions v;
     OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Cached(Sql(*t).insert));
-    st->BindBlob(1, row.id);
-    for (size_t i = 0; i < t->columns.size(); ++i) st->BindNull(static_cast<int>(i) + 2);
+    st->BindBlob(1, row.id);  // Cached() reset it: the other parameters are NULL
     for (size_t i = 0; i < known.size(); ++i) {
       const ColumnVersion* cur = v.Find(known[i]->column);
       // Within one row change a column appears once; guard anyway.
@@ -1110,6 +1168,11 @@ Result<int64_t> Replica::PruneLog(const VersionVector& acked) {
     const auto& [origin, scope] = key;
     auto n = node_index_.find(origin);
     auto sc = scope_index_.find(scope);
+    if (n == node_index_.end() || sc == scope_index_.end()) {
+      OUTPOST_RETURN_IF_ERROR(ReloadIndices());
+      n = node_index_.find(origin);
+      sc = scope_index_.find(scope);
+    }
     if (n == node_index_.end() || sc == scope_index_.end()) continue;
     // Own batches not yet signed have not left this node: never pruned.
     OUTPOST_ASSIGN_OR_RETURN(
@@ -1133,6 +1196,11 @@ Result<int64_t> Replica::CompactTombstones(const VersionVector& acked) {
     const auto& [origin, scope] = key;
     auto n = node_index_.find(origin);
     auto sc = scope_index_.find(scope);
+    if (n == node_index_.end() || sc == scope_index_.end()) {
+      OUTPOST_RETURN_IF_ERROR(ReloadIndices());
+      n = node_index_.find(origin);
+      sc = scope_index_.find(scope);
+    }
     if (n == node_index_.end() || sc == scope_index_.end()) continue;
     OUTPOST_ASSIGN_OR_RETURN(
         auto st,
@@ -1218,6 +1286,10 @@ Result<std::map<std::string, std::string>> Replica::TableDigests(
   std::optional<int64_t> sidx;
   if (scope) {
     auto it = scope_index_.find(*scope);
+    if (it == scope_index_.end()) {
+      OUTPOST_RETURN_IF_ERROR(ReloadIndices());
+      it = scope_index_.find(*scope);
+    }
     sidx = it == scope_index_.end() ? -1 : static_cast<int64_t>(it->second);
   }
   std::vector<const Table*> tables;

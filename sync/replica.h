@@ -138,11 +138,16 @@ class Writer {
   Result<ScopeLog*> LogFor(const std::string& scope);
   Result<ScopeLog*> LogForIndex(int64_t scope_index);
   Status FlushBatch(ScopeLog& log);
+  // The table's INSERT statement, checked out of the Db's cache once per
+  // transaction (reset after every row).
+  Result<Stmt*> InsertStmt(const schema::Table& t);
   Replica& replica_;
   std::unique_ptr<Transaction> txn_;
   HlcTime hlc_;
   std::vector<std::unique_ptr<ScopeLog>> logs_;
   size_t rows_ = 0;
+  // Last, so they are reset before the transaction ends.
+  std::vector<std::pair<uint16_t, StmtRef>> inserts_;
 };
 
 // A batch ready to send: who wrote it, where it sits, and its signed bytes.
@@ -239,7 +244,12 @@ class Replica {
   Result<uint32_t> NodeIndex(const NodeId& id);  // inserts when new
   Result<uint32_t> ScopeIndex(const std::string& scope);
   Result<std::string> ScopeName(int64_t idx) const;
-  const NodeId& NodeAt(uint32_t idx) const { return nodes_[idx]; }
+  // Index -> node id. Another connection to the same store (an officer's
+  // command while the daemon merges) may have added nodes or scopes since
+  // this Replica loaded its maps: a miss re-reads crdt_node / crdt_scope.
+  // Entries never change once written, so a hit is always right.
+  const NodeId& NodeAt(uint32_t idx) const;
+  Status ReloadIndices() const;
   // Precomputed SQL per table (indexed by table id).
   struct TableSql {
     std::string insert, meta;
@@ -263,9 +273,10 @@ class Replica {
   HybridClock hlc_;
   ReplicaOptions options_;
   uint32_t self_idx_ = 0;
-  std::vector<NodeId> nodes_;  // index -> node id (index 0 unused)
-  std::map<NodeId, uint32_t> node_index_;
-  std::map<std::string, uint32_t> scope_index_;
+  // Caches of crdt_node and crdt_scope (see NodeAt), hence mutable.
+  mutable std::vector<NodeId> nodes_;  // index -> node id (index 0 unused)
+  mutable std::map<NodeId, uint32_t> node_index_;
+  mutable std::map<std::string, uint32_t> scope_index_;
   std::map<uint16_t, TableSql> table_sql_;
 };
 
