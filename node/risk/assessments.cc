@@ -192,16 +192,22 @@ Result<Decision> RecordDecision(Store& store, std::string_view movement_id, risk
   d.override = d.recommended.has_value() && *d.recommended != lane;
   const schema::Table& dt = TableOf(store, "risk_decision");
   d.id = store.NewId();
-  std::vector<sync::ColumnValue> cols = {
-      {1, Bytes(id->begin(), id->end())},
-      {4, std::string(risk::LaneName(lane))},
-      {5, Clip(reason, 1000)},
-      {6, officer},
-      {7, store.clock().NowMicros()},
-      {8, int64_t{d.override}},
+  // One value at a time: GCC 12 warns (falsely) about variants copied out of
+  // an initializer list here.
+  std::vector<sync::ColumnValue> cols;
+  auto add = [&cols](uint16_t column, schema::Value v) {
+    cols.emplace_back();
+    cols.back().column = column;
+    cols.back().value = std::move(v);
   };
-  if (assessment) cols.push_back({2, Bytes(assessment->begin(), assessment->end())});
-  if (d.recommended) cols.push_back({3, std::string(risk::LaneName(*d.recommended))});
+  add(1, Bytes(id->begin(), id->end()));
+  if (assessment) add(2, Bytes(assessment->begin(), assessment->end()));
+  if (d.recommended) add(3, std::string(risk::LaneName(*d.recommended)));
+  add(4, std::string(risk::LaneName(lane)));
+  add(5, Clip(reason, 1000));
+  add(6, officer);
+  add(7, store.clock().NowMicros());
+  add(8, int64_t{d.override});
   OUTPOST_ASSIGN_OR_RETURN(auto w, store.replica().BeginWrite());
   OUTPOST_RETURN_IF_ERROR(w->Insert(dt, d.id, store.ScopeFor(dt), cols));
   // The movement's lane is the lane the officer chose.
