@@ -4,6 +4,14 @@
 
 namespace outpost {
 
+// " (database /path/outpost.db)" when the connection has a file, so that an
+// I/O error or a full disk names the store it happened to.
+static std::string OnFile(sqlite3* db) {
+  const char* file = db != nullptr ? sqlite3_db_filename(db, "main") : nullptr;
+  if (file == nullptr || *file == '\0') return "";
+  return std::string(" (database ") + file + ")";
+}
+
 Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
   int primary = rc & 0xff;
   if (primary == SQLITE_OK || primary == SQLITE_ROW || primary == SQLITE_DONE) {
@@ -21,8 +29,10 @@ Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
       return Status::Corruption(msg);
-    case SQLITE_IOERR:
     case SQLITE_FULL:
+      return Status::IoError(msg + OnFile(db) + ": disk full; free space and retry");
+    case SQLITE_IOERR:
+      return Status::IoError(msg + OnFile(db));
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
     case SQLITE_PERM:
@@ -123,7 +133,8 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, const DbOptions& o
     flags |= SQLITE_OPEN_READWRITE;
     if (options.create) flags |= SQLITE_OPEN_CREATE;
   }
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags,
+                           options.vfs.empty() ? nullptr : options.vfs.c_str());
   if (rc != SQLITE_OK) {
     Status s = SqliteStatus(rc, raw, "open " + path);
     sqlite3_close_v2(raw);

@@ -6,7 +6,8 @@
 //   SQLITE_BUSY / SQLITE_LOCKED -> kBusy (after the busy timeout expired)
 //   SQLITE_CONSTRAINT           -> kConflict
 //   SQLITE_CORRUPT / NOTADB     -> kCorruption
-//   SQLITE_IOERR / FULL / CANTOPEN / READONLY -> kIoError
+//   SQLITE_IOERR / FULL / CANTOPEN / READONLY -> kIoError (I/O errors and
+//                                   a full disk name the database file)
 //   anything else               -> kInternal
 #ifndef OUTPOST_BASE_SQLITE_H_
 #define OUTPOST_BASE_SQLITE_H_
@@ -38,6 +39,10 @@ struct DbOptions {
   bool read_only = false;
   int busy_timeout_ms = 5000;
   Durability durability = Durability::kFull;
+  // The name of a registered SQLite VFS to open the file through (e.g. a
+  // fault-injecting shim in tests); empty: SQLite's default VFS. The VFS
+  // must stay registered while the Db is open.
+  std::string vfs;
 };
 
 class Db;
