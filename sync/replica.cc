@@ -948,6 +948,7 @@ Result<MergeReport> Replica::Merge(std::span<const SignedBatch> batches,
                                    const BatchVerifier& verify) {
   MergeReport report;
   OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_, TxnMode::kImmediate));
+  const HlcTime clock_before = hlc_.last();
   for (const SignedBatch& in : batches) {
     auto decoded = DecodeBatchBody(in.body);
     if (!decoded.ok()) {
@@ -1104,7 +1105,9 @@ Result<MergeReport> Replica::Merge(std::span<const SignedBatch> batches,
       from_buffer = true;
     }
   }
-  {
+  // Only when the clock moved: a merge that applies nothing changes no byte
+  // (invariant 1; tests/sync/merge_laws_test.cc).
+  if (hlc_.last() != clock_before) {
     OUTPOST_ASSIGN_OR_RETURN(auto st,
                              db_.Cached("INSERT INTO crdt_meta VALUES('hlc', ?) ON CONFLICT(key) "
                                         "DO UPDATE SET value = excluded.value"));
