@@ -90,11 +90,11 @@ int main(int argc, char** argv) {
   // One line per group; its cmd_<group>.cc goes in OUTPOST_CLI_COMMANDS in
   // cli/CMakeLists.txt. Uncomment a line when its group is built.
   AddInfoCommands(app, ctx);
-  // AddStatusCommands(app, ctx);
+  AddStatusCommands(app, ctx);
   AddRecordCommands(app, ctx);
   AddKeysCommands(app, ctx);
   AddRiskCommands(app, ctx);
-  // AddSyncCommands(app, ctx);
+  AddSyncCommands(app, ctx);
   AddAuditCommands(app, ctx);
   // ---- end of COMMAND GROUPS ----------------------------------------------
 

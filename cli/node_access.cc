@@ -1,5 +1,7 @@
 #include "cli/node_access.h"
 
+#include "node/keys.h"
+
 namespace outpost::cli {
 
 Clock& ProcessClock() {
@@ -14,6 +16,12 @@ Random& ProcessRandom() {
 
 Result<std::unique_ptr<node::Store>> OpenStore(Context& ctx) {
   return node::Store::Open(ctx.data_dir, ProcessClock(), ProcessRandom());
+}
+
+Result<crypto::NodeSecrets> UnlockKeys(Context& ctx) {
+  OUTPOST_RETURN_IF_ERROR(crypto::InitCrypto());
+  OUTPOST_ASSIGN_OR_RETURN(std::string pass, ctx.Passphrase());
+  return node::ReadKeyFile(node::KeyFilePath(ctx.data_dir), pass);
 }
 
 }  // namespace outpost::cli

@@ -7,6 +7,7 @@
 
 #include "base/clock.h"
 #include "cli/context.h"
+#include "crypto/keystore.h"
 #include "node/store.h"
 
 namespace outpost::cli {
@@ -18,6 +19,10 @@ Random& ProcessRandom();
 // Opens the store in ctx.data_dir (kNotFound with the hint to run
 // `outpost init` when there is none).
 Result<std::unique_ptr<node::Store>> OpenStore(Context& ctx);
+
+// Initialises libsodium and opens the node's key file in ctx.data_dir with
+// the passphrase (asked for now if not yet resolved).
+Result<crypto::NodeSecrets> UnlockKeys(Context& ctx);
 
 }  // namespace outpost::cli
 

@@ -8,3 +8,6 @@ list(APPEND NODE_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/keys.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/registry.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/trust.cc)
+# Sync wiring: sessions, daemon, bundles, transfer log (docs/protocol.md).
+list(APPEND NODE_SOURCES
+  ${CMAKE_CURRENT_SOURCE_DIR}/sync_service.cc)

@@ -217,6 +217,13 @@ Result<sync::NodeId> TrustPolicy::AuthorizePeer(const sync::KxPublicKey& remote_
 
 bool TrustPolicy::MayRead(const sync::NodeId& peer, const std::string& scope) {
   if (peer == hq_.node_id) return hq_.MayRead(scope);
+  if (peer == SelfId()) {
+    // This node's own rights come from the certificate it installed: its
+    // registry row arrives in "shared", which it must be able to receive
+    // first.
+    auto own = LoadOwnCertificate(store_);
+    return own.ok() && *own && (*own)->MayRead(scope);
+  }
   auto node = internal::LoadTrustedNode(store_.db(), crypto::VerifyKey(hq_.signing_key), peer);
   if (!node.ok() || !*node || (*node)->revocation) return false;
   return (*node)->cert.MayRead(scope);

@@ -206,6 +206,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (log_) {
       log_(name_ + ": " + (s.ok() ? std::string("session complete") : "closed: " + s.ToString()));
     }
+    if (hosted_.on_finish) hosted_.on_finish(s, session());
+    hosted_.on_finish = nullptr;
     if (done_) done_(s, session().stats());
     done_ = nullptr;
   }

@@ -51,6 +51,9 @@ class SessionResources {
 struct HostedSession {
   std::unique_ptr<SessionResources> resources;  // may be null
   std::unique_ptr<Session> session;
+  // Called once on the server thread when the connection ends, with how it
+  // ended (OK: the session completed); may be empty.
+  std::function<void(const Status&, const Session&)> on_finish;
 };
 
 // Makes the responder session for a new connection (called on the server

@@ -1,0 +1,510 @@
+#include "node/sync_service.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <thread>
+
+#include "base/file.h"
+#include "node/registry.h"
+#include "node/registry_internal.h"
+
+namespace outpost::node {
+namespace {
+
+constexpr const char* kSyncLogSql = R"sql(
+  CREATE TABLE IF NOT EXISTS sync_log(
+    id INTEGER PRIMARY KEY,
+    direction TEXT NOT NULL,
+    peer BLOB,
+    address TEXT NOT NULL,
+    started INTEGER NOT NULL,
+    finished INTEGER NOT NULL,
+    ok INTEGER NOT NULL,
+    error TEXT NOT NULL,
+    batches_sent INTEGER NOT NULL,
+    batches_received INTEGER NOT NULL,
+    bytes_out INTEGER NOT NULL,
+    bytes_in INTEGER NOT NULL,
+    column_changes INTEGER NOT NULL,
+    refused INTEGER NOT NULL DEFAULT 0,
+    last_refusal TEXT NOT NULL DEFAULT ''))sql";
+
+// Keeps the log bounded: the newest this many entries.
+constexpr int64_t kSyncLogKeep = 10'000;
+
+Result<crypto::NodeSecrets> CopySecrets(const crypto::NodeSecrets& keys) {
+  crypto::SecretBytes blob = crypto::SerializeNodeSecrets(keys);
+  return crypto::ParseNodeSecrets(blob.span());
+}
+
+void FillFromStats(TransferRecord& t, const sync::SessionStats& s) {
+  t.batches_sent = s.batches_sent;
+  t.batches_received = s.batches_received;
+  t.bytes_out = s.bytes_out;
+  t.bytes_in = s.bytes_in;
+  t.column_changes = s.column_changes;
+  t.refused = s.refused;
+  t.last_refusal = s.last_refusal;
+}
+
+}  // namespace
+
+SyncService::~SyncService() { StopServing(); }
+
+Result<SyncService::Handle> SyncService::OpenHandle(const std::string& dir,
+                                                    const crypto::NodeSecrets& keys, Clock& clock,
+                                                    Random& random, const TrustOptions& trust) {
+  Handle h;
+  OUTPOST_ASSIGN_OR_RETURN(h.store, Store::Open(dir, clock, random));
+  OUTPOST_RETURN_IF_ERROR(h.store->db().Exec(kSyncLogSql));
+  OUTPOST_ASSIGN_OR_RETURN(crypto::NodeSecrets copy, CopySecrets(keys));
+  OUTPOST_ASSIGN_OR_RETURN(h.policy, TrustPolicy::Create(*h.store, std::move(copy), trust));
+  OUTPOST_ASSIGN_OR_RETURN(h.ledger, sync::PeerLedger::Open(h.store->db()));
+  return h;
+}
+
+Result<std::unique_ptr<SyncService>> SyncService::Open(const std::string& dir,
+                                                       const crypto::NodeSecrets& keys,
+                                                       Clock& clock, Random& random,
+                                                       SyncServiceOptions options) {
+  std::unique_ptr<SyncService> s(new SyncService(clock, random, std::move(options)));
+  OUTPOST_ASSIGN_OR_RETURN(s->client_, OpenHandle(dir, keys, clock, random, s->options_.trust));
+  OUTPOST_ASSIGN_OR_RETURN(s->server_, OpenHandle(dir, keys, clock, random, s->options_.trust));
+  s->kx_ = keys.kx.Clone();
+  return s;
+}
+
+Status SyncService::LogTransfer(Store& store, TransferRecord& t) {
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto st, store.db().Cached("INSERT INTO sync_log(direction, peer, address, started, "
+                                 "finished, ok, error, batches_sent, batches_received, "
+                                 "bytes_out, bytes_in, column_changes, refused, last_refusal) "
+                                 "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+  st->Bind(1, std::string_view(t.direction));
+  if (t.peer) {
+    st->BindBlob(2, *t.peer);
+  } else {
+    st->BindNull(2);
+  }
+  st->Bind(3, std::string_view(t.address)).Bind(4, t.started).Bind(5, t.finished);
+  st->Bind(6, int64_t{t.ok ? 1 : 0}).Bind(7, std::string_view(t.error));
+  st->Bind(8, static_cast<int64_t>(t.batches_sent))
+      .Bind(9, static_cast<int64_t>(t.batches_received));
+  st->Bind(10, static_cast<int64_t>(t.bytes_out)).Bind(11, static_cast<int64_t>(t.bytes_in));
+  st->Bind(12, static_cast<int64_t>(t.column_changes));
+  st->Bind(13, static_cast<int64_t>(t.refused)).Bind(14, std::string_view(t.last_refusal));
+  OUTPOST_RETURN_IF_ERROR(st->Run());
+  OUTPOST_ASSIGN_OR_RETURN(t.id, store.db().QueryInt("SELECT last_insert_rowid()"));
+  if (t.id % 1000 == 0) {
+    OUTPOST_RETURN_IF_ERROR(
+        store.db().Exec("DELETE FROM sync_log WHERE id <= " + std::to_string(t.id - kSyncLogKeep)));
+  }
+  return Status::Ok();
+}
+
+Status SyncService::Serve(const std::string& listen) {
+  if (server_loop_) return Status::FailedPrecondition("already serving");
+  Handle* h = &server_;
+  Clock* clock = &clock_;
+  Random* random = &random_;
+  const crypto::KxKeyPair* kx = &*kx_;
+  sync::SessionOptions session_options = options_.session;
+  sync::SessionFactory factory = [h, clock, random, kx,
+                                  session_options]() -> Result<sync::HostedSession> {
+    sync::SessionEnv env{&h->store->replica(), h->policy.get(), h->ledger.get(), clock, random};
+    OUTPOST_ASSIGN_OR_RETURN(
+        auto session, sync::Session::Create(sync::SessionRole::kResponder, env, *kx, std::nullopt,
+                                            session_options));
+    sync::HostedSession hosted;
+    hosted.session = std::move(session);
+    int64_t started = clock->NowMicros();
+    hosted.on_finish = [h, clock, started](const Status& s, const sync::Session& session) {
+      TransferRecord t;
+      t.direction = "in";
+      t.peer = session.peer();
+      t.started = started;
+      t.finished = clock->NowMicros();
+      t.ok = s.ok();
+      t.error = s.ok() ? "" : s.ToString();
+      FillFromStats(t, session.stats());
+      (void)LogTransfer(*h->store, t);
+    };
+    return hosted;
+  };
+  OUTPOST_ASSIGN_OR_RETURN(
+      server_loop_, sync::Server::Start(listen, std::move(factory), options_.limits, options_.log));
+  return Status::Ok();
+}
+
+uint16_t SyncService::port() const { return server_loop_ ? server_loop_->port() : 0; }
+
+void SyncService::StopServing() { server_loop_.reset(); }
+
+const sync::ServerCounters* SyncService::server_counters() const {
+  return server_loop_ ? &server_loop_->counters() : nullptr;
+}
+
+Status SyncService::AddPeer(const std::string& name, const std::string& address) {
+  if (name.empty() || name.size() > 64 || !std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+      })) {
+    return Status::InvalidArgument("peer name \"" + name +
+                                   "\": 1-64 letters, digits, '.', '_' or '-'");
+  }
+  OUTPOST_RETURN_IF_ERROR(sync::ParseHostPort(address).status());
+  return client_.ledger->AddAddress(name, address);
+}
+
+Result<std::vector<SyncTarget>> SyncService::Targets() {
+  std::vector<SyncTarget> out;
+  OUTPOST_ASSIGN_OR_RETURN(auto book, client_.ledger->Addresses());
+  for (auto& [name, address] : book) out.push_back({name, address});
+  const Certificate& hq = client_.policy->hq();
+  bool is_hq = client_.store->identity().role == Role::kHq;
+  if (!is_hq && !hq.hq_address.empty() &&
+      std::none_of(out.begin(), out.end(),
+                   [&](const SyncTarget& t) { return t.address == hq.hq_address; })) {
+    out.push_back({"hq", hq.hq_address});
+  }
+  return out;
+}
+
+Result<std::optional<crypto::PublicKeyBytes>> SyncService::PinFor(const std::string& address,
+                                                                  const std::string& name) {
+  const Certificate& hq = client_.policy->hq();
+  if (client_.store->identity().role != Role::kHq && !hq.hq_address.empty() &&
+      address == hq.hq_address) {
+    return std::optional<crypto::PublicKeyBytes>(hq.kx_key);
+  }
+  if (name.empty()) return std::optional<crypto::PublicKeyBytes>();
+  OUTPOST_ASSIGN_OR_RETURN(auto peers, client_.ledger->List());
+  for (const auto& p : peers) {
+    if (p.name != name || p.id == sync::NodeId{}) continue;
+    if (p.id == hq.node_id) return std::optional<crypto::PublicKeyBytes>(hq.kx_key);
+    OUTPOST_ASSIGN_OR_RETURN(auto entries, ListRegistry(*client_.store));
+    for (const auto& e : entries) {
+      if (e.id == p.id && !e.revoked) return std::optional<crypto::PublicKeyBytes>(e.kx_key);
+    }
+  }
+  return std::optional<crypto::PublicKeyBytes>();
+}
+
+Result<TransferRecord> SyncService::SyncWith(const std::string& peer) {
+  std::string name, address = peer;
+  OUTPOST_ASSIGN_OR_RETURN(auto book, client_.ledger->Addresses());
+  for (auto& [n, a] : book) {
+    if (n == peer) {
+      name = n;
+      address = a;
+    } else if (a == peer) {
+      name = n;
+    }
+  }
+  if (name.empty() && peer.find(':') == std::string::npos) {
+    return Status::NotFound("peer \"" + peer +
+                            "\": no such peer name (add it with `outpost peers add NAME "
+                            "HOST:PORT`) and not a HOST:PORT address");
+  }
+  OUTPOST_RETURN_IF_ERROR(sync::ParseHostPort(address).status());
+  OUTPOST_ASSIGN_OR_RETURN(auto pin, PinFor(address, name));
+
+  sync::SessionEnv env{&client_.store->replica(), client_.policy.get(), client_.ledger.get(),
+                       &clock_, &random_};
+  OUTPOST_ASSIGN_OR_RETURN(auto session, sync::Session::Create(sync::SessionRole::kInitiator, env,
+                                                               *kx_, pin, options_.session));
+  TransferRecord t;
+  t.direction = "out";
+  t.address = address;
+  t.started = clock_.NowMicros();
+  auto result = sync::RunClient(address, *session, options_.limits, options_.log);
+  t.finished = clock_.NowMicros();
+  t.peer = session->peer();
+  FillFromStats(t, session->stats());
+  t.ok = result.ok();
+  if (!result.ok()) t.error = result.status().ToString();
+  if (t.peer && !name.empty()) (void)client_.ledger->SetAddressPeer(name, *t.peer);
+  OUTPOST_RETURN_IF_ERROR(LogTransfer(*client_.store, t));
+  if (!result.ok()) return result.status().WithContext("sync with " + peer);
+  return t;
+}
+
+Result<sync::BundleInfo> SyncService::ExportBundle(const std::string& to,
+                                                   const std::string& out_path) {
+  // HQ is known from its pinned certificate even before the registry came.
+  const Certificate& hq = client_.policy->hq();
+  sync::NodeId id{};
+  std::optional<crypto::PublicKeyBytes> kx;
+  if (to == "hq" || to == hq.name || to == UuidToString(hq.node_id)) {
+    id = hq.node_id;
+    kx = hq.kx_key;
+  } else {
+    OUTPOST_ASSIGN_OR_RETURN(id, FindNode(*client_.store, to));
+    OUTPOST_ASSIGN_OR_RETURN(auto entries, ListRegistry(*client_.store));
+    for (const auto& e : entries) {
+      if (e.id != id) continue;
+      if (e.revoked) return Status::PermissionDenied("--to: node \"" + to + "\" is revoked");
+      kx = e.kx_key;
+    }
+  }
+  if (id == client_.store->identity().id) {
+    return Status::InvalidArgument("--to: \"" + to + "\" is this node");
+  }
+  if (!kx) return Status::NotFound("--to: node \"" + to + "\" has no certificate here");
+  sync::BundleEnv env{&client_.store->replica(),
+                      client_.policy.get(),
+                      client_.ledger.get(),
+                      &*kx_,
+                      &clock_,
+                      &random_};
+  TransferRecord t;
+  t.direction = "bundle-export";
+  t.peer = id;
+  t.address = out_path;
+  t.started = clock_.NowMicros();
+  sync::BundleInfo info;
+  OUTPOST_ASSIGN_OR_RETURN(Bytes file, sync::ExportBundle(env, id, *kx, &info));
+  OUTPOST_RETURN_IF_ERROR(WriteFileAtomic(out_path, file, 0600).WithContext("--out"));
+  t.finished = clock_.NowMicros();
+  t.ok = true;
+  t.batches_sent = info.batches;
+  t.bytes_out = file.size();
+  OUTPOST_RETURN_IF_ERROR(LogTransfer(*client_.store, t));
+  return info;
+}
+
+Result<sync::BundleInfo> SyncService::ImportBundle(const std::string& path) {
+  OUTPOST_ASSIGN_OR_RETURN(Bytes file, ReadFile(path, sync::kMaxBundleBytes));
+  sync::BundleEnv env{&client_.store->replica(),
+                      client_.policy.get(),
+                      client_.ledger.get(),
+                      &*kx_,
+                      &clock_,
+                      &random_};
+  TransferRecord t;
+  t.direction = "bundle-import";
+  t.address = path;
+  t.started = clock_.NowMicros();
+  auto info = sync::ImportBundle(env, file);
+  t.finished = clock_.NowMicros();
+  t.ok = info.ok();
+  t.bytes_in = file.size();
+  if (info.ok()) {
+    t.peer = info->from;
+    t.batches_received = info->batches;
+    t.column_changes = info->merge.column_changes;
+    t.refused = info->merge.refused.size();
+    if (!info->merge.refused.empty()) t.last_refusal = info->merge.refused.back().ToString();
+  } else {
+    t.error = info.status().ToString();
+  }
+  OUTPOST_RETURN_IF_ERROR(LogTransfer(*client_.store, t));
+  if (!info.ok()) return info.status().WithContext(path);
+  return info;
+}
+
+Result<std::vector<PeerStatus>> SyncService::PeerStatuses() {
+  return ListPeerStatuses(*client_.store);
+}
+
+Result<std::vector<PeerStatus>> ListPeerStatuses(Store& store) {
+  OUTPOST_RETURN_IF_ERROR(EnsureKeyTables(store.db()));
+  OUTPOST_ASSIGN_OR_RETURN(auto ledger, sync::PeerLedger::Open(store.db()));
+  OUTPOST_ASSIGN_OR_RETURN(auto records, ledger->List());
+  OUTPOST_ASSIGN_OR_RETURN(sync::VersionVector mine, store.replica().GetVersionVector());
+  OUTPOST_ASSIGN_OR_RETURN(auto registry, ListRegistry(store));
+  OUTPOST_ASSIGN_OR_RETURN(std::optional<Certificate> hq, LoadHqCertificate(store));
+  const sync::NodeId& self = store.identity().id;
+  // What a node may read, by its certificate (no keys needed).
+  OUTPOST_ASSIGN_OR_RETURN(std::optional<Certificate> own, LoadOwnCertificate(store));
+  auto may_read = [&](const sync::NodeId& node, const std::string& scope) {
+    if (!hq) return false;
+    if (node == hq->node_id) return hq->MayRead(scope);
+    if (node == self) return own && own->MayRead(scope);
+    auto t = internal::LoadTrustedNode(store.db(), crypto::VerifyKey(hq->signing_key), node);
+    return t.ok() && *t && !(*t)->revocation && (*t)->cert.MayRead(scope);
+  };
+  std::vector<PeerStatus> out;
+  for (const auto& r : records) {
+    PeerStatus p;
+    p.id = r.id;
+    p.name = r.name;
+    p.address = r.address;
+    p.last_success = r.last_success_micros;
+    p.last_attempt = r.last_attempt_micros;
+    p.last_error = r.last_error;
+    if (r.id != sync::NodeId{}) {
+      if (p.name.empty()) {
+        for (const auto& e : registry) {
+          if (e.id == r.id) p.name = e.name;
+        }
+      }
+      OUTPOST_ASSIGN_OR_RETURN(sync::VersionVector known, ledger->Known(r.id));
+      for (const auto& [key, seq] : mine.seqs) {
+        if (!may_read(r.id, key.second)) continue;
+        uint64_t theirs = known.Get(key.first, key.second);
+        if (seq > theirs) p.pending_out += static_cast<int64_t>(seq - theirs);
+      }
+      for (const auto& [key, seq] : known.seqs) {
+        if (!may_read(self, key.second)) continue;
+        uint64_t have = mine.Get(key.first, key.second);
+        if (seq > have) p.pending_in += static_cast<int64_t>(seq - have);
+      }
+    }
+    out.push_back(std::move(p));
+  }
+  // Addresses never reached (no peer id learnt yet): their last attempt and
+  // error come from the transfer log, so a site that cannot reach HQ says so.
+  OUTPOST_ASSIGN_OR_RETURN(auto book, ledger->Addresses());
+  std::vector<std::pair<std::string, std::string>> unreached;
+  for (const auto& [name, address] : book) {
+    bool linked = std::any_of(out.begin(), out.end(),
+                              [&](const PeerStatus& p) { return p.address == address; });
+    if (!linked) unreached.emplace_back(name, address);
+  }
+  bool hq_unreached = store.identity().role != Role::kHq && hq && !hq->hq_address.empty() &&
+                      std::none_of(out.begin(), out.end(),
+                                   [&](const PeerStatus& p) { return p.id == hq->node_id; });
+  if (hq_unreached) unreached.emplace_back("hq", hq->hq_address);
+  OUTPOST_RETURN_IF_ERROR(store.db().Exec(kSyncLogSql));
+  for (const auto& [name, address] : unreached) {
+    PeerStatus p;
+    p.name = name;
+    p.address = address;
+    p.pending_out = -1;  // unknown: what the peer holds is learnt at the first contact
+    if (hq_unreached && name == "hq" && address == hq->hq_address) {
+      p.id = hq->node_id;
+      p.pending_out = 0;  // HQ is known to hold nothing of ours yet
+      for (const auto& [key, seq] : mine.seqs) {
+        if (hq->MayRead(key.second)) p.pending_out += static_cast<int64_t>(seq);
+      }
+    }
+    OUTPOST_ASSIGN_OR_RETURN(
+        auto st, store.db().Cached("SELECT started, ok, error FROM sync_log WHERE direction = "
+                                   "'out' AND address = ? ORDER BY id DESC LIMIT 1"));
+    st->Bind(1, std::string_view(address));
+    OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (row) {
+      p.last_attempt = st->Int(0);
+      if (st->Int(1) != 0) p.last_success = st->Int(0);
+      p.last_error = std::string(st->Text(2));
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Result<std::vector<TransferRecord>> SyncService::Transfers(int64_t limit) {
+  std::vector<TransferRecord> out;
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto st, client_.store->db().Cached(
+                   "SELECT id, direction, peer, address, started, finished, ok, error, "
+                   "batches_sent, batches_received, bytes_out, bytes_in, column_changes, "
+                   "refused, last_refusal FROM sync_log ORDER BY id DESC LIMIT ?"));
+  st->Bind(1, limit);
+  for (;;) {
+    OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    TransferRecord t;
+    t.id = st->Int(0);
+    t.direction = std::string(st->Text(1));
+    auto b = st->Blob(2);
+    if (b.size() == 16) {
+      sync::NodeId id;
+      std::memcpy(id.data(), b.data(), 16);
+      t.peer = id;
+    }
+    t.address = std::string(st->Text(3));
+    t.started = st->Int(4);
+    t.finished = st->Int(5);
+    t.ok = st->Int(6) != 0;
+    t.error = std::string(st->Text(7));
+    t.batches_sent = static_cast<uint64_t>(st->Int(8));
+    t.batches_received = static_cast<uint64_t>(st->Int(9));
+    t.bytes_out = static_cast<uint64_t>(st->Int(10));
+    t.bytes_in = static_cast<uint64_t>(st->Int(11));
+    t.column_changes = static_cast<uint64_t>(st->Int(12));
+    t.refused = static_cast<uint64_t>(st->Int(13));
+    t.last_refusal = std::string(st->Text(14));
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+Result<DaemonStats> SyncService::RunDaemon(const DaemonOptions& options,
+                                           const std::atomic<bool>& stop) {
+  using std::chrono::milliseconds;
+  if (!options.listen.empty()) OUTPOST_RETURN_IF_ERROR(Serve(options.listen));
+  struct PeerState {
+    int64_t next_due = 0;  // micros; 0: now
+    int failures = 0;
+    int64_t last_session = 0;
+    bool waiting_noted = false;
+  };
+  std::map<std::string, PeerState> state;  // by address
+  DaemonStats stats;
+  const int64_t interval = options.interval.count() * 1000;
+  const int64_t poll = std::max<int64_t>(options.poll.count(), 10) * 1000;
+
+  while (!stop.load()) {
+    OUTPOST_ASSIGN_OR_RETURN(auto targets, Targets());
+    OUTPOST_ASSIGN_OR_RETURN(auto statuses, PeerStatuses());
+    int64_t now = clock_.NowMicros();
+    for (const auto& target : targets) {
+      if (stop.load()) break;
+      PeerState& ps = state[target.address];
+      bool due = now >= ps.next_due;
+      if (!due && ps.failures == 0) {
+        // Sooner when local changes wait for this peer (at most once a poll).
+        for (const auto& s : statuses) {
+          if ((s.name == target.name || s.address == target.address) && s.pending_out > 0 &&
+              now - ps.last_session >= poll) {
+            due = true;
+          }
+        }
+      }
+      if (!due) continue;
+      ++stats.sessions;
+      auto r = SyncWith(target.name.empty() ? target.address : target.name);
+      now = clock_.NowMicros();
+      ps.last_session = now;
+      if (r.ok()) {
+        ps.failures = 0;
+        ps.next_due = now + interval;
+        if (options_.log) {
+          options_.log("sync with " + target.name + " (" + target.address + "): sent " +
+                       std::to_string(r->batches_sent) + " batches, received " +
+                       std::to_string(r->batches_received));
+        }
+      } else {
+        ++stats.failures;
+        ps.failures = std::min(ps.failures + 1, 30);
+        int64_t base = options.backoff_base.count() * 1000;
+        int64_t cap = options.backoff_cap.count() * 1000;
+        int64_t delay = base;
+        for (int i = 1; i < ps.failures && delay < cap; ++i) delay *= 2;
+        delay = std::min(delay, cap);
+        // Jitter: uniformly in [delay/2, delay], so many sites cut off by one
+        // outage do not all come back in the same second.
+        uint64_t draw = random_.Next64();
+        int64_t half = delay / 2;
+        int64_t jitter =
+            half > 0 ? static_cast<int64_t>(draw % static_cast<uint64_t>(half + 1)) : 0;
+        ps.next_due = now + half + jitter;
+        if (options_.log) {
+          options_.log("sync with " + target.name + " (" + target.address +
+                       ") failed: " + r.status().ToString() + "; retry in " +
+                       std::to_string((half + jitter) / 1000) + " ms");
+        }
+      }
+    }
+    // Sleep one poll period, in small steps so a stop request is quick.
+    for (int64_t slept = 0; slept < poll && !stop.load(); slept += 50'000) {
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+  }
+  StopServing();
+  return stats;
+}
+
+}  // namespace outpost::node

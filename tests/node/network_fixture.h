@@ -1,0 +1,169 @@
+// A small network of real nodes for node tests: HQ and two sites, each
+// with its own data directory, store, sealed key file and trust policy,
+// enrolled through the real request/certificate files. Argon2id runs at
+// PwhashParams::ForTests().
+#ifndef OUTPOST_TESTS_NODE_NETWORK_FIXTURE_H_
+#define OUTPOST_TESTS_NODE_NETWORK_FIXTURE_H_
+
+#include <boost/test/unit_test.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "node/keys.h"
+#include "node/registry.h"
+#include "node/trust.h"
+#include "tests/node/node_fixture.h"
+
+namespace outpost::testing {
+
+using namespace outpost::node;
+
+inline constexpr char kPass[] = "correct horse battery staple";
+inline constexpr int64_t kStart = 1'795'000'000'000'000;  // 2026-11
+inline constexpr int64_t kSecond = 1'000'000;
+
+inline crypto::NodeSecrets Clone(const crypto::NodeSecrets& s) {
+  auto sign = crypto::SigningKey::FromSeed(s.signing.Seed());
+  BOOST_REQUIRE(sign.ok());
+  return crypto::NodeSecrets{std::move(*sign), s.kx.Clone()};
+}
+
+// A node: its data directory, store and unlocked keys.
+struct Node {
+  TempDir dir;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<crypto::NodeSecrets> keys;
+  std::unique_ptr<TrustPolicy> policy;  // once it trusts an HQ
+
+  Node(Clock& clock, Random& random, Role role, const std::string& name, const std::string& site) {
+    BOOST_REQUIRE(crypto::InitCrypto().ok());
+    Identity id;
+    id.id = NewUuidV7(clock, random);
+    id.role = role;
+    id.name = name;
+    id.site = site;
+    InitOptions opts;
+    opts.pwhash = crypto::PwhashParams::ForTests();
+    opts.hq_address = role == Role::kHq ? "hq.example:7700" : "";
+    auto r = InitNode(dir.str(), id, kPass, clock, random, opts);
+    BOOST_REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+    store = std::move(r->store);
+    Unlock();
+    if (role == Role::kHq) MakePolicy();
+  }
+  void Unlock() {
+    auto k = ReadKeyFile(KeyFilePath(dir.str()), kPass);
+    BOOST_REQUIRE_MESSAGE(k.ok(), k.status().ToString());
+    keys = std::make_unique<crypto::NodeSecrets>(std::move(*k));
+  }
+  void MakePolicy() {
+    auto p = TrustPolicy::Create(*store, Clone(*keys));
+    BOOST_REQUIRE_MESSAGE(p.ok(), p.status().ToString());
+    policy = std::move(*p);
+  }
+  const sync::NodeId& id() const { return store->identity().id; }
+  std::string fingerprint() const { return crypto::Fingerprint(keys->signing.PublicKey().bytes()); }
+
+  // One new vehicle row in this node's own scope (or `scope`).
+  Uuid Write(const std::string& plate, std::optional<std::string> scope = std::nullopt) {
+    const schema::Table& t = *store->catalogue().Find("vehicle");
+    Uuid id = store->NewId();
+    auto w = store->replica().BeginWrite();
+    BOOST_REQUIRE(w.ok());
+    std::vector<sync::ColumnValue> cols = {{1, plate}, {2, std::string("BA")}};
+    Status s = (*w)->Insert(t, id, scope.value_or(store->ScopeFor(t)), cols);
+    BOOST_REQUIRE_MESSAGE(s.ok(), s.ToString());
+    BOOST_REQUIRE((*w)->Commit().ok());
+    return id;
+  }
+  void SignWith(const crypto::NodeSecrets& k) {
+    Status s = store->replica().SignPending([&](std::span<const uint8_t> in) {
+      auto sig = k.signing.Sign(in);
+      return Bytes(sig.begin(), sig.end());
+    });
+    BOOST_REQUIRE(s.ok());
+  }
+  // Every signed batch this node holds that `to` lacks.
+  std::vector<sync::SignedBatch> BatchesFor(Node& to) {
+    SignWith(*keys);
+    auto vv = to.store->replica().GetVersionVector();
+    BOOST_REQUIRE(vv.ok());
+    auto out = store->replica().BatchesFor(
+        *vv, [](const std::string&) { return true; }, SIZE_MAX);
+    BOOST_REQUIRE(out.ok());
+    std::vector<sync::SignedBatch> v;
+    for (auto& b : *out) v.push_back(b.batch);
+    return v;
+  }
+  bool Has(const Uuid& row) {
+    bool deleted = false;
+    auto r = store->replica().ReadRow(*store->catalogue().Find("vehicle"), row, &deleted);
+    return r.ok() && !deleted;
+  }
+};
+
+inline sync::MergeReport MergeInto(Node& to, std::span<const sync::SignedBatch> batches) {
+  BOOST_REQUIRE(to.policy);
+  auto r = MergeTrusted(*to.store, *to.policy, batches);
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  return *r;
+}
+
+inline sync::MergeReport Deliver(Node& from, Node& to) {
+  auto batches = from.BatchesFor(to);
+  return MergeInto(to, batches);
+}
+
+inline bool RefusedWith(const sync::MergeReport& r, Code code, const std::string& needle = "") {
+  for (const auto& s : r.refused) {
+    if (s.code() == code && s.message().find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+inline std::string Describe(const sync::MergeReport& r) {
+  std::string s = "applied " + std::to_string(r.applied) + ", refused:";
+  for (const auto& st : r.refused) s += " [" + st.ToString() + "]";
+  return s;
+}
+
+// HQ and two sites, enrolled through files, the registry delivered.
+struct Network {
+  FakeClock clock{kStart};
+  SeededRandom random{2026};
+  Node hq{clock, random, Role::kHq, "HQ Sarajevo", "HQ"};
+  Node gra{clock, random, Role::kSite, "Gradiška", "BA-GRA"};
+  Node bij{clock, random, Role::kSite, "Bijača", "BA-BIJ"};
+
+  // `deliver_registry`: hand HQ's registry to the sites directly (false:
+  // the sites know only their own certificate, as after `keys install`).
+  explicit Network(bool deliver_registry = true) {
+    Enroll(gra);
+    Enroll(bij);
+    if (deliver_registry) Sync();
+  }
+  void Enroll(Node& site, int valid_days = 365) {
+    auto req = MakeEnrollmentRequest(*site.store, *site.keys);
+    BOOST_REQUIRE_MESSAGE(req.ok(), req.status().ToString());
+    EnrollOptions o;
+    o.valid_days = valid_days;
+    auto issued = node::Enroll(*hq.store, *hq.keys, *req, o);
+    BOOST_REQUIRE_MESSAGE(issued.ok(), issued.status().ToString());
+    auto inst = InstallCertificate(*site.store, issued->certificate_file, hq.fingerprint());
+    BOOST_REQUIRE_MESSAGE(inst.ok(), inst.status().ToString());
+    site.MakePolicy();
+  }
+  // HQ's registry to both sites, then the sites' changes to HQ.
+  void Sync() {
+    for (Node* s : {&gra, &bij}) {
+      auto r = Deliver(hq, *s);
+      BOOST_REQUIRE_MESSAGE(r.refused.empty(), Describe(r));
+    }
+  }
+};
+
+}  // namespace outpost::testing
+
+#endif  // OUTPOST_TESTS_NODE_NETWORK_FIXTURE_H_

@@ -1,0 +1,256 @@
+// SyncService (issue 6): real stores, real keys, real sockets on loopback.
+// HQ serves; sites sync with it, by session and by bundle file; the daemon
+// syncs on its own; status shows the lag dropping to 0.
+#include "node/sync_service.h"
+
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <thread>
+
+#include "base/bytes.h"
+#include "tests/node/network_fixture.h"
+
+using namespace outpost;
+using namespace outpost::node;
+using namespace outpost::testing;
+
+namespace {
+
+// The sites start as after `keys install`: they hold their certificate and
+// HQ's, not yet the registry, which the first session brings.
+struct Services : Network {
+  Services() : Network(false) {}
+  SystemClock wall;
+  SystemRandom rnd;
+  std::vector<std::string> log;
+  std::mutex log_mu;
+
+  SyncServiceOptions Options() {
+    SyncServiceOptions o;
+    o.limits.handshake_timeout = std::chrono::milliseconds(5000);
+    o.limits.idle_timeout = std::chrono::milliseconds(5000);
+    o.log = [this](const std::string& line) {
+      std::lock_guard<std::mutex> lock(log_mu);
+      log.push_back(line);
+    };
+    return o;
+  }
+  std::unique_ptr<SyncService> Open(Node& n) {
+    auto s = SyncService::Open(n.dir.str(), *n.keys, wall, rnd, Options());
+    BOOST_REQUIRE_MESSAGE(s.ok(), s.status().ToString());
+    return std::move(*s);
+  }
+  std::string DigestOf(Node& n, const std::string& scope) {
+    auto d = n.store->replica().Digest(scope);
+    BOOST_REQUIRE(d.ok());
+    return ToHex(*d);
+  }
+  std::string Address(SyncService& s) { return "127.0.0.1:" + std::to_string(s.port()); }
+};
+
+const PeerStatus* Find(const std::vector<PeerStatus>& v, const sync::NodeId& id) {
+  for (const auto& p : v) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+// The server logs its side of a session on its own thread, just after the
+// client saw the end; wait for it.
+std::vector<TransferRecord> WaitForTransfers(SyncService& s, size_t n) {
+  for (int i = 0; i < 100; ++i) {
+    auto t = s.Transfers(100);
+    BOOST_REQUIRE(t.ok());
+    if (t->size() >= n) return *t;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return {};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(sync_service)
+
+BOOST_AUTO_TEST_CASE(site_and_hq_converge_over_tcp_and_the_lag_drops_to_zero) {
+  Services net;
+  auto hq = net.Open(net.hq);
+  BOOST_REQUIRE(hq->Serve("127.0.0.1:0").ok());
+  auto gra = net.Open(net.gra);
+  std::vector<Uuid> rows;
+  for (int i = 0; i < 5; ++i) rows.push_back(net.gra.Write("SA-" + std::to_string(100 + i)));
+
+  auto t = gra->SyncWith(net.Address(*hq));
+  BOOST_REQUIRE_MESSAGE(t.ok(), t.status().ToString());
+  BOOST_TEST(t->ok);
+  BOOST_TEST(t->batches_sent >= 5u);
+  BOOST_REQUIRE(t->peer.has_value());
+  BOOST_TEST(UuidToString(*t->peer) == UuidToString(net.hq.id()));
+  for (const auto& r : rows) BOOST_TEST(net.hq.Has(r));
+  BOOST_TEST(net.DigestOf(net.gra, "site:BA-GRA") == net.DigestOf(net.hq, "site:BA-GRA"));
+  BOOST_TEST(net.DigestOf(net.gra, "shared") == net.DigestOf(net.hq, "shared"));
+  BOOST_TEST(t->refused == 0u, t->last_refusal);
+  BOOST_TEST(t->batches_received >= 1u);  // the registry, in "shared"
+
+  // Status on both sides: the other is known, nothing pending either way.
+  auto gs = ListPeerStatuses(*net.gra.store);
+  BOOST_REQUIRE(gs.ok());
+  const PeerStatus* p = Find(*gs, net.hq.id());
+  BOOST_REQUIRE(p);
+  BOOST_TEST(p->pending_out == 0);
+  BOOST_TEST(p->pending_in == 0);
+  BOOST_TEST(p->last_success > 0);
+  BOOST_TEST(p->last_error.empty());
+
+  // A new record: pending out 1 until the next sync, then 0 again.
+  net.gra.Write("SA-200");
+  gs = ListPeerStatuses(*net.gra.store);
+  BOOST_REQUIRE(gs.ok());
+  BOOST_TEST(Find(*gs, net.hq.id())->pending_out == 1);
+  BOOST_REQUIRE(gra->SyncWith(net.Address(*hq)).ok());
+  gs = ListPeerStatuses(*net.gra.store);
+  BOOST_TEST(Find(*gs, net.hq.id())->pending_out == 0);
+
+  // Both sides logged the transfers.
+  auto out = gra->Transfers(10);
+  BOOST_REQUIRE(out.ok());
+  BOOST_REQUIRE(out->size() == 2u);
+  BOOST_TEST((*out)[0].direction == "out");
+  BOOST_TEST((*out)[0].ok);
+  auto in = WaitForTransfers(*hq, 2);
+  BOOST_REQUIRE(in.size() == 2u);
+  BOOST_TEST(in[0].direction == "in");
+  BOOST_TEST(in[1].batches_received >= 5u);
+}
+
+BOOST_AUTO_TEST_CASE(a_site_receives_shared_data_but_not_another_crossings_records) {
+  Services net;
+  auto hq = net.Open(net.hq);
+  BOOST_REQUIRE(hq->Serve("127.0.0.1:0").ok());
+  auto gra = net.Open(net.gra);
+  auto bij = net.Open(net.bij);
+  Uuid g = net.gra.Write("GRA-1");
+  Uuid b = net.bij.Write("BIJ-1");
+  BOOST_REQUIRE(gra->SyncWith(net.Address(*hq)).ok());
+  BOOST_REQUIRE(bij->SyncWith(net.Address(*hq)).ok());
+  BOOST_REQUIRE(gra->SyncWith(net.Address(*hq)).ok());
+  BOOST_TEST(net.hq.Has(g));
+  BOOST_TEST(net.hq.Has(b));
+  BOOST_TEST(!net.bij.Has(g));  // need-to-know: Gradiška's records stay at Gradiška and HQ
+  BOOST_TEST(!net.gra.Has(b));
+  BOOST_TEST(net.DigestOf(net.bij, "shared") == net.DigestOf(net.hq, "shared"));
+  BOOST_TEST(net.DigestOf(net.bij, "site:BA-BIJ") == net.DigestOf(net.hq, "site:BA-BIJ"));
+}
+
+BOOST_AUTO_TEST_CASE(bundle_round_trip_hq_to_site_to_hq_by_files_only) {
+  Services net;
+  auto hq = net.Open(net.hq);
+  auto gra = net.Open(net.gra);
+  Uuid g = net.gra.Write("GRA-USB");
+  std::string f1 = net.gra.dir.str() + "/to-hq.opb";
+  auto e1 = gra->ExportBundle("HQ Sarajevo", f1);
+  BOOST_REQUIRE_MESSAGE(e1.ok(), e1.status().ToString());
+  BOOST_TEST(e1->batches >= 1u);
+  auto i1 = hq->ImportBundle(f1);
+  BOOST_REQUIRE_MESSAGE(i1.ok(), i1.status().ToString());
+  BOOST_TEST(i1->merge.refused.empty());
+  BOOST_TEST(net.hq.Has(g));
+  // Importing again changes nothing.
+  auto again = hq->ImportBundle(f1);
+  BOOST_REQUIRE(again.ok());
+  BOOST_TEST(again->merge.applied == 0u);
+
+  // HQ answers by file; its bundle carries the acknowledgement.
+  std::string f2 = net.hq.dir.str() + "/to-gra.opb";
+  BOOST_REQUIRE(hq->ExportBundle("Gradiška", f2).ok());
+  BOOST_REQUIRE(gra->ImportBundle(f2).ok());
+  BOOST_TEST(net.DigestOf(net.gra, "site:BA-GRA") == net.DigestOf(net.hq, "site:BA-GRA"));
+  BOOST_TEST(net.DigestOf(net.gra, "shared") == net.DigestOf(net.hq, "shared"));
+  auto gs = ListPeerStatuses(*net.gra.store);
+  BOOST_REQUIRE(gs.ok());
+  BOOST_REQUIRE(Find(*gs, net.hq.id()));
+  BOOST_TEST(Find(*gs, net.hq.id())->pending_out == 0);
+
+  // A bundle for Bijača is refused at Gradiška, and nothing is merged.
+  std::string f3 = net.hq.dir.str() + "/to-bij.opb";
+  BOOST_REQUIRE(hq->ExportBundle("Bijača", f3).ok());
+  auto wrong = gra->ImportBundle(f3);
+  BOOST_TEST(!wrong.ok());
+  BOOST_TEST(wrong.status().code() == Code::kInvalidArgument);
+  auto log = gra->Transfers(10);
+  BOOST_REQUIRE(log.ok());
+  BOOST_TEST(!(*log)[0].ok);
+  BOOST_TEST((*log)[0].direction == "bundle-import");
+}
+
+BOOST_AUTO_TEST_CASE(a_revoked_site_is_refused_and_hq_keeps_serving_others) {
+  Services net;
+  auto hq = net.Open(net.hq);
+  BOOST_REQUIRE(hq->Serve("127.0.0.1:0").ok());
+  auto bij = net.Open(net.bij);
+  auto rev = RevokeNode(*net.hq.store, *net.hq.keys, net.bij.id(), "laptop stolen");
+  BOOST_REQUIRE_MESSAGE(rev.ok(), rev.status().ToString());
+  Uuid b = net.bij.Write("BIJ-STOLEN");
+  auto t = bij->SyncWith(net.Address(*hq));
+  BOOST_TEST(!t.ok());
+  BOOST_TEST_MESSAGE("revoked: " << t.status().ToString());
+  BOOST_TEST(!net.hq.Has(b));
+  // Gradiška is still served.
+  auto gra = net.Open(net.gra);
+  BOOST_TEST(gra->SyncWith(net.Address(*hq)).ok());
+  auto in = WaitForTransfers(*hq, 2);
+  BOOST_REQUIRE(in.size() == 2u);
+  BOOST_TEST(!in[1].ok);  // the older one: Bijača's, refused
+  BOOST_TEST(in[1].error.find("revoked") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_peer_name_is_a_clear_error) {
+  Services net;
+  auto gra = net.Open(net.gra);
+  auto t = gra->SyncWith("nowhere");
+  BOOST_TEST(t.status().code() == Code::kNotFound);
+  BOOST_TEST(t.status().message().find("peers add") != std::string::npos);
+  BOOST_TEST(gra->AddPeer("bad name", "127.0.0.1:1").code() == Code::kInvalidArgument);
+  BOOST_TEST(gra->AddPeer("hq", "no-port").code() == Code::kInvalidArgument);
+  // A refused connection is kUnavailable, logged, and shown by status.
+  BOOST_REQUIRE(gra->AddPeer("dead", "127.0.0.1:1").ok());
+  auto dead = gra->SyncWith("dead");
+  BOOST_TEST(dead.status().code() == Code::kUnavailable);
+  auto gs = ListPeerStatuses(*net.gra.store);
+  BOOST_REQUIRE(gs.ok());
+  bool shown = false;
+  for (const auto& p : *gs) {
+    if (p.name == "dead") shown = !p.last_error.empty() && p.last_success == 0;
+  }
+  BOOST_TEST(shown);
+}
+
+BOOST_AUTO_TEST_CASE(the_daemon_syncs_local_changes_on_its_own_and_stops_cleanly) {
+  Services net;
+  auto hq = net.Open(net.hq);
+  BOOST_REQUIRE(hq->Serve("127.0.0.1:0").ok());
+  auto gra = net.Open(net.gra);
+  BOOST_REQUIRE(gra->AddPeer("hq", net.Address(*hq)).ok());
+  std::atomic<bool> stop{false};
+  DaemonOptions d;
+  d.interval = std::chrono::milliseconds(60'000);  // only "changes waiting" can trigger
+  d.poll = std::chrono::milliseconds(50);
+  d.backoff_base = std::chrono::milliseconds(50);
+  Result<DaemonStats> stats = Status::Internal("not run");
+  std::thread daemon([&] { stats = gra->RunDaemon(d, stop); });
+  // The first round syncs at once; then a record written while it runs
+  // (another process would do the same) reaches HQ within a few polls.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  Uuid r = net.gra.Write("SA-DAEMON");
+  bool arrived = false;
+  for (int i = 0; i < 100 && !arrived; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    arrived = net.hq.Has(r);  // another connection on HQ's store: WAL lets it read
+  }
+  stop = true;
+  daemon.join();
+  BOOST_REQUIRE_MESSAGE(stats.ok(), stats.status().ToString());
+  BOOST_TEST(stats->sessions >= 1u);
+  BOOST_TEST(arrived);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
