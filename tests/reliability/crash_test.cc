@@ -19,6 +19,11 @@
 //  3. merging every batch again converges: the digest of each scope equals
 //     the sender's.
 //
+// Local writes: the kill comes after a random number (0..39) of
+// acknowledged records, at a random point of the next transaction.
+// Merge: after a random number (0..11) of acknowledged Merge calls, at a
+// random point of the next call.
+//
 // Settings (environment): OUTPOST_CRASH_RUNS (runs per scenario, default
 // 10), OUTPOST_CRASH_SEED (default: from the clock; always printed). Run r
 // uses seed SEED + r, so one failing run replays with
@@ -115,6 +120,28 @@ bool WaitReady(Child& c) {
     c.buffer.append(buf, static_cast<size_t>(n));
   }
   return true;
+}
+
+// Reads until the child acknowledged `k` items or closed its stdout; returns
+// how many it acknowledged.
+size_t WaitAcks(Child& c, size_t k) {
+  char buf[4096];
+  auto count = [&] {
+    size_t n = 0;
+    for (size_t p = c.buffer.find("\nack "); p != std::string::npos;
+         p = c.buffer.find("\nack ", p + 1)) {
+      if (c.buffer.find('\n', p + 1) != std::string::npos) ++n;  // whole lines only
+    }
+    return n;
+  };
+  size_t n = count();
+  while (n < k) {
+    ssize_t got = ::read(c.out, buf, sizeof buf);
+    if (got <= 0) break;
+    c.buffer.append(buf, static_cast<size_t>(got));
+    n = count();
+  }
+  return n;
 }
 
 // SIGKILL (if still running), reap, and read what it printed before dying.
@@ -351,10 +378,19 @@ BOOST_AUTO_TEST_CASE(kill9_during_local_writes) {
     CopyStore(root.path / "template", dir);
     Child c = Spawn({RELIABILITY_CHILD, "write", dir.string(), std::to_string(run * 1000)});
     BOOST_REQUIRE_MESSAGE(WaitReady(c), "child did not start (seed " << seed << ")");
-    // Kill anywhere in the first ~150 ms of writing: with synchronous=FULL a
-    // commit takes milliseconds, so this lands inside transactions, inside
-    // commits (fsync) and between them.
-    std::this_thread::sleep_for(std::chrono::microseconds(rnd.Next64() % 150'000));
+    // Let it acknowledge k records (0..39), then kill at a random point of
+    // the next transaction: uniform over 1.2 times the mean time per record
+    // so far, so the kill lands before, inside and after the commit's fsync
+    // whatever the machine's load.
+    size_t k = rnd.Next64() % 40;
+    auto t0 = std::chrono::steady_clock::now();
+    size_t seen = WaitAcks(c, k);
+    auto per_record = seen > 0
+                          ? (std::chrono::steady_clock::now() - t0) / static_cast<int64_t>(seen)
+                          : std::chrono::steady_clock::duration(std::chrono::milliseconds(30));
+    auto window = std::chrono::duration_cast<std::chrono::microseconds>(per_record * 6 / 5);
+    std::this_thread::sleep_for(
+        std::chrono::microseconds(rnd.Next64() % static_cast<uint64_t>(window.count() + 1)));
     bool killed = KillAndDrain(c);
     auto acked = Acks(c.buffer);
     ++t.runs;
@@ -384,8 +420,8 @@ BOOST_AUTO_TEST_CASE(kill9_during_merge) {
     SeededRandom random(8);
     CreateStore((root.path / "template").string(), node::Role::kHq, "HQ", clock, random);
   }
-  // Calibrate: how long a whole merge takes here (sanitizers, load), so the
-  // kill times spread over all of it.
+  // One uninterrupted merge first: it must converge, and its duration sets
+  // the kill window when a run is killed before its first acknowledgement.
   int64_t full_us = 0;
   {
     fs::path dir = root.path / "calibrate";
@@ -414,8 +450,17 @@ BOOST_AUTO_TEST_CASE(kill9_during_merge) {
     CopyStore(root.path / "template", dir);
     Child c = Spawn({RELIABILITY_CHILD, "merge", dir.string(), file, std::to_string(seed)});
     BOOST_REQUIRE_MESSAGE(WaitReady(c), "child did not start (seed " << seed << ")");
+    // Let it acknowledge k Merge calls (0..11; a full merge is ~11 calls),
+    // then kill at a random point of the next call.
+    size_t k = rnd.Next64() % 12;
+    auto t0 = std::chrono::steady_clock::now();
+    size_t seen = WaitAcks(c, k);
+    auto per_call =
+        seen > 0 ? (std::chrono::steady_clock::now() - t0) / static_cast<int64_t>(seen)
+                 : std::chrono::steady_clock::duration(std::chrono::microseconds(full_us / 11 + 1));
+    auto window = std::chrono::duration_cast<std::chrono::microseconds>(per_call * 6 / 5);
     std::this_thread::sleep_for(
-        std::chrono::microseconds(rnd.Next64() % static_cast<uint64_t>(full_us * 7 / 10 + 1)));
+        std::chrono::microseconds(rnd.Next64() % static_cast<uint64_t>(window.count() + 1)));
     bool killed = KillAndDrain(c);
     auto acks = Acks(c.buffer);
     size_t acked = acks.empty() ? 0 : std::stoul(acks.back());
