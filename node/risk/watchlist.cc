@@ -95,6 +95,163 @@ class SeenSet {
   uint32_t used_ = 0;
 };
 
+// Character groups for the per-posting signature: A-Z are groups 0-25; every
+// other byte falls in group 26 (below '5') or 27, so digits split in two.
+constexpr uint32_t kGroups = 28;
+inline uint32_t Group(unsigned char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  return c < '5' ? 26 : 27;
+}
+uint32_t GroupMask(std::string_view s) {
+  uint32_t m = 0;
+  for (unsigned char c : s) m |= uint32_t{1} << Group(c);
+  return m;
+}
+
+// Posting layout (64 bits): bits 0-27 the entry's group mask, bits 28-33 its
+// length (63 = 63 or more), bits 34-63 the entry number (low entry_bits) and
+// a fingerprint of the key hash (the remaining high bits).
+constexpr uint32_t kLenShift = kGroups, kLenBits = 6, kIdShift = kLenShift + kLenBits;
+constexpr uint64_t kMaxLen = (uint64_t{1} << kLenBits) - 1;
+
+inline uint32_t PopCount(uint32_t x) {
+  // Portable SWAR count: the library is built without -mpopcnt, where
+  // std::popcount is a libgcc call.
+  x = x - ((x >> 1) & 0x55555555u);
+  x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+  return (((x + (x >> 4)) & 0x0f0f0f0fu) * 0x01010101u) >> 24;
+}
+
+// The query's side of a lower bound on the edit distance to an entry, from
+// what a posting holds: the entry's length and group mask. A query character
+// whose group the entry lacks is unmatched: deleted or substituted (a); each
+// group of the entry the query lacks leaves at least one entry character
+// unmatched: inserted or substituted (b); and d = |len(q) - len(e)| more
+// characters on the longer side are deleted or inserted. So the distance
+// (Levenshtein, or with adjacent swaps, which keep characters) is at least
+// max(a, b + d) if the query is longer, max(a + d, b) if not. The bound only
+// drops postings; an entry it keeps is checked exactly.
+class QuerySig {
+ public:
+  explicit QuerySig(std::string_view q)
+      : mask_(GroupMask(q)), len_(static_cast<uint32_t>(q.size())) {
+    for (unsigned char c : q) {
+      uint32_t& n = count_[Group(c)];
+      ++n;
+    }
+  }
+  // True if an entry of group mask emask and length elen (kMaxLen: unknown)
+  // may be within `limit` edits of the query.
+  bool MayBeWithin(uint32_t emask, uint32_t elen, uint32_t limit) const {
+    if (elen >= kMaxLen) return true;
+    const uint32_t d = len_ > elen ? len_ - elen : elen - len_;
+    if (d > limit) return false;
+    uint32_t a = 0;
+    for (uint32_t missing = mask_ & ~emask; missing != 0; missing &= missing - 1)
+      a += count_[std::countr_zero(missing)];
+    const uint32_t b = PopCount(emask & ~mask_);
+    const uint32_t bound = len_ >= elen ? std::max(a, b + d) : std::max(a + d, b);
+    return bound <= limit;
+  }
+
+ private:
+  uint32_t mask_;
+  uint32_t len_;
+  uint32_t count_[kGroups] = {};  // characters of the query per group
+};
+
+// The edit distance between a and b, or limit + 1 if it exceeds limit.
+// With swaps, an adjacent transposition counts as one edit (optimal string
+// alignment distance); without, Levenshtein. Three-row DP; the fallback for
+// queries longer than the bit-parallel Pattern takes.
+uint32_t BoundedDistance(std::string_view a, std::string_view b, uint32_t limit, bool swaps) {
+  const size_t la = a.size(), lb = b.size();
+  if ((la > lb ? la - lb : lb - la) > limit) return limit + 1;
+  constexpr size_t kStackRow = 256;
+  uint32_t stack[3 * kStackRow];
+  std::vector<uint32_t> heap;  // rows longer than kStackRow (rare)
+  uint32_t* buf = stack;
+  if (lb + 1 > kStackRow) {
+    heap.resize(3 * (lb + 1));
+    buf = heap.data();
+  }
+  uint32_t* prev2 = buf;
+  uint32_t* prev = buf + (lb + 1);
+  uint32_t* cur = buf + 2 * (lb + 1);
+  for (size_t j = 0; j <= lb; ++j) prev[j] = static_cast<uint32_t>(j);
+  for (size_t i = 1; i <= la; ++i) {
+    cur[0] = static_cast<uint32_t>(i);
+    uint32_t row_min = cur[0];
+    for (size_t j = 1; j <= lb; ++j) {
+      uint32_t v = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+      if (swaps && i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        v = std::min(v, prev2[j - 2] + 1);
+      cur[j] = v;
+      row_min = std::min(row_min, v);
+    }
+    // Each row's minimum is at most one more than the previous row's, and a
+    // swap reaches back only two rows, so once a row exceeds the limit all
+    // later ones do.
+    if (row_min > limit) return limit + 1;
+    uint32_t* t = prev2;
+    prev2 = prev;
+    prev = cur;
+    cur = t;
+  }
+  return std::min(prev[lb], limit + 1);
+}
+
+uint32_t EditLimit(size_t entry_length) {
+  return entry_length >= Watchlist::kMinSplit ? static_cast<uint32_t>(Watchlist::kMaxEdits) : 1;
+}
+
+// The query as a bit-parallel pattern (Hyyro 2003): peq[c] has bit i set if
+// q[i] == c. Only for queries of at most 64 bytes.
+struct Pattern {
+  uint64_t peq[256] = {};
+  size_t len = 0;
+  explicit Pattern(std::string_view q) : len(q.size()) {
+    if (len > 64) return;
+    for (size_t i = 0; i < len; ++i) peq[static_cast<unsigned char>(q[i])] |= uint64_t{1} << i;
+  }
+  // Edit distance from the query to t (Levenshtein; with swaps, an adjacent
+  // transposition counts as one edit: optimal string alignment distance).
+  uint32_t Distance(std::string_view t, bool swaps) const {
+    if (len == 0) return static_cast<uint32_t>(t.size());
+    const uint64_t top = uint64_t{1} << (len - 1);
+    uint64_t vp = ~uint64_t{0}, vn = 0, d0 = 0, prev_eq = 0;
+    uint32_t dist = static_cast<uint32_t>(len);
+    for (unsigned char c : t) {
+      const uint64_t eq = peq[c];
+      const uint64_t tr = swaps ? (((~d0) & eq) << 1) & prev_eq : 0;
+      d0 = ((((eq & vp) + vp) ^ vp) | eq | vn) | tr;
+      uint64_t hp = vn | ~(d0 | vp);
+      uint64_t hn = d0 & vp;
+      dist += (hp & top) != 0;
+      dist -= (hn & top) != 0;
+      hp = (hp << 1) | 1;
+      hn <<= 1;
+      vp = hn | ~(d0 | hp);
+      vn = hp & d0;
+      prev_eq = eq;
+    }
+    return dist;
+  }
+};
+
+// Whether entry is within its edit limit of the query. Short entries are
+// keyed whole, so a swap (found through one deletion on each side) counts as
+// one edit; long ones are split, and a swap across the split is not found,
+// so for them the distance is Levenshtein.
+bool WithinEditLimit(const Pattern& pattern, std::string_view query, std::string_view entry) {
+  const bool short_entry = entry.size() < Watchlist::kMinSplit;
+  const uint32_t limit = EditLimit(entry.size());
+  const size_t la = query.size(), lb = entry.size();
+  if ((la > lb ? la - lb : lb - la) > limit) return false;
+  if (pattern.len == la && la <= 64) return pattern.Distance(entry, short_entry) <= limit;
+  return BoundedDistance(query, entry, limit, short_entry) <= limit;
+}
+
 }  // namespace
 
 std::string Watchlist::NormaliseAs(WatchKind kind, std::string_view raw) {
@@ -148,14 +305,18 @@ void Watchlist::Build() {
     }
   }
 
-  // About four postings per bucket: they share a cache line, and the
-  // fingerprint bits reject the ones that collided.
+  // About four keys per bucket: the fingerprint bits reject postings of the
+  // other keys.
   entry_bits_ = std::max<uint32_t>(1, std::bit_width(n));
-  const uint32_t fp_shift = 64 - (32 - entry_bits_);
+  const uint32_t fp_bits = entry_bits_ >= 64 - kIdShift ? 0 : 64 - kIdShift - entry_bits_;
   const size_t buckets = PowerOfTwoAtLeast(total_keys / 4 + 1);
   bucket_mask_ = buckets - 1;
-  auto posting = [&](uint64_t h, uint32_t e) {
-    return entry_bits_ >= 32 ? e : static_cast<uint32_t>((h >> fp_shift) << entry_bits_) | e;
+  auto posting = [&](uint64_t h, uint32_t e, uint64_t sig) {
+    const uint64_t fp = fp_bits == 0 ? 0 : (h >> (64 - fp_bits)) << entry_bits_;
+    return ((fp | e) << kIdShift) | sig;
+  };
+  auto signature = [](std::string_view s) {
+    return GroupMask(s) | (std::min<uint64_t>(s.size(), kMaxLen) << kLenShift);
   };
   // Two passes over the keys (count, then fill) so no temporary key array is needed.
   bucket_off_.assign(buckets + 1, 0);
@@ -168,8 +329,9 @@ void Watchlist::Build() {
   std::vector<uint32_t> fill(bucket_off_.begin(), bucket_off_.end() - 1);
   for (uint32_t e = 0; e < n; ++e) {
     if (!distinct[e]) continue;
+    const uint64_t sig = signature(Normalised(e));
     ForEachEntryKey(Normalised(e),
-                    [&](uint64_t h) { postings_[fill[h & bucket_mask_]++] = posting(h, e); });
+                    [&](uint64_t h) { postings_[fill[h & bucket_mask_]++] = posting(h, e, sig); });
   }
   norm_blob_.shrink_to_fit();
   display_blob_.shrink_to_fit();
@@ -191,25 +353,34 @@ std::optional<Watchlist::Match> Watchlist::Find(std::string_view q, double thres
   if (q.empty()) return std::nullopt;
   if (auto e = FindExact(q)) return Match{*e, 1.0};
   if (threshold >= 1.0 || bucket_off_.empty()) return std::nullopt;
-  const uint32_t entry_mask = entry_bits_ >= 32 ? 0xffffffffu : (uint32_t{1} << entry_bits_) - 1;
-  const uint32_t fp_shift = 64 - (32 - entry_bits_);
+  const uint64_t entry_mask = (uint64_t{1} << entry_bits_) - 1;
+  const uint32_t fp_bits = entry_bits_ >= 64 - kIdShift ? 0 : 64 - kIdShift - entry_bits_;
+  const QuerySig sig(q);
+  const Pattern pattern(q);
   std::optional<Match> best;
   SeenSet seen;
   Stats local;
   ForEachQueryKey(q, [&](uint64_t h) {
-    const uint32_t fp =
-        entry_bits_ >= 32 ? 0 : static_cast<uint32_t>((h >> fp_shift) << entry_bits_);
+    const uint64_t fp = fp_bits == 0 ? 0 : (h >> (64 - fp_bits)) << entry_bits_;
     const size_t b = h & bucket_mask_;
     ++local.probes;
     local.postings += bucket_off_[b + 1] - bucket_off_[b];
     for (uint32_t i = bucket_off_[b]; i < bucket_off_[b + 1]; ++i) {
-      const uint32_t p = postings_[i];
-      if ((p & ~entry_mask) != fp) continue;  // another key in this bucket
-      const uint32_t e = p & entry_mask;
+      const uint64_t p = postings_[i];
+      const uint64_t id = p >> kIdShift;
+      if ((id & ~entry_mask) != fp) continue;  // another key in this bucket
+      // Entries that cannot be within their edit limit are dropped on the
+      // posting's signature alone, without touching the entry.
+      const uint32_t elen = static_cast<uint32_t>((p >> kLenShift) & kMaxLen);
+      const uint32_t emask = static_cast<uint32_t>(p & ((uint64_t{1} << kGroups) - 1));
+      if (!sig.MayBeWithin(emask, elen, EditLimit(elen))) continue;
+      const uint32_t e = static_cast<uint32_t>(id & entry_mask);
       if (!seen.Insert(e)) continue;
       ++local.candidates;
+      const std::string_view entry = Normalised(e);
+      if (!WithinEditLimit(pattern, q, entry)) continue;
       ++local.scored;
-      double s = JaroWinkler(q, Normalised(e));
+      double s = JaroWinkler(q, entry);
       if (s >= threshold &&
           (!best || s > best->similarity || (s == best->similarity && e < best->entry))) {
         best = Match{e, s};
@@ -239,8 +410,9 @@ std::optional<Watchlist::Match> Watchlist::FindBruteForce(std::string_view q,
 size_t Watchlist::MemoryBytes() const {
   return norm_blob_.capacity() + display_blob_.capacity() +
          (norm_off_.capacity() + display_off_.capacity() + exact_.capacity() +
-          bucket_off_.capacity() + postings_.capacity()) *
-             sizeof(uint32_t);
+          bucket_off_.capacity()) *
+             sizeof(uint32_t) +
+         postings_.capacity() * sizeof(uint64_t);
 }
 
 }  // namespace outpost::risk

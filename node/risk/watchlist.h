@@ -9,15 +9,24 @@
 //    separately, by its last L - L/2 characters (keys carry the side and the
 //    segment length, so the query derives the same segments for every entry
 //    length it could be close to).
-// Guarantee (tested against brute force): every entry within kMaxEdits edits
-// (insertions, deletions, substitutions) of a query is a candidate when the
-// entry has kMinSplit characters or more, and within one edit otherwise; an
-// adjacent swap counts as one edit inside a segment. Pigeonhole: three edits
-// leave one segment within one edit, and a deletion neighbourhood match
-// is exactly "within one edit" for segments anchored at the string's ends.
-// Candidates are scored with Jaro-Winkler and the best at or above the
-// threshold is returned; entries farther than that in edits are not found
-// even if their similarity passes (see docs/rules.md).
+// Result (tested against a brute-force scan): Find returns exactly the most
+// Jaro-Winkler-similar entry (ties: the lowest) among the entries that pass
+// the threshold and are equal to the query or within the edit limit of it:
+//  1. an entry of kMinSplit characters or more: Levenshtein distance (insertions,
+//     deletions, substitutions) <= kMaxEdits;
+//  2. a shorter entry: one edit, an adjacent swap counting as one.
+// The index finds every such entry (pigeonhole: three edits leave one
+// segment within one edit, and a deletion-neighbourhood match is exactly
+// "within one edit, or one swap" for segments anchored at the string's ends);
+// each candidate is then checked exactly, so entries beyond the limit are
+// never reported even if their similarity passes (see docs/rules.md).
+//
+// Filtering (Find): each posting carries its entry's length and the set of
+// character groups it contains (A-Z, two groups for the rest); a lower bound
+// on the edit distance from those (characters of one side whose group the
+// other lacks, plus the length difference) drops most postings without
+// touching the entry. The survivors get a bit-parallel edit distance
+// (Hyyro 2003) against the query, and those within the limit Jaro-Winkler.
 //
 // Keys of the whole string make every candidate share a long substring with
 // the query, so common name endings (-OVIC, -AJ, -OGLU) never put the
@@ -26,10 +35,11 @@
 // Index layout (no per-entry heap objects): normalised and display strings in
 // two blobs with offsets; the exact index is an open-addressing table of entry
 // numbers; the fuzzy index is a bucket array (CSR) keyed by the hash of each
-// key string, each posting an entry number with the key hash's high bits in
-// the spare high bits, so hash collisions are rejected without touching the
-// entry. Duplicate normalised entries are indexed once (the first, which is
-// also the one Find reports).
+// key string, each posting 64 bits: the entry's group mask and length, its
+// number, and the key hash's high bits in the spare bits, so hash collisions
+// are rejected without touching the entry (at most 2^30 entries). Duplicate
+// normalised entries are indexed once (the first, which is also the one Find
+// reports).
 //
 // Thread safety: const methods may run concurrently; Add/Build may not run
 // concurrently with anything else.
@@ -72,15 +82,17 @@ class Watchlist {
   struct Stats {
     size_t probes = 0;      // buckets read
     size_t postings = 0;    // postings read
-    size_t candidates = 0;  // distinct entries considered
-    size_t scored = 0;      // Jaro-Winkler computations
+    size_t candidates = 0;  // distinct entries past the signature bound (edit distance computed)
+    size_t scored = 0;      // entries within the edit limit (Jaro-Winkler computed)
   };
-  // Best entry for an already normalised query with similarity >= threshold.
+  // Best entry for an already normalised query with similarity >= threshold
+  // among the exact match and the entries within the edit limit (above).
   // threshold >= 1 means exact (normalised) match only. Adds to *stats if given.
   std::optional<Match> Find(std::string_view normalised, double threshold,
                             Stats* stats = nullptr) const;
-  // The reference answer: Jaro-Winkler against every entry, the best at or
-  // above threshold (ties: the lowest entry). O(size()); for tests and benchmarks.
+  // Jaro-Winkler against every entry, the best at or above threshold (ties:
+  // the lowest entry), with no edit limit: what Find would give if it scored
+  // every entry. O(size()); for tests and benchmarks (recall of the limit).
   std::optional<Match> FindBruteForce(std::string_view normalised, double threshold) const;
 
   size_t size() const { return norm_off_.size() - 1; }
@@ -97,7 +109,8 @@ class Watchlist {
   std::vector<uint32_t> norm_off_{0}, display_off_{0};
   std::vector<uint32_t> exact_;       // entry + 1, 0 = empty; size is a power of 2
   std::vector<uint32_t> bucket_off_;  // fuzzy buckets, size = buckets + 1
-  std::vector<uint32_t> postings_;    // fingerprint << entry_bits_ | entry, grouped by bucket
+  // Grouped by bucket; see the posting layout in watchlist.cc.
+  std::vector<uint64_t> postings_;
   uint64_t bucket_mask_ = 0;
   uint32_t entry_bits_ = 32;  // low bits of a posting that hold the entry number
 };

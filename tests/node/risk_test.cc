@@ -758,6 +758,113 @@ BOOST_AUTO_TEST_CASE(fuzzy_index_agrees_with_brute_force_within_its_guarantee) {
   }
 }
 
+// Optimal string alignment distance: Levenshtein where an adjacent swap also
+// counts as one edit (the limit for short entries).
+static size_t SwapEditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min(
+          {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// Reference test for the fast index: Find must give exactly what a scan of
+// every entry gives under the documented rule (docs/rules.md): the most
+// similar entry (ties: the lowest) among those with similarity >= threshold
+// that are equal to the query or within the edit limit (Levenshtein <= 3 for
+// entries of 10 or more characters; one edit, a swap counting as one, for
+// shorter ones). Names share syllables and endings and plates share
+// prefixes, so queries have many near neighbours; a few entries and queries
+// are longer than 64 characters (the bit-parallel paths' limit). The seed is
+// random and printed; OUTPOST_RISK_SEED=N replays a failure.
+BOOST_AUTO_TEST_CASE(fuzzy_index_equals_brute_force_within_edit_limit) {
+  const char* env = std::getenv("OUTPOST_RISK_SEED");
+  const uint64_t seed = env != nullptr ? std::strtoull(env, nullptr, 10) : std::random_device{}();
+  BOOST_TEST_MESSAGE("fuzzy_index_equals_brute_force_within_edit_limit seed " << seed);
+  std::mt19937_64 rng(seed);
+  const char* syllables[] = {"MA",  "RKO", "PE",  "TRO", "VIC", "JO", "VA", "NO",  "A",  "HO",
+                             "XHA", "KRA", "SNI", "QI",  "OG",  "LU", "DE", "MIR", "AJ", "BE"};
+  const char* endings[] = {"OVIC", "EVIC", "IC", "AJ", "OGLU", "I", ""};
+  auto name = [&] {
+    std::string s;
+    for (int i = 0, n = 1 + static_cast<int>(rng() % 6); i < n; ++i) s += syllables[rng() % 20];
+    return s + endings[rng() % 7];
+  };
+  auto plate = [&] {
+    const char* prefixes[] = {"SA", "BG", "NS", "TZ", "34", "06"};
+    std::string s = prefixes[rng() % 6];
+    for (int i = 0, n = 2 + static_cast<int>(rng() % 3); i < n; ++i) s += char('0' + rng() % 10);
+    for (int i = 0, n = static_cast<int>(rng() % 3); i < n; ++i) s += char('A' + rng() % 26);
+    return s;
+  };
+  auto edit = [&](std::string s, int edits) {
+    for (int k = 0; k < edits && !s.empty(); ++k) {
+      size_t pos = rng() % s.size();
+      switch (rng() % 4) {
+        case 0:
+          s[pos] = rng() % 4 == 0 ? char('0' + rng() % 10) : char('A' + rng() % 26);
+          break;
+        case 1:
+          s.erase(pos, 1);
+          break;
+        case 2:
+          s.insert(pos, 1, char('A' + rng() % 26));
+          break;
+        default:
+          if (pos + 1 < s.size()) std::swap(s[pos], s[pos + 1]);
+          break;
+      }
+    }
+    return s;
+  };
+  for (WatchKind kind : {WatchKind::kName, WatchKind::kPlate}) {
+    auto fresh = [&] {
+      if (rng() % 100 == 0) return name() + name() + name() + name() + name() + name();
+      return kind == WatchKind::kName ? name() : plate();
+    };
+    Watchlist w(kind);
+    std::vector<std::string> entries;
+    for (int i = 0; i < 3000; ++i) {
+      entries.push_back(i > 0 && rng() % 10 == 0 ? edit(entries[rng() % i], rng() % 3) : fresh());
+      w.Add(entries.back());
+    }
+    w.Build();
+    for (int i = 0; i < 500; ++i) {
+      std::string q =
+          w.Normalise(rng() % 5 == 0 ? fresh() : edit(entries[rng() % entries.size()], rng() % 5));
+      if (q.empty()) continue;
+      const double threshold = i % 3 == 0 ? 0.5 : i % 3 == 1 ? 0.85 : 0.95;
+      std::optional<Watchlist::Match> want;
+      for (uint32_t e = 0; e < w.size(); ++e) {
+        const std::string_view s = w.Normalised(e);
+        const double sim = q == s ? 1.0 : JaroWinkler(q, s);
+        if (sim < threshold || (want && sim <= want->similarity)) continue;
+        const bool short_entry = s.size() < Watchlist::kMinSplit;
+        const size_t limit = short_entry ? 1 : Watchlist::kMaxEdits;
+        if ((q.size() > s.size() ? q.size() - s.size() : s.size() - q.size()) > limit) continue;
+        const size_t d = short_entry ? SwapEditDistance(q, s) : EditDistance(q, s);
+        if (d <= limit) want = Watchlist::Match{e, sim};
+      }
+      auto got = w.Find(q, threshold);
+      BOOST_TEST_CONTEXT("seed " << seed << " query " << q << " threshold " << threshold) {
+        BOOST_REQUIRE(got.has_value() == want.has_value());
+        if (want) {
+          BOOST_TEST(w.Normalised(got->entry) == w.Normalised(want->entry));
+          BOOST_TEST(got->entry == want->entry);
+          BOOST_TEST(got->similarity == want->similarity);
+        }
+      }
+    }
+  }
+}
+
 // The bit-mask Jaro-Winkler (strings up to 64 bytes) gives exactly what the
 // textbook loop gives. Seeded.
 BOOST_AUTO_TEST_CASE(jaro_winkler_fast_path_matches_reference) {
