@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "cli/commands.h"
@@ -32,6 +33,7 @@ struct RecordArgs {
   int64_t movements = 1000;
   uint64_t seed = 1;
   std::string start;
+  bool inspect = false;
   int64_t limit = 100;
   std::vector<std::string> where;
   size_t batch = 1000;
@@ -109,7 +111,14 @@ Status RunImport(Context& ctx, const RecordArgs& a) {
                  static_cast<long long>(lines), static_cast<long long>(total),
                  static_cast<long long>(loaded), rate, eta);
   };
-  OUTPOST_ASSIGN_OR_RETURN(auto rep, records.Import(in, a.file, actor, a.batch, progress));
+  // Movements are assessed as they are committed, like `record add movement`.
+  std::map<std::string, int64_t> lanes;
+  auto assess = [&](const Uuid& id, const json& doc) {
+    std::string ignored;
+    json r = AssessRecordedMovement(*store, UuidToString(id), doc, &ignored);
+    lanes[r.value("assessed", false) ? r.value("lane", std::string("?")) : "not assessed"]++;
+  };
+  OUTPOST_ASSIGN_OR_RETURN(auto rep, records.Import(in, a.file, actor, a.batch, progress, assess));
   if (show_progress) std::fprintf(stderr, "\n");
   json errors = json::array();
   std::string human = "loaded " + std::to_string(rep.loaded) + " of " + std::to_string(rep.lines) +
@@ -118,7 +127,15 @@ Status RunImport(Context& ctx, const RecordArgs& a) {
     errors.push_back({{"line", e.line}, {"error", e.message}});
     human += "\nline " + std::to_string(e.line) + ": " + e.message;
   }
-  ctx.Emit({{"lines", rep.lines}, {"loaded", rep.loaded}, {"rows", rep.rows}, {"errors", errors}},
+  if (!lanes.empty()) {
+    human += "\nrisk:";
+    for (const auto& [lane, n] : lanes) human += " " + lane + " " + std::to_string(n);
+  }
+  ctx.Emit({{"lines", rep.lines},
+            {"loaded", rep.loaded},
+            {"rows", rep.rows},
+            {"errors", errors},
+            {"lanes", lanes}},
            human);
   if (!rep.errors.empty()) {
     return Status::InvalidArgument(std::to_string(rep.errors.size()) +
@@ -198,7 +215,24 @@ Status RunDigest(Context& ctx, const RecordArgs& a) {
   return Status::Ok();
 }
 
+Status RunSimulateInspections(Context& ctx, const RecordArgs& a) {
+  OUTPOST_ASSIGN_OR_RETURN(std::string officer, ctx.Officer());
+  OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
+  node::InspectionSimulation o;
+  o.seed = a.seed;
+  o.officer = officer;
+  OUTPOST_ASSIGN_OR_RETURN(node::InspectionCounts c, node::SimulateInspections(*store, o));
+  ctx.Emit({{"inspections", c.inspections},
+            {"irregularities", c.irregularities},
+            {"seizures", c.seizures}},
+           "recorded " + std::to_string(c.inspections) + " inspections of selected movements (" +
+               std::to_string(c.irregularities) + " irregularities, " + std::to_string(c.seizures) +
+               " seizures)");
+  return Status::Ok();
+}
+
 Status RunSimulate(Context& ctx, const RecordArgs& a) {
+  if (a.inspect) return RunSimulateInspections(ctx, a);
   node::SimulationOptions o;
   o.site = a.site;
   o.movements = a.movements;
@@ -279,6 +313,9 @@ void AddRecordCommands(CLI::App& app, Context& ctx) {
   sim->add_option("--seed", args->seed, "Seed: the same seed gives the same traffic");
   sim->add_option("--start", args->start, "Time of the first movement (UTC)");
   sim->add_option("--out", args->out, "Output file (default stdout)");
+  sim->add_flag("--inspect", args->inspect,
+                "Instead: play the officers' inspections of this node's selected movements "
+                "(recorded, with seizures; for demos and training)");
   OnRun(sim, ctx, [&ctx, args] { return RunSimulate(ctx, *args); });
 
   auto* digest =

@@ -71,6 +71,22 @@ Status RunStatus(Context& ctx) {
   }
   h << "\n";
   j["records"] = records;
+  // Per scope (HQ: per crossing) for the tables officers record.
+  json by_scope = json::object();
+  for (const char* name : {"movement", "inspection", "seizure", "person"}) {
+    const schema::Table* t = store->catalogue().Find(name);
+    if (!t) continue;
+    OUTPOST_ASSIGN_OR_RETURN(auto counts, store->replica().CountLiveByScope(*t));
+    for (const auto& [scope, n] : counts) by_scope[scope][name] = n;
+  }
+  j["records_by_scope"] = by_scope;
+  if (id.role == node::Role::kHq) {
+    for (const auto& [scope, counts] : by_scope.items()) {
+      h << "  " << scope << ":";
+      for (const auto& [name, n] : counts.items()) h << " " << name << " " << n.get<int64_t>();
+      h << "\n";
+    }
+  }
 
   OUTPOST_ASSIGN_OR_RETURN(auto peers, node::ListPeerStatuses(*store));
   json pj = json::array();

@@ -264,13 +264,15 @@ Result<json> Records::Add(std::string_view type, const json& doc, const Actor& a
   return json{{"id", UuidToString(id)}, {"type", type}, {"rows", plan.rows.size()}};
 }
 
-Result<ImportReport> Records::Import(std::istream& in, const std::string& source_name,
-                                     const Actor& actor, size_t batch,
-                                     const std::function<void(int64_t, int64_t)>& progress) {
+Result<ImportReport> Records::Import(
+    std::istream& in, const std::string& source_name, const Actor& actor, size_t batch,
+    const std::function<void(int64_t, int64_t)>& progress,
+    const std::function<void(const Uuid&, const json&)>& on_movement) {
   OUTPOST_RETURN_IF_ERROR(RequireOfficer(actor));
   ImportReport rep;
   std::string line;
   std::vector<PlannedRow> pending;
+  std::vector<std::pair<Uuid, json>> movements;  // committed with `pending`, for on_movement
   int64_t pending_docs = 0, pending_nominal = 0, first_line = 0;
   auto flush = [&]() -> Status {
     if (pending_docs == 0) return Status::Ok();
@@ -287,6 +289,8 @@ Result<ImportReport> Records::Import(std::istream& in, const std::string& source
     rep.rows += static_cast<int64_t>(pending.size());
     pending.clear();
     pending_docs = pending_nominal = 0;
+    for (const auto& [id, doc] : movements) on_movement(id, doc);
+    movements.clear();
     if (progress) progress(rep.lines, rep.loaded);
     return Status::Ok();
   };
@@ -314,6 +318,14 @@ Result<ImportReport> Records::Import(std::istream& in, const std::string& source
       continue;
     }
     if (pending_docs == 0) first_line = rep.lines;
+    if (on_movement && type == "movement") {
+      for (const auto& r : plan.rows) {
+        if (r.table->id == schema::kMovementTableId) {
+          movements.emplace_back(r.id, std::move(doc));
+          break;
+        }
+      }
+    }
     for (auto& p : plan.rows) {
       pending_nominal += HasNominal(p);
       pending.push_back(std::move(p));

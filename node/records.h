@@ -61,9 +61,12 @@ class Records {
   // Loads JSON lines, each an object with a "type" key. Valid lines are
   // stored in transactions of `batch` lines; invalid ones are reported (line
   // number, field, reason) and skipped. `progress` is called after each batch.
+  // `on_movement` is called for every movement once its batch committed
+  // (with its id and the document as submitted), e.g. to assess it.
   Result<ImportReport> Import(
       std::istream& in, const std::string& source_name, const Actor& actor, size_t batch = 1000,
-      const std::function<void(int64_t lines, int64_t loaded)>& progress = {});
+      const std::function<void(int64_t lines, int64_t loaded)>& progress = {},
+      const std::function<void(const Uuid& id, const nlohmann::json& doc)>& on_movement = {});
 
   // The record with this id, as JSON with "type" and "id"; a movement comes
   // with what it carries nested. Reading nominal data is audited.

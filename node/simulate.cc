@@ -1,8 +1,10 @@
 #include "node/simulate.h"
 
+#include <cmath>
 #include <random>
 
 #include "base/clock.h"
+#include "node/records.h"
 #include "schema/validators.h"
 
 namespace outpost::node {
@@ -226,6 +228,116 @@ int64_t SimulateTraffic(const SimulationOptions& o, const std::function<void(con
     emit(m);
   }
   return o.movements;
+}
+
+}  // namespace outpost::node
+
+namespace outpost::node {
+namespace {
+
+// A uniform draw in [0, 1) from (seed, id, salt): the same inputs give the
+// same outcome on every run.
+double Draw(uint64_t seed, const Uuid& id, uint64_t salt) {
+  uint64_t h = 1469598103934665603ULL ^ seed ^ (salt * 0x9E3779B97F4A7C15ULL);
+  for (uint8_t b : id) h = (h ^ b) * 1099511628211ULL;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return static_cast<double>(h >> 11) / static_cast<double>(1ULL << 53);
+}
+
+bool Contains(const std::string& list, const char* prefix) {
+  return list.find(prefix) != std::string::npos;
+}
+
+}  // namespace
+
+Result<InspectionCounts> SimulateInspections(Store& store, const InspectionSimulation& options) {
+  struct Selected {
+    Uuid movement{}, assessment{};
+    std::string lane, rules;
+    bool random = false;
+    int64_t time = 0;
+  };
+  std::vector<Selected> todo;
+  {
+    OUTPOST_ASSIGN_OR_RETURN(
+        auto st,
+        store.db().Prepare(
+            "SELECT a.movement, a.id, a.lane, coalesce(a.rules_hit, ''), a.random_selected, "
+            "a.assessed_at FROM risk_assessment a WHERE a._cl % 2 = 1 AND "
+            "(a.lane != 'green' OR a.random_selected = 1) AND NOT EXISTS (SELECT 1 FROM "
+            "inspection i WHERE i.movement = a.movement AND i._cl % 2 = 1) ORDER BY a.id"));
+    for (;;) {
+      OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      Selected s;
+      auto m = st->Blob(0);
+      auto a = st->Blob(1);
+      if (m.size() != 16 || a.size() != 16) continue;
+      std::copy(m.begin(), m.end(), s.movement.begin());
+      std::copy(a.begin(), a.end(), s.assessment.begin());
+      s.lane = std::string(st->Text(2));
+      s.rules = std::string(st->Text(3));
+      s.random = st->Int(4) != 0;
+      s.time = st->Int(5);
+      todo.push_back(std::move(s));
+    }
+  }
+  Records records(store);
+  Actor actor{options.officer, "simulated inspection (training)"};
+  InspectionCounts counts;
+  for (const Selected& s : todo) {
+    bool by_rule = s.lane != "green";
+    // What the load hides: likelier when goods or watchlist rules hit.
+    double p_seizure = 0.01, p_irregular = 0.04;
+    std::string group = "other", subtype = "undeclared goods", unit = "KGM";
+    double qty = 10 + 90 * Draw(options.seed, s.movement, 5);
+    if (Contains(s.rules, "R-101")) {
+      p_seizure = 0.65, group = "tobacco", subtype = "cigarettes", unit = "NAR";
+      qty = 2000 + 48000 * Draw(options.seed, s.movement, 6);
+    } else if (Contains(s.rules, "R-102")) {
+      p_seizure = 0.5, group = "precursors", subtype = "chemical precursors";
+    } else if (Contains(s.rules, "W-")) {
+      p_seizure = 0.4, group = "cash", subtype = "undeclared cash, EUR notes", unit = "C62";
+      qty = 10000 + 90000 * Draw(options.seed, s.movement, 7);
+    } else if (Contains(s.rules, "C-")) {
+      p_irregular = 0.35;
+    }
+    double d = Draw(options.seed, s.movement, 1);
+    std::string result = d < p_seizure                 ? "seizure"
+                         : d < p_seizure + p_irregular ? "irregularity"
+                                                       : "nil";
+    int64_t start =
+        s.time + static_cast<int64_t>(5 + 20 * Draw(options.seed, s.movement, 2)) * 60'000'000;
+    int64_t end =
+        start + static_cast<int64_t>(10 + 80 * Draw(options.seed, s.movement, 3)) * 60'000'000;
+    nlohmann::json doc = {
+        {"movement", UuidToString(s.movement)},
+        {"selection_basis", by_rule ? "rule" : "random"},
+        {"methods", s.lane == "red" ? "documentary,physical_partial" : "documentary"},
+        {"officers", options.officer},
+        {"started", FormatUtcMicros(start)},
+        {"ended", FormatUtcMicros(end)},
+        {"result", result},
+        {"assessment", UuidToString(s.assessment)},
+    };
+    OUTPOST_ASSIGN_OR_RETURN(nlohmann::json added, records.Add("inspection", doc, actor));
+    ++counts.inspections;
+    if (result == "irregularity") ++counts.irregularities;
+    if (result == "seizure") {
+      nlohmann::json z = {{"inspection", added["id"]},
+                          {"commodity_group", group},
+                          {"subtype", subtype},
+                          {"quantity", std::round(qty)},
+                          {"unit", unit},
+                          {"concealment_location", "load"},
+                          {"detection_method", s.lane == "red" ? "physical" : "documentary"}};
+      OUTPOST_RETURN_IF_ERROR(records.Add("seizure", z, actor).status());
+      ++counts.seizures;
+    }
+  }
+  return counts;
 }
 
 }  // namespace outpost::node

@@ -10,6 +10,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "base/status.h"
+#include "node/store.h"
+
 namespace outpost::node {
 
 struct SimulationOptions {
@@ -34,6 +37,24 @@ int64_t SimulateTraffic(const SimulationOptions& options,
 // suspicious share matches it.
 const std::vector<std::string>& DemoWatchlistPlates();
 const std::vector<std::string>& DemoWatchlistNames();
+
+struct InspectionSimulation {
+  uint64_t seed = 1;
+  std::string officer;  // recorded as the inspecting officer
+};
+
+struct InspectionCounts {
+  int64_t inspections = 0, irregularities = 0, seizures = 0;
+};
+
+// Plays the officers' part at this node, for demos and training: every
+// assessed movement that was selected (red or yellow lane, or random
+// selection) and has no inspection yet gets one, recorded through Records
+// (so it is validated, audited and synced), with the selection basis, and a
+// result drawn deterministically from (seed, movement id): movements that hit
+// goods or watchlist rules hide something more often than random ones. A
+// seizure record follows each "seizure" result.
+Result<InspectionCounts> SimulateInspections(Store& store, const InspectionSimulation& options);
 
 }  // namespace outpost::node
 

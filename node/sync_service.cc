@@ -162,9 +162,12 @@ Result<std::vector<SyncTarget>> SyncService::Targets() {
   for (auto& [name, address] : book) out.push_back({name, address});
   const Certificate& hq = client_.policy->hq();
   bool is_hq = client_.store->identity().role == Role::kHq;
+  // HQ's address from the certificate, unless the address book names HQ
+  // ("hq") or already has that address: an admin's entry wins.
   if (!is_hq && !hq.hq_address.empty() &&
-      std::none_of(out.begin(), out.end(),
-                   [&](const SyncTarget& t) { return t.address == hq.hq_address; })) {
+      std::none_of(out.begin(), out.end(), [&](const SyncTarget& t) {
+        return t.address == hq.hq_address || t.name == "hq";
+      })) {
     out.push_back({"hq", hq.hq_address});
   }
   return out;
@@ -178,6 +181,10 @@ Result<std::optional<crypto::PublicKeyBytes>> SyncService::PinFor(const std::str
     return std::optional<crypto::PublicKeyBytes>(hq.kx_key);
   }
   if (name.empty()) return std::optional<crypto::PublicKeyBytes>();
+  // The address-book name "hq" means HQ, whose key is pinned.
+  if (name == "hq" && client_.store->identity().role != Role::kHq) {
+    return std::optional<crypto::PublicKeyBytes>(hq.kx_key);
+  }
   OUTPOST_ASSIGN_OR_RETURN(auto peers, client_.ledger->List());
   for (const auto& p : peers) {
     if (p.name != name || p.id == sync::NodeId{}) continue;

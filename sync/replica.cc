@@ -1347,6 +1347,19 @@ Result<int64_t> Replica::CountLive(const Table& t) const {
   return db_.QueryInt("SELECT count(*) FROM " + Quote(t.name) + " WHERE _cl % 2 = 1");
 }
 
+Result<std::map<std::string, int64_t>> Replica::CountLiveByScope(const Table& t) const {
+  OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Prepare("SELECT _scope, count(*) FROM " + Quote(t.name) +
+                                                " WHERE _cl % 2 = 1 GROUP BY _scope"));
+  std::map<std::string, int64_t> out;
+  for (;;) {
+    OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    OUTPOST_ASSIGN_OR_RETURN(std::string scope, ScopeName(st->Int(0)));
+    out[scope] = st->Int(1);
+  }
+  return out;
+}
+
 Result<std::vector<Value>> Replica::ReadRow(const Table& t, const Uuid& id, bool* deleted) const {
   std::string sql = "SELECT _cl" + ColumnList(t) + " FROM " + Quote(t.name) + " WHERE id = ?";
   OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Cached(sql));

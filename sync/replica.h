@@ -217,6 +217,8 @@ class Replica {
 
   // Number of live (not deleted) rows in `table` (all scopes).
   Result<int64_t> CountLive(const schema::Table& table) const;
+  // Live rows of `table` per scope name (for HQ's per-crossing counts).
+  Result<std::map<std::string, int64_t>> CountLiveByScope(const schema::Table& table) const;
 
   // Reads one row's column values (NULL for missing); kNotFound if absent.
   // `deleted` receives whether the row is a tombstone; a tombstone's values
