@@ -42,6 +42,6 @@ if(NOT OUTPOST_SANITIZE AND NOT OUTPOST_TSAN AND NOT OUTPOST_FUZZ)
   add_test(NAME packaging_deb
            COMMAND ${OUTPOST_PACKAGING_DIR}/test_deb.sh ${PROJECT_BINARY_DIR}
                    ${PROJECT_VERSION})
-  set_tests_properties(packaging_deb PROPERTIES LABELS "packaging;slow" TIMEOUT 300
+  set_tests_properties(packaging_deb PROPERTIES LABELS "packaging" TIMEOUT 300
                        RUN_SERIAL TRUE)
 endif()
