@@ -86,7 +86,10 @@ Result<std::unique_ptr<node::SyncService>> OpenService(Context& ctx, const Resol
   // another address is an error worth seeing).
   for (const auto& [name, address] : r.config.peers) {
     Status s = service->AddPeer(name, address);
-    if (!s.ok() && s.code() != Code::kAlreadyExists) {
+    if (s.code() == Code::kAlreadyExists) {
+      ctx.err() << "outpost: warning: " << r.config.source << ": peers." << name << " = \""
+                << address << "\" ignored: " << s.message() << "\n";
+    } else if (!s.ok()) {
       return s.WithContext(r.config.source + ": peers." + name);
     }
   }

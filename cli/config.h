@@ -2,7 +2,7 @@
 // `outpost run`. Looked for at --config FILE, else DATA/outpost.toml (absent
 // is fine: every setting has a default). Command-line flags override it.
 //
-//   listen = "0.0.0.0:7400"          # serve peers here ("" : do not serve)
+//   listen = ""                      # serve peers here, e.g. "0.0.0.0:7400"; "": do not serve
 //   sync_interval_seconds = 60       # sync with every peer at least this often
 //   max_rate_kbps = 0                # bandwidth cap per connection, 0: none
 //   max_connections = 64

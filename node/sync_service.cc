@@ -231,6 +231,19 @@ Result<TransferRecord> SyncService::SyncWith(const std::string& peer) {
   t.ok = result.ok();
   if (!result.ok()) t.error = result.status().ToString();
   if (t.peer && !name.empty()) (void)client_.ledger->SetAddressPeer(name, *t.peer);
+  if (!t.peer && !result.ok()) {
+    // Never got as far as the handshake: charge the failure to the node we
+    // meant to reach, when we know which one, so `status` shows it.
+    std::optional<sync::NodeId> meant;
+    if (pin && *pin == client_.policy->hq().kx_key) meant = client_.policy->hq().node_id;
+    auto peers = client_.ledger->List();
+    if (!meant && peers.ok() && !name.empty()) {
+      for (const auto& p : *peers) {
+        if (p.name == name && p.id != sync::NodeId{}) meant = p.id;
+      }
+    }
+    if (meant) (void)client_.ledger->RecordError(*meant, t.finished, result.status().ToString());
+  }
   OUTPOST_RETURN_IF_ERROR(LogTransfer(*client_.store, t));
   if (!result.ok()) return result.status().WithContext("sync with " + peer);
   return t;

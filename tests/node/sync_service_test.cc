@@ -120,6 +120,15 @@ BOOST_AUTO_TEST_CASE(site_and_hq_converge_over_tcp_and_the_lag_drops_to_zero) {
   BOOST_REQUIRE(in.size() == 2u);
   BOOST_TEST(in[0].direction == "in");
   BOOST_TEST(in[1].batches_received >= 5u);
+
+  // HQ goes away: the failed attempt shows in status, charged to HQ.
+  BOOST_REQUIRE(gra->AddPeer("hq", net.Address(*hq)).ok());
+  hq->StopServing();
+  BOOST_TEST(!gra->SyncWith("hq").ok());
+  gs = ListPeerStatuses(*net.gra.store);
+  BOOST_REQUIRE(gs.ok());
+  BOOST_REQUIRE(Find(*gs, net.hq.id()));
+  BOOST_TEST(!Find(*gs, net.hq.id())->last_error.empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_site_receives_shared_data_but_not_another_crossings_records) {
