@@ -26,6 +26,9 @@ cd "$W"
 umask 077
 echo "kill9 test passphrase" > pass
 op() { local d=$1; shift; "$O" --data "$W/$d" --passphrase-file "$W/pass" "$@"; }
+# Background processes are started with exec, so that $! is the outpost
+# process (a backgrounded function is a subshell: SIGKILL would miss it).
+op_exec() { local d=$1; shift; exec "$O" --data "$W/$d" --passphrase-file "$W/pass" "$@"; }
 free_port() {
   local p
   for _ in $(seq 1 200); do
@@ -43,7 +46,7 @@ op hq keys enroll req --out cert --yes >/dev/null
 op gra keys install cert --hq-fingerprint "$FP" >/dev/null
 
 start_hq() {
-  op hq serve --listen "127.0.0.1:$PORT" --quiet >/dev/null 2>>hq.log &
+  (op_exec hq serve --listen "127.0.0.1:$PORT" --quiet) >/dev/null 2>>hq.log &
   SERVE_PID=$!
   for _ in $(seq 1 100); do
     (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return
@@ -59,7 +62,7 @@ for run in $(seq 1 "$RUNS"); do
   op gra --officer BA-GRA-0042 record import "day$run.jsonl" >/dev/null
   victim=$([[ $((run % 2)) -eq 1 ]] && echo site || echo hq)
   # 250 kB/s: the session lasts a few seconds after the key unlock (~1 s).
-  op gra sync --max-rate 2000 --quiet >/dev/null 2>>gra.log &
+  (op_exec gra sync --max-rate 2000 --quiet) >/dev/null 2>>gra.log &
   SYNC_PID=$!
   delay_ms=$((1200 + RANDOM % 2500))
   sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
