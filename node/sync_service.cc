@@ -249,6 +249,15 @@ Result<TransferRecord> SyncService::SyncWith(const std::string& peer) {
   return t;
 }
 
+sync::BundleEnv SyncService::ClientBundleEnv() {
+  return {&client_.store->replica(),
+          client_.policy.get(),
+          client_.ledger.get(),
+          &*kx_,
+          &clock_,
+          &random_};
+}
+
 Result<sync::BundleInfo> SyncService::ExportBundle(const std::string& to,
                                                    const std::string& out_path) {
   // HQ is known from its pinned certificate even before the registry came.
@@ -271,12 +280,7 @@ Result<sync::BundleInfo> SyncService::ExportBundle(const std::string& to,
     return Status::InvalidArgument("--to: \"" + to + "\" is this node");
   }
   if (!kx) return Status::NotFound("--to: node \"" + to + "\" has no certificate here");
-  sync::BundleEnv env{&client_.store->replica(),
-                      client_.policy.get(),
-                      client_.ledger.get(),
-                      &*kx_,
-                      &clock_,
-                      &random_};
+  sync::BundleEnv env = ClientBundleEnv();
   TransferRecord t;
   t.direction = "bundle-export";
   t.peer = id;
@@ -295,12 +299,7 @@ Result<sync::BundleInfo> SyncService::ExportBundle(const std::string& to,
 
 Result<sync::BundleInfo> SyncService::ImportBundle(const std::string& path) {
   OUTPOST_ASSIGN_OR_RETURN(Bytes file, ReadFile(path, sync::kMaxBundleBytes));
-  sync::BundleEnv env{&client_.store->replica(),
-                      client_.policy.get(),
-                      client_.ledger.get(),
-                      &*kx_,
-                      &clock_,
-                      &random_};
+  sync::BundleEnv env = ClientBundleEnv();
   TransferRecord t;
   t.direction = "bundle-import";
   t.address = path;

@@ -165,6 +165,8 @@ class SyncService {
   Result<std::optional<crypto::PublicKeyBytes>> PinFor(const std::string& address,
                                                        const std::string& name);
   static Status LogTransfer(Store& store, TransferRecord& t);
+  // What a bundle export or import needs: the client handle and this node's keys.
+  sync::BundleEnv ClientBundleEnv();
 
   Clock& clock_;
   Random& random_;
