@@ -8,8 +8,10 @@
 # backgrounded subshell, whose pid the caller owns.
 # shellcheck shell=bash
 
-nodes_passphrase() {  # writes $WORK/passphrase, mode 0600
-  (umask 077; echo "test passphrase $RANDOM$RANDOM" >"$WORK/passphrase")
+# nodes_passphrase: writes a fresh $WORK/passphrase, mode 0600 (from
+# /dev/urandom, not $RANDOM: a seeded caller's sequence stays its own).
+nodes_passphrase() {
+  (umask 077; echo "test passphrase $(od -An -N8 -tx8 /dev/urandom | tr -d ' ')" >"$WORK/passphrase")
 }
 
 # op DIR ARGS...: outpost on the node whose data directory is $WORK/DIR.

@@ -9,63 +9,46 @@
 #
 #   tests/demo/sync_kill9.sh BUILD_DIR [RUNS]    (OUTPOST_KILL9_SEED=N replays)
 set -euo pipefail
-BUILD=$1
+BUILD=$(cd "$1" && pwd)
 RUNS=${2:-3}
 SEED=${OUTPOST_KILL9_SEED:-$(( $(date +%s) % 100000 ))}
 echo "sync_kill9: seed $SEED (OUTPOST_KILL9_SEED=$SEED replays), $RUNS runs"
 RANDOM=$SEED
-O="$BUILD/cli/outpost"
-W=$(mktemp -d "${TMPDIR:-/tmp}/outpost-kill9.XXXXXX")
+OUTPOST="$BUILD/cli/outpost"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/outpost-kill9.XXXXXX")
+# op, op_exec (exec: $! is the outpost process), free_port, wait_port, ...
+# shellcheck source=scripts/lib/nodes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/nodes.sh"
 SERVE_PID=""
 cleanup() {
   [[ -n "$SERVE_PID" ]] && kill -9 "$SERVE_PID" 2>/dev/null || true
-  rm -rf "$W"
+  rm -rf "$WORK"
 }
 trap cleanup EXIT
-cd "$W"
-umask 077
-echo "kill9 test passphrase" > pass
-op() { local d=$1; shift; "$O" --data "$W/$d" --passphrase-file "$W/pass" "$@"; }
-# Background processes are started with exec, so that $! is the outpost
-# process (a backgrounded function is a subshell: SIGKILL would miss it).
-op_exec() { local d=$1; shift; exec "$O" --data "$W/$d" --passphrase-file "$W/pass" "$@"; }
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-  done
-  echo "no free port" >&2; exit 1
-}
+cd "$WORK"
+nodes_passphrase
 PORT=$(free_port)
-op hq init --role hq --name HQ --hq-address "127.0.0.1:$PORT" >/dev/null
-FP=$(op hq --json keys show | jq -r .signing_fingerprint)
-op gra init --role site --name "Gradiška" --site BA-GRA >/dev/null
-op gra keys request --out req >/dev/null
-op hq keys enroll req --out cert --yes >/dev/null
-op gra keys install cert --hq-fingerprint "$FP" >/dev/null
+nodes_init_hq hq HQ "127.0.0.1:$PORT"
+nodes_site_request gra "Gradiška" BA-GRA
+nodes_site_install hq gra
 
 start_hq() {
   (op_exec hq serve --listen "127.0.0.1:$PORT" --quiet) >/dev/null 2>>hq.log &
   SERVE_PID=$!
-  for _ in $(seq 1 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return
-    sleep 0.1
-  done
-  echo "HQ did not start listening" >&2; exit 1
+  wait_port "$PORT" 10 || { echo "HQ did not start listening" >&2; exit 1; }
 }
 start_hq
 mid=0
 for run in $(seq 1 "$RUNS"); do
   # A backlog for this run: ~1 MB of new records at the site.
-  "$O" simulate --site BA-GRA --movements 1500 --seed "$run" --out "day$run.jsonl" >/dev/null
+  "$OUTPOST" simulate --site BA-GRA --movements 1500 --seed "$run" --out "day$run.jsonl" >/dev/null
   op gra --officer BA-GRA-0042 record import "day$run.jsonl" >/dev/null
   victim=$([[ $((run % 2)) -eq 1 ]] && echo site || echo hq)
   # 250 kB/s: the session lasts a few seconds after the key unlock (~1 s).
   (op_exec gra sync --max-rate 2000 --quiet) >/dev/null 2>>gra.log &
   SYNC_PID=$!
   delay_ms=$((1200 + RANDOM % 2500))
-  sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
+  sleep_ms "$delay_ms"
   if kill -0 "$SYNC_PID" 2>/dev/null; then
     mid=$((mid + 1))
     if [[ $victim == site ]]; then kill -9 "$SYNC_PID"; else kill -9 "$SERVE_PID"; fi
@@ -83,15 +66,15 @@ for run in $(seq 1 "$RUNS"); do
   done
   [[ $ok == 1 ]] || { echo "run $run: the site could not sync after the kill" >&2; tail -5 gra.log >&2; exit 1; }
   for scope in site:BA-GRA shared; do
-    a=$(op gra --json digest --scope "$scope" | jq -r .digest)
-    b=$(op hq --json digest --scope "$scope" | jq -r .digest)
+    a=$(nodes_digest gra "$scope")
+    b=$(nodes_digest hq "$scope")
     if [[ "$a" != "$b" ]]; then
       echo "run $run: $scope differs after the kill: site $a, HQ $b (seed $SEED)" >&2
       exit 1
     fi
   done
   for d in gra hq; do
-    r=$(sqlite3 "$W/$d/outpost.db" "PRAGMA integrity_check")
+    r=$(nodes_integrity "$d")
     [[ "$r" == ok ]] || { echo "run $run: $d integrity_check: $r" >&2; exit 1; }
   done
   n_site=$(op gra --json status | jq '.records.movement')
