@@ -360,24 +360,26 @@ std::optional<Watchlist::Match> Watchlist::Find(std::string_view q, double thres
   std::optional<Match> best;
   SeenSet seen;
   Stats local;
-  ForEachQueryKey(q, [&](uint64_t h) {
-    const uint64_t fp = fp_bits == 0 ? 0 : (h >> (64 - fp_bits)) << entry_bits_;
-    const size_t b = h & bucket_mask_;
-    ++local.probes;
-    local.postings += bucket_off_[b + 1] - bucket_off_[b];
-    for (uint32_t i = bucket_off_[b]; i < bucket_off_[b + 1]; ++i) {
-      const uint64_t p = postings_[i];
-      const uint64_t id = p >> kIdShift;
-      if ((id & ~entry_mask) != fp) continue;  // another key in this bucket
-      // Entries that cannot be within their edit limit are dropped on the
-      // posting's signature alone, without touching the entry.
-      const uint32_t elen = static_cast<uint32_t>((p >> kLenShift) & kMaxLen);
-      const uint32_t emask = static_cast<uint32_t>(p & ((uint64_t{1} << kGroups) - 1));
-      if (!sig.MayBeWithin(emask, elen, EditLimit(elen))) continue;
-      const uint32_t e = static_cast<uint32_t>(id & entry_mask);
-      if (!seen.Insert(e)) continue;
-      ++local.candidates;
-      const std::string_view entry = Normalised(e);
+
+  // The index is far larger than the caches, so a lookup is a few hundred
+  // cache misses: bucket offsets, posting runs, entry offsets, entry bytes.
+  // They are independent, so each stage works on a batch and prefetches what
+  // the next stage reads: the misses of a batch overlap instead of queueing
+  // one behind the other. The result does not depend on the order in which
+  // candidates are scored (the best similarity wins, ties to the lowest entry).
+  constexpr size_t kKeyBatch = 16, kCandBatch = 32;
+  uint32_t cand[kCandBatch];
+  size_t ncand = 0;
+  auto score_candidates = [&] {
+    uint32_t off[kCandBatch], len[kCandBatch];
+    for (size_t i = 0; i < ncand; ++i) {
+      off[i] = norm_off_[cand[i]];
+      len[i] = norm_off_[cand[i] + 1] - off[i];
+      __builtin_prefetch(norm_blob_.data() + off[i]);
+    }
+    for (size_t i = 0; i < ncand; ++i) {
+      const uint32_t e = cand[i];
+      const std::string_view entry(norm_blob_.data() + off[i], len[i]);
       if (!WithinEditLimit(pattern, q, entry)) continue;
       ++local.scored;
       double s = JaroWinkler(q, entry);
@@ -386,7 +388,51 @@ std::optional<Watchlist::Match> Watchlist::Find(std::string_view q, double thres
         best = Match{e, s};
       }
     }
+    ncand = 0;
+  };
+  uint64_t keys[kKeyBatch];
+  size_t nkeys = 0;
+  auto scan_keys = [&] {
+    uint32_t begin[kKeyBatch], end[kKeyBatch];
+    for (size_t k = 0; k < nkeys; ++k) __builtin_prefetch(&bucket_off_[keys[k] & bucket_mask_]);
+    for (size_t k = 0; k < nkeys; ++k) {
+      const size_t b = keys[k] & bucket_mask_;
+      begin[k] = bucket_off_[b];
+      end[k] = bucket_off_[b + 1];
+      // The first lines of each run; the hardware prefetcher follows long runs.
+      for (uint32_t i = begin[k]; i < std::min(end[k], begin[k] + 32); i += 8)
+        __builtin_prefetch(&postings_[i]);
+    }
+    for (size_t k = 0; k < nkeys; ++k) {
+      const uint64_t h = keys[k];
+      const uint64_t fp = fp_bits == 0 ? 0 : (h >> (64 - fp_bits)) << entry_bits_;
+      ++local.probes;
+      local.postings += end[k] - begin[k];
+      for (uint32_t i = begin[k]; i < end[k]; ++i) {
+        const uint64_t p = postings_[i];
+        const uint64_t id = p >> kIdShift;
+        if ((id & ~entry_mask) != fp) continue;  // another key in this bucket
+        // Entries that cannot be within their edit limit are dropped on the
+        // posting's signature alone, without touching the entry.
+        const uint32_t elen = static_cast<uint32_t>((p >> kLenShift) & kMaxLen);
+        const uint32_t emask = static_cast<uint32_t>(p & ((uint64_t{1} << kGroups) - 1));
+        if (!sig.MayBeWithin(emask, elen, EditLimit(elen))) continue;
+        const uint32_t e = static_cast<uint32_t>(id & entry_mask);
+        if (!seen.Insert(e)) continue;
+        ++local.candidates;
+        __builtin_prefetch(&norm_off_[e]);
+        cand[ncand++] = e;
+        if (ncand == kCandBatch) score_candidates();
+      }
+    }
+    nkeys = 0;
+  };
+  ForEachQueryKey(q, [&](uint64_t h) {
+    keys[nkeys++] = h;
+    if (nkeys == kKeyBatch) scan_keys();
   });
+  scan_keys();
+  score_candidates();
   if (stats != nullptr) {
     stats->probes += local.probes;
     stats->postings += local.postings;
