@@ -1,6 +1,7 @@
 #include "node/risk/engine.h"
 
 #include <algorithm>
+#include <bit>
 #include <limits>
 
 #include "node/risk/program.h"
@@ -114,12 +115,18 @@ uint32_t BitOf(std::string_view value, const std::string_view* names, size_t n) 
 
 Assessment Engine::Assess(const nlohmann::json& movement, std::string_view movement_id,
                           int64_t now_micros, const AssessContext& context) const {
+  return internal::AssessProgram(*program_, movement, movement_id, now_micros, context,
+                                 internal::RuleSelection::kIndexed);
+}
+
+Assessment internal::AssessProgram(const Program& p, const nlohmann::json& movement,
+                                   std::string_view movement_id, int64_t now_micros,
+                                   const AssessContext& context, RuleSelection selection) {
   static const int kDirection = FieldId("direction");
   static const int kMode = FieldId("mode");
   static const int kCrossing = FieldId("crossing");
   static const int kTime = FieldId("time");
 
-  const Program& p = *program_;
   Assessment a;
   a.ruleset_id = p.ruleset_id;
   a.ruleset_version = p.version;
@@ -146,54 +153,66 @@ Assessment Engine::Assess(const nlohmann::json& movement, std::string_view movem
   std::vector<internal::TraceEntry> trace;
   trace.reserve(64);
 
+  // Which rules can hit, as far as their guards tell.
+  std::vector<uint64_t> candidates;
+  if (selection == RuleSelection::kIndexed) {
+    internal::CandidateRules(p, facts, &candidates);
+  } else {
+    candidates.assign((p.rules.size() + 63) / 64, 0);
+    for (size_t r = 0; r < p.rules.size(); ++r) {
+      const auto& rule = p.rules[r];
+      if (selection == RuleSelection::kEveryRule || internal::AnyGuardHolds(rule, p, facts) ||
+          internal::MayExhaust(rule, facts)) {
+        candidates[r >> 6] |= uint64_t{1} << (r & 63);
+      }
+    }
+  }
+
   int64_t score = 0;
   std::optional<Lane> forced;
   Lane floor = Lane::kGreen;
-  for (const auto& rule : p.rules) {
-    if (now_micros < rule.valid_from || now_micros >= rule.valid_until) continue;
-    if (!rule.crossings.empty() &&
-        std::find(rule.crossings.begin(), rule.crossings.end(), crossing) == rule.crossings.end()) {
-      continue;
+  for (size_t w = 0; w < candidates.size(); ++w) {
+    for (uint64_t bits = candidates[w]; bits != 0; bits &= bits - 1) {
+      const auto& rule = p.rules[w * 64 + static_cast<size_t>(std::countr_zero(bits))];
+      if (now_micros < rule.valid_from || now_micros >= rule.valid_until) continue;
+      if (!rule.crossings.empty() && std::find(rule.crossings.begin(), rule.crossings.end(),
+                                               crossing) == rule.crossings.end()) {
+        continue;
+      }
+      if ((rule.directions != 0 && (rule.directions & direction_bit) == 0) ||
+          (rule.modes != 0 && (rule.modes & mode_bit) == 0)) {
+        continue;
+      }
+      // Cheapest operands first; a hit is evaluated again as written, so its
+      // explanation lists the values in the order of the rule text.
+      bool exhausted = false;
+      bool hit = internal::EvaluateRule(rule, ctx, &trace, &exhausted, /*planned=*/true);
+      if (hit) hit = internal::EvaluateRule(rule, ctx, &trace, &exhausted);
+      if (exhausted) {
+        // A document that defeats evaluation is itself a reason to look at it.
+        a.warnings.push_back("rule " + rule.id + ": evaluation budget exhausted; not assessed");
+        if (!rule.shadow) floor = std::max(floor, Lane::kYellow);
+        continue;
+      }
+      if (!hit) continue;
+      Hit h;
+      h.rule_id = rule.id;
+      h.rule_version = rule.version;
+      h.score = rule.score;
+      h.forced_lane = rule.forced;
+      h.floor_lane = rule.floor;
+      h.description = rule.description;
+      h.matched = internal::FormatTrace(trace, ctx);
+      h.instructions = rule.instructions;
+      if (rule.shadow) {
+        a.shadow_hits.push_back(std::move(h));
+        continue;
+      }
+      score += rule.score;
+      if (rule.forced) forced = forced ? std::max(*forced, *rule.forced) : *rule.forced;
+      if (rule.floor) floor = std::max(floor, *rule.floor);
+      a.hits.push_back(std::move(h));
     }
-    if ((rule.directions != 0 && (rule.directions & direction_bit) == 0) ||
-        (rule.modes != 0 && (rule.modes & mode_bit) == 0)) {
-      continue;
-    }
-    // A rule whose guard fails cannot hit; skip it unless it could exhaust
-    // its budget on this document (which must still be reported).
-    if (rule.guard != nullptr && !internal::GuardHolds(*rule.guard, facts) &&
-        !internal::MayExhaust(rule, facts)) {
-      continue;
-    }
-    // Cheapest operands first; a hit is evaluated again as written, so its
-    // explanation lists the values in the order of the rule text.
-    bool exhausted = false;
-    bool hit = internal::EvaluateRule(rule, ctx, &trace, &exhausted, /*planned=*/true);
-    if (hit) hit = internal::EvaluateRule(rule, ctx, &trace, &exhausted);
-    if (exhausted) {
-      // A document that defeats evaluation is itself a reason to look at it.
-      a.warnings.push_back("rule " + rule.id + ": evaluation budget exhausted; not assessed");
-      if (!rule.shadow) floor = std::max(floor, Lane::kYellow);
-      continue;
-    }
-    if (!hit) continue;
-    Hit h;
-    h.rule_id = rule.id;
-    h.rule_version = rule.version;
-    h.score = rule.score;
-    h.forced_lane = rule.forced;
-    h.floor_lane = rule.floor;
-    h.description = rule.description;
-    h.matched = internal::FormatTrace(trace, ctx);
-    h.instructions = rule.instructions;
-    if (rule.shadow) {
-      a.shadow_hits.push_back(std::move(h));
-      continue;
-    }
-    score += rule.score;
-    if (rule.forced) forced = forced ? std::max(*forced, *rule.forced) : *rule.forced;
-    if (rule.floor) floor = std::max(floor, *rule.floor);
-    a.hits.push_back(std::move(h));
   }
 
   a.score = static_cast<int>(

@@ -87,7 +87,8 @@ struct Assessment {
 
 namespace internal {
 struct Program;
-}
+struct EngineAccess;  // program.h: the compiled program, for tests
+}  // namespace internal
 
 class Engine {
  public:
@@ -130,6 +131,7 @@ class Engine {
   size_t WatchlistMemoryBytes() const;
 
  private:
+  friend struct internal::EngineAccess;
   explicit Engine(std::unique_ptr<internal::Program> program);
   std::unique_ptr<internal::Program> program_;
 };

@@ -175,17 +175,7 @@ class Evaluator {
         Value a = Eval(*n.kids[0]);
         if (a.missing()) return {};
         const NamedList& list = ctx_.program->lists[n.list];
-        const std::string& norm = Normalised(*n.kids[0], static_cast<int>(list.kind), a.str);
-        if (norm.empty()) return Bool(false);
-        if (list.kind == ListKind::kHs) {
-          for (size_t len = 1; len <= std::min(norm.size(), list.max_len); ++len) {
-            if (list.entries.find(std::string_view(norm).substr(0, len)) != list.entries.end()) {
-              return Bool(true);
-            }
-          }
-          return Bool(false);
-        }
-        return Bool(list.entries.find(norm) != list.entries.end());
+        return Bool(ListContains(list, Normalised(*n.kids[0], static_cast<int>(list.kind), a.str)));
       }
       case Op::kInSet: {
         Value a = Eval(*n.kids[0]);
@@ -525,7 +515,36 @@ void PlanEvaluation(Node* n) {
   if (!std::is_sorted(order.begin(), order.end())) n->order = std::move(order);
 }
 
-namespace {
+bool ListContains(const NamedList& list, std::string_view norm) {
+  if (norm.empty()) return false;
+  if (list.kind == ListKind::kHs) {
+    for (size_t len = 1; len <= std::min(norm.size(), list.max_len); ++len) {
+      if (list.entries.find(norm.substr(0, len)) != list.entries.end()) return true;
+    }
+    return false;
+  }
+  return list.entries.find(norm) != list.entries.end();
+}
+
+bool CompareNumbers(CmpOp op, double a, double b) {
+  // As kCmp: c is 0 when neither is smaller (so NaN compares equal).
+  const int c = a < b ? -1 : a > b ? 1 : 0;
+  switch (op) {
+    case CmpOp::kEq:
+      return c == 0;
+    case CmpOp::kNe:
+      return c != 0;
+    case CmpOp::kLt:
+      return c < 0;
+    case CmpOp::kLe:
+      return c <= 0;
+    case CmpOp::kGt:
+      return c > 0;
+    case CmpOp::kGe:
+      return c >= 0;
+  }
+  return false;
+}
 
 bool IsStringAtom(const Node& n) {
   if (n.kids.empty() || n.kids[0]->op != Op::kField || n.kids[0]->type != Type::kString) {
@@ -544,16 +563,70 @@ bool IsStringAtom(const Node& n) {
   }
 }
 
+namespace {
+
+bool IsListAtom(const Node& n) {
+  return n.op == Op::kInList && n.kids[0]->op == Op::kField && n.kids[0]->type == Type::kString;
+}
+
+bool IsNumberAtom(const Node& n) {
+  return n.op == Op::kCmp && n.cmp != CmpOp::kNe && n.kids[0]->op == Op::kField &&
+         n.kids[0]->type == Type::kNumber && n.kids[1]->op == Op::kConst &&
+         n.kids[1]->constant.type == Type::kNumber;
+}
+
+// `count C where W OP k` true only if count >= 1.
+bool CountAtLeastOne(const Node& n) {
+  if (n.op != Op::kCmp || n.kids[0]->op != Op::kCount || n.kids[0]->kids.empty() ||
+      n.kids[1]->op != Op::kConst || n.kids[1]->constant.type != Type::kNumber) {
+    return false;
+  }
+  const double k = n.kids[1]->constant.num;
+  switch (n.cmp) {
+    case CmpOp::kEq:
+    case CmpOp::kGe:
+      return k > 0;
+    case CmpOp::kGt:
+      return k >= 0;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
-const Node* FindGuard(const Node& n) {
-  if (IsStringAtom(n)) return &n;
-  if (n.op == Op::kAnd || n.op == Op::kAny) {
-    for (const auto& k : n.kids) {
-      if (const Node* g = FindGuard(*k)) return g;
-    }
+bool FindGuards(const Node& n, std::vector<const Node*>* out) {
+  if (IsStringAtom(n) || IsListAtom(n) || IsNumberAtom(n)) {
+    out->push_back(&n);
+    return true;
   }
-  return nullptr;
+  if (CountAtLeastOne(n)) return FindGuards(*n.kids[0]->kids[0], out);
+  if (n.op == Op::kAnd || n.op == Op::kAny) {
+    // Any one operand's guards will do: the first whose atoms are all looked
+    // up by value, else the first with guards at all.
+    std::vector<const Node*> first, g;
+    for (const auto& k : n.kids) {
+      g.clear();
+      if (!FindGuards(*k, &g)) continue;
+      if (std::all_of(g.begin(), g.end(), [](const Node* a) { return IsStringAtom(*a); })) {
+        out->insert(out->end(), g.begin(), g.end());
+        return true;
+      }
+      if (first.empty()) first = g;
+    }
+    if (first.empty()) return false;
+    out->insert(out->end(), first.begin(), first.end());
+    return true;
+  }
+  if (n.op == Op::kOr) {
+    std::vector<const Node*> all;
+    for (const auto& k : n.kids) {
+      if (!FindGuards(*k, &all)) return false;
+    }
+    out->insert(out->end(), all.begin(), all.end());
+    return true;
+  }
+  return false;
 }
 
 void MeasureRule(const Node& n, int64_t* nodes, int* depth) {
@@ -576,8 +649,24 @@ bool MayExhaust(const Rule& rule, const Facts& facts) {
   return steps > static_cast<double>(kMaxSteps);
 }
 
-bool GuardHolds(const Node& g, const Facts& facts) {
-  for (const Value& v : facts.values[g.kids[0]->field]) {
+bool GuardHolds(const Node& g, const Program& program, const Facts& facts) {
+  const int field = g.kids[0]->field;
+  if (g.op == Op::kInList) {
+    const NamedList& list = program.lists[g.list];
+    for (const Value& v : facts.values[field]) {
+      if (v.type == Type::kString && ListContains(list, NormaliseForList(list.kind, v.str))) {
+        return true;
+      }
+    }
+    return false;
+  }
+  for (const Value& v : facts.values[field]) {
+    if (g.op == Op::kCmp && g.kids[0]->type == Type::kNumber) {
+      if (v.type == Type::kNumber && CompareNumbers(g.cmp, v.num, g.kids[1]->constant.num)) {
+        return true;
+      }
+      continue;
+    }
     if (v.type != Type::kString) continue;
     switch (g.op) {
       case Op::kCmp:
@@ -590,6 +679,14 @@ bool GuardHolds(const Node& g, const Facts& facts) {
         if (g.str_set.find(v.str) != g.str_set.end()) return true;
         break;
     }
+  }
+  return false;
+}
+
+bool AnyGuardHolds(const Rule& rule, const Program& program, const Facts& facts) {
+  if (rule.guards.empty()) return true;
+  for (const Node* g : rule.guards) {
+    if (GuardHolds(*g, program, facts)) return true;
   }
   return false;
 }

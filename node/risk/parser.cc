@@ -898,9 +898,10 @@ Result<std::unique_ptr<Program>> CompileProgram(std::string_view text) {
   OUTPOST_RETURN_IF_ERROR(parser.ParseAll());
   for (auto& rule : program->rules) {
     PlanEvaluation(rule.when.get());
-    rule.guard = FindGuard(*rule.when);
+    FindGuards(*rule.when, &rule.guards);
     MeasureRule(*rule.when, &rule.nodes, &rule.depth);
   }
+  program->index = BuildRuleIndex(program->rules);
   return program;
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -106,12 +107,37 @@ struct Rule {
   std::optional<Lane> forced, floor;
   std::unique_ptr<Node> when;
   int line = 0;
-  // A test the condition cannot be true without (see FindGuard), or null.
-  const Node* guard = nullptr;
+  // Tests the condition cannot be true without at least one of (see
+  // FindGuards); empty if there are none.
+  std::vector<const Node*> guards;
   // Size of `when` and its any/all/count nesting: evaluation takes at most
   // nodes * (largest collection)^depth steps.
   int64_t nodes = 0;
   int depth = 0;
+};
+
+// Rules by guard value (rule_index.cc), so an assessment visits only the
+// rules whose guard some element of the movement passes, plus the unguarded
+// ones, instead of testing 1,000 guards one by one. Rule numbers are indexes
+// into Program::rules; each list is ascending.
+struct RuleIndex {
+  struct FieldRules {
+    int field = -1;
+    // `field = "x"` and `field in { "x", ... }`: value -> rules.
+    std::unordered_map<std::string, std::vector<uint32_t>, TransparentHash, std::equal_to<>> exact;
+    // `field startswith "x"`: prefix -> rules; the distinct prefix lengths, ascending.
+    std::unordered_map<std::string, std::vector<uint32_t>, TransparentHash, std::equal_to<>> prefix;
+    std::vector<uint32_t> prefix_lengths;
+  };
+  std::vector<FieldRules> fields;
+  std::vector<uint32_t> unguarded;
+  // Atoms that are not looked up by value (list, number) with their rule,
+  // in rule order: tested one by one, for rules not marked already.
+  std::vector<std::pair<uint32_t, const Node*>> tested;
+  // Largest Rule::nodes among guarded rules, per any/all/count depth: a cheap
+  // test of whether any guarded rule may exhaust its budget (MayExhaust).
+  std::vector<int64_t> max_nodes_by_depth;
+  size_t rule_count = 0;
 };
 
 inline constexpr std::string_view kDirections[] = {"in", "out"};
@@ -129,6 +155,7 @@ struct Program {
   std::vector<NamedList> lists;
   std::vector<NamedWatchlist> watchlists;
   std::vector<Rule> rules;
+  RuleIndex index;  // built by CompileProgram after the rules
 };
 
 // Limits that keep compilation and evaluation bounded on hostile input.
@@ -202,14 +229,37 @@ bool EvaluateRule(const Rule& rule, const EvalContext& ctx, std::vector<TraceEnt
 // estimate, cheapest first (comparisons before quantifiers before list,
 // watchlist and history lookups). Called once by CompileProgram.
 void PlanEvaluation(Node* root);
-// A comparison `field = "x"`, `field startswith "x"` or `field in { "x", .. }`
-// on a string field that must be true of some element for the condition to be
-// true: reached from the root through `and` operands and `any` bodies only
-// (not `or`, `not`, `all` or `count`, where a false test can still leave the
-// whole true). Null if there is none.
-const Node* FindGuard(const Node& root);
-// False if no element of the guard's field passes it: the rule cannot hit.
-bool GuardHolds(const Node& guard, const Facts& facts);
+// Guards: tests on one field ("atoms") such that the condition cannot be
+// true unless some element of the movement passes at least one of them, so a
+// rule none of whose atoms any element passes is skipped unevaluated. Atoms:
+//  - string: `field = "x"`, `field startswith "x"`, `field in { "x", .. }`
+//    (looked up in the RuleIndex);
+//  - `field in list "L"` on a string field;
+//  - `field OP number` on a number field, OP one of = < <= > >=.
+// Found from the root through `and` operands and `any` bodies (one operand's
+// guards suffice; string atoms preferred), `or` (the union of every
+// operand's guards; none if an operand has none) and `count C where W` when
+// compared so that the count must be at least 1 (W's guards); never through
+// `not`, `all` or a count that may be 0, where a false test can still leave
+// the whole true. Returns false (and appends nothing) if there are none.
+bool FindGuards(const Node& root, std::vector<const Node*>* guards);
+// False if no element of the atom's field passes it.
+bool GuardHolds(const Node& atom, const Program& program, const Facts& facts);
+// True if the rule has no guards or some element passes one of them.
+bool AnyGuardHolds(const Rule& rule, const Program& program, const Facts& facts);
+// True for a string atom (the ones the RuleIndex looks up by value).
+bool IsStringAtom(const Node& n);
+// Membership of an already normalised value, as `in list` evaluates it
+// (HS lists by prefix; "" is in no list).
+bool ListContains(const NamedList& list, std::string_view normalised);
+// The comparison `a OP b` of two numbers, as `=`, `<`, ... evaluate it.
+bool CompareNumbers(CmpOp op, double a, double b);
+// Builds the index from the rules' guards (Rule::guard).
+RuleIndex BuildRuleIndex(const std::vector<Rule>& rules);
+// Sets bit r of *candidates (one bit per rule) for every rule that may hit on
+// these facts as far as guards tell: exactly the rules for which
+// `AnyGuardHolds || MayExhaust` is true.
+void CandidateRules(const Program& program, const Facts& facts, std::vector<uint64_t>* candidates);
 // Counts the nodes of `n` and its deepest any/all/count nesting.
 void MeasureRule(const Node& n, int64_t* nodes, int* depth);
 // True if the rule may exceed kMaxSteps on these facts. Such a rule is always
@@ -217,6 +267,23 @@ void MeasureRule(const Node& n, int64_t* nodes, int* depth);
 bool MayExhaust(const Rule& rule, const Facts& facts);
 // "consignments[0].goods[0].hs_code=240220", one per distinct trace entry.
 std::vector<std::string> FormatTrace(const std::vector<TraceEntry>& trace, const EvalContext& ctx);
+
+// How an assessment picks the rules to evaluate (after scope and validity).
+enum class RuleSelection {
+  kIndexed,    // Engine::Assess: CandidateRules (the RuleIndex)
+  kEachGuard,  // AnyGuardHolds || MayExhaust, rule by rule
+  kEveryRule,  // no guards: every rule is evaluated
+};
+// Engine::Assess with a choice of rule selection, for tests: the three give
+// the same assessment, except that kEveryRule may also warn about history
+// counts (no provider) for rules the others skip.
+Assessment AssessProgram(const Program& program, const nlohmann::json& movement,
+                         std::string_view movement_id, int64_t now_micros,
+                         const AssessContext& context, RuleSelection selection);
+
+struct EngineAccess {
+  static const Program& Of(const Engine& engine) { return *engine.program_; }
+};
 
 // Calendar helpers (UTC, proleptic Gregorian).
 int64_t HourOf(int64_t micros);

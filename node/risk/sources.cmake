@@ -7,6 +7,7 @@ set(RISK_SOURCES
     ${CMAKE_CURRENT_SOURCE_DIR}/risk/lexer.cc
     ${CMAKE_CURRENT_SOURCE_DIR}/risk/normalise.cc
     ${CMAKE_CURRENT_SOURCE_DIR}/risk/parser.cc
+    ${CMAKE_CURRENT_SOURCE_DIR}/risk/rule_index.cc
     ${CMAKE_CURRENT_SOURCE_DIR}/risk/validators.cc
     ${CMAKE_CURRENT_SOURCE_DIR}/risk/watchlist.cc
     # Distribution (signed rulesets in the shared scope), assessments, report.

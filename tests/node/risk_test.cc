@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "node/risk/engine.h"
 #include "node/risk/normalise.h"
+#include "node/risk/program.h"
 #include "node/risk/validators.h"
 #include "node/risk/watchlist.h"
 
@@ -911,6 +912,280 @@ BOOST_AUTO_TEST_CASE(jaro_winkler_fast_path_matches_reference) {
       BOOST_TEST(JaroWinkler(a, b) == reference(a, b));
     }
   }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The rule index and guards only skip work: an assessment that looks rules up
+// in the index gives exactly what testing each rule's guards gives, and what
+// evaluating every rule gives. Random rules (scopes, validity, string tests,
+// lists, numbers, count/any/all, or/not, history, watchlists, validators) and
+// random movements (missing and mistyped fields, "nan", large arrays that
+// reach the step budget); the seed is printed and OUTPOST_RISK_SEED replays it.
+BOOST_AUTO_TEST_SUITE(risk_index)
+
+namespace {
+
+class RandomRules {
+ public:
+  explicit RandomRules(std::mt19937_64* rng) : rng_(*rng) {}
+
+  std::string Rule(int id) {
+    std::string r = "rule R-" + std::to_string(id);
+    if (Pick(4) == 0) r += " status shadow";
+    if (Pick(3) == 0) {
+      r += " scope";
+      if (Pick(2)) r += " crossings \"BA-GRA\"" + std::string(Pick(2) ? ", \"BA-BIJ\"" : "");
+      if (Pick(2)) r += Pick(2) ? " direction in" : " direction out";
+      if (Pick(3) == 0) r += " mode road";
+    }
+    if (Pick(6) == 0) r += Pick(2) ? " valid from 2026-01-01" : " valid until 2026-06-01";
+    r += " when " + Cond(0, {}) + " ";
+    switch (Pick(4)) {
+      case 0:
+        r += "floor yellow";
+        break;
+      case 1:
+        r += "lane red score 5";
+        break;
+      default:
+        r += "score " + std::to_string(static_cast<int>(Pick(60)) - 10);
+    }
+    return r + " end\n";
+  }
+
+ private:
+  size_t Pick(size_t n) { return rng_() % n; }
+  template <size_t N>
+  const char* One(const char* const (&a)[N]) {
+    return a[Pick(N)];
+  }
+
+  std::string StringAtom(const std::vector<std::string>& bound) {
+    struct F {
+      const char* path;
+      const char* coll;  // "" for movement fields
+      std::vector<const char*> values;
+    };
+    static const F kFields[] = {
+        {"direction", "", {"in", "out", "i"}},
+        {"crossing", "", {"BA-GRA", "BA-BIJ", "BA"}},
+        {"vehicle.plate", "", {"SA123BC", "SA", "BG1234AA", "SA-123 BC"}},
+        {"vehicle.plate_country", "", {"RS", "TR", "R"}},
+        {"route.country", "route", {"TR", "RS", "BA", "T"}},
+        {"equipment.number", "equipment", {"CSQU3054383", "CSQU", "X"}},
+        {"consignments.origin_country", "consignments", {"TR", "AL", "tr", ""}},
+        {"consignments.shipper.country", "consignments", {"TR", "BA"}},
+        {"goods.hs_code", "goods", {"240220", "2402", "24", "8703", "870321", "5000"}},
+        {"goods.currency", "goods", {"EUR", "USD"}},
+        {"persons.nationality", "persons", {"RS", "AL", "TR"}},
+        {"persons.role", "persons", {"driver", "passenger", "d"}},
+        {"persons.name", "persons", {"Marko Petrović", "Ana"}},
+    };
+    const F& f = kFields[Pick(std::size(kFields))];
+    (void)bound;
+    auto v = [&] { return "\"" + std::string(f.values[Pick(f.values.size())]) + "\""; };
+    switch (Pick(5)) {
+      case 0:
+        return std::string(f.path) + " startswith " + v();
+      case 1:
+        return std::string(f.path) + " in { " + v() + ", " + v() + " }";
+      case 2:
+        return std::string(f.path) + " != " + v();
+      default:
+        return std::string(f.path) + " = " + v();
+    }
+  }
+
+  std::string Atom(int depth, const std::vector<std::string>& bound) {
+    static const char* kNum[] = {"goods.value", "goods.gross_kg", "goods.packages"};
+    static const char* kOps[] = {"=", "!=", "<", "<=", ">", ">="};
+    switch (Pick(14)) {
+      case 0:
+      case 1:
+      case 2:
+      case 3:
+        return StringAtom(bound);
+      case 4:
+        return std::string(One(kNum)) + " " + One(kOps) + " " + std::to_string(Pick(3) * 5000);
+      case 5: {
+        static const char* kLists[] = {"vehicle.plate in list \"plates\"",
+                                       "trailer.plate in list \"plates\"",
+                                       "goods.hs_code in list \"hs\"",
+                                       "consignments.origin_country in list \"countries\"",
+                                       "persons.nationality not in list \"countries\"",
+                                       "route.country in list \"countries\""};
+        return One(kLists);
+      }
+      case 6:
+        if (depth < 3) {
+          return "count goods where " + Paren(Cond(depth + 1, bound, "goods")) + " " + One(kOps) +
+                 " " + std::to_string(Pick(3));
+        }
+        return "count goods >= " + std::to_string(Pick(3));
+      case 7:
+        return Pick(2) ? "not valid_iso6346(equipment.number)" : "equipment.loaded";
+      case 8:
+        return "history.crossings(vehicle.plate, 30d) >= " + std::to_string(Pick(7));
+      case 9:
+        return Pick(2) ? "watchlist \"names\" matches persons.name fuzzy 0.85"
+                       : "watchlist \"names\" matches persons.name";
+      case 10:
+        return Pick(2) ? "missing(vehicle.vin)" : "exists(trailer.plate)";
+      case 11:
+        return "length(vehicle.plate) > " + std::to_string(5 + Pick(4));
+      case 12:
+        return "age(persons.date_of_birth) >= " + std::to_string(20 + Pick(50));
+      default:
+        return "goods.value between 1000 and " + std::to_string(1000 + Pick(60000));
+    }
+  }
+
+  static std::string Paren(const std::string& s) { return "(" + s + ")"; }
+
+  std::string Cond(int depth, std::vector<std::string> bound, const char* bind = nullptr) {
+    if (bind != nullptr) bound.push_back(bind);
+    if (depth >= 3) return Atom(depth, bound);
+    static const char* kColls[] = {"goods", "persons", "consignments", "equipment"};
+    switch (Pick(8)) {
+      case 0:
+        return Paren(Cond(depth + 1, bound)) + " and " + Paren(Cond(depth + 1, bound));
+      case 1:
+        return Paren(Cond(depth + 1, bound)) + " or " + Paren(Cond(depth + 1, bound));
+      case 2:
+        return "not " + Paren(Cond(depth + 1, bound));
+      case 3: {
+        const char* c = One(kColls);
+        return std::string(Pick(3) ? "any " : "all ") + c + ": " + Cond(depth + 1, bound, c);
+      }
+      case 4:
+        return Atom(depth, bound) + " and " + Atom(depth, bound) + " and " + Atom(depth, bound);
+      default:
+        return Atom(depth, bound);
+    }
+  }
+
+  std::mt19937_64& rng_;
+};
+
+json RandomMovement(std::mt19937_64& rng) {
+  auto pick = [&](size_t n) { return rng() % n; };
+  auto one = [&](std::initializer_list<const char*> v) {
+    return std::string(*(v.begin() + pick(v.size())));
+  };
+  json m = json::object();
+  if (pick(8)) m["direction"] = one({"in", "out", "IN"});
+  if (pick(8)) m["mode"] = one({"road", "rail"});
+  if (pick(8)) m["crossing"] = one({"BA-GRA", "BA-BIJ", "BA-IZA"});
+  if (pick(8)) m["time"] = one({"2026-11-28T02:15:00Z", "2026-03-29T01:30:00Z", "bad"});
+  if (pick(4)) m["route"] = one({"TR,RS,BA", "AL", "", "BA, TR"});
+  if (pick(6)) {
+    m["vehicle"] = {{"plate", one({"SA123BC", "SA-123 BC", "BG1234AA", "XX999", "sa123bc"})},
+                    {"plate_country", one({"RS", "TR", "BA"})}};
+    if (pick(3) == 0) m["vehicle"]["vin"] = "WDB9634031L123456";
+  }
+  if (pick(2)) m["trailer"] = {{"plate", one({"SA456BC", "SA123BC", "BG 1234 AA"})}};
+  const bool big = pick(40) == 0;  // large enough for a deep rule to reach the budget
+  json equipment = json::array();
+  for (size_t i = 0, n = pick(3); i < n; ++i) {
+    json e = {{"number", one({"CSQU3054383", "CSQU3054384", "X"})}, {"loaded", pick(2) == 0}};
+    if (pick(2)) e["seals"] = json::array({{{"number", "S1"}}});
+    equipment.push_back(e);
+  }
+  m["equipment"] = equipment;
+  json consignments = json::array();
+  for (size_t c = 0, nc = pick(3); c < nc; ++c) {
+    json goods = json::array();
+    for (size_t g = 0, ng = big ? 130 : pick(4); g < ng; ++g) {
+      json item = {{"hs_code", one({"240220", "240399", "870321", "8703", "010121", "24"})}};
+      if (pick(5))
+        item["value"] = pick(4) == 0 ? json(one({"5000", "nan", "x"})) : json(pick(20000));
+      if (pick(2)) item["gross_kg"] = pick(10000);
+      if (pick(3)) item["packages"] = pick(50);
+      if (pick(2)) item["currency"] = one({"EUR", "USD"});
+      goods.push_back(item);
+    }
+    consignments.push_back({{"origin_country", one({"TR", "AL", "tr", "BA", ""})},
+                            {"shipper", {{"country", one({"TR", "BA"})}}},
+                            {"goods", goods}});
+  }
+  if (pick(6)) m["consignments"] = consignments;
+  json persons = json::array();
+  for (size_t p = 0, np = big ? 130 : pick(4); p < np; ++p) {
+    json person = {{"role", one({"driver", "passenger"})},
+                   {"nationality", one({"RS", "AL", "TR", "BA"})}};
+    if (pick(3)) person["name"] = one({"Marko Petrović", "Petrovic Marco", "Ana Jovanović", "Ana"});
+    if (pick(2)) person["date_of_birth"] = one({"1980-02-01", "2001-12-31", "19"});
+    persons.push_back(person);
+  }
+  m["persons"] = persons;
+  return m;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(indexed_assessment_equals_unindexed) {
+  const char* env = std::getenv("OUTPOST_RISK_SEED");
+  const uint64_t seed = env != nullptr ? std::strtoull(env, nullptr, 10) : std::random_device{}();
+  BOOST_TEST_MESSAGE("indexed_assessment_equals_unindexed seed " << seed);
+  std::mt19937_64 rng(seed);
+  RandomRules gen(&rng);
+  const std::string header = R"(ruleset "prop" version 1
+list "plates" plate from file
+list "hs" hs { "2402", "8703" }
+list "countries" country { "tr", "AL" }
+watchlist "names" name { "PETROVIC MARKO", "Jovanović Ana" }
+)";
+  FakeHistory history;
+  int compared = 0, hits = 0, guarded = 0, rules_total = 0;
+  for (int set = 0; set < 12; ++set) {
+    std::string text = header;
+    int kept = 0;
+    for (int i = 0; kept < 60 && i < 400; ++i) {
+      std::string rule = gen.Rule(kept);
+      if (!Engine::Compile(header + rule).ok()) continue;  // e.g. a collection bound twice
+      text += rule;
+      ++kept;
+    }
+    auto compiled = Engine::Compile(text);
+    BOOST_REQUIRE_MESSAGE(compiled.ok(), compiled.status().ToString() << " (seed " << seed << ")");
+    Engine engine = std::move(compiled).value();
+    BOOST_REQUIRE(engine.AddList("plates", ListKind::kPlate, {"SA 123 BC", "BG-1234-AA"}).ok());
+    const internal::Program& program = internal::EngineAccess::Of(engine);
+    for (const auto& r : program.rules) guarded += !r.guards.empty();
+    rules_total += static_cast<int>(program.rules.size());
+    for (int i = 0; i < 40; ++i) {
+      const json m = RandomMovement(rng);
+      AssessContext ctx;
+      ctx.history = i % 5 == 0 ? nullptr : &history;
+      if (i % 3 == 0) ctx.crossing = "BA-BIJ";
+      const int64_t now = i % 7 == 0 ? T("2026-03-01T00:00:00Z") : kNow;
+      const std::string id = "m-" + std::to_string(i);
+      const json indexed = ToJson(
+          internal::AssessProgram(program, m, id, now, ctx, internal::RuleSelection::kIndexed));
+      const json each = ToJson(
+          internal::AssessProgram(program, m, id, now, ctx, internal::RuleSelection::kEachGuard));
+      BOOST_REQUIRE_MESSAGE(indexed == each, "seed " << seed << ", ruleset " << set << ", movement "
+                                                     << m.dump() << "\nindexed " << indexed.dump()
+                                                     << "\neach " << each.dump());
+      if (ctx.history != nullptr) {
+        // With a history provider, skipping a rule changes nothing at all.
+        const json every = ToJson(
+            internal::AssessProgram(program, m, id, now, ctx, internal::RuleSelection::kEveryRule));
+        BOOST_REQUIRE_MESSAGE(indexed == every, "seed " << seed << ", ruleset " << set
+                                                        << ", movement " << m.dump() << "\nindexed "
+                                                        << indexed.dump() << "\nevery "
+                                                        << every.dump());
+      }
+      ++compared;
+      hits += static_cast<int>(indexed["hits"].size() + indexed["shadow_hits"].size());
+    }
+  }
+  BOOST_TEST_MESSAGE("compared " << compared << " assessments, " << hits << " hits; " << guarded
+                                 << " of " << rules_total << " rules guarded");
+  // The comparison means something only if rules hit and most have guards.
+  BOOST_TEST(hits > compared / 4);
+  BOOST_TEST(guarded > rules_total / 3);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
