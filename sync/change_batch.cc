@@ -5,6 +5,7 @@
 #include <kj/exception.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "schema/change.capnp.h"
@@ -55,42 +56,6 @@ void Append(Bytes& out, const void* p, size_t n) {
 }
 void PutBytes(Bytes& out, std::span<const uint8_t> b) { Append(out, b.data(), b.size()); }
 
-void PutValue(Bytes& out, uint8_t flags, const schema::Value& v) {
-  switch (v.index()) {
-    case 0:
-      out.push_back(kNull | flags);
-      break;
-    case 1: {
-      out.push_back(kInt | flags);
-      int64_t x = std::get<int64_t>(v);
-      PutVarint(out, (static_cast<uint64_t>(x) << 1) ^ static_cast<uint64_t>(x >> 63));
-      break;
-    }
-    case 2: {
-      out.push_back(kReal | flags);
-      uint64_t bits;
-      double d = std::get<double>(v);
-      std::memcpy(&bits, &d, 8);
-      for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(bits >> (8 * i)));
-      break;
-    }
-    case 3: {
-      out.push_back(kText | flags);
-      const auto& t = std::get<std::string>(v);
-      PutVarint(out, t.size());
-      Append(out, t.data(), t.size());
-      break;
-    }
-    case 4: {
-      out.push_back(kBlob | flags);
-      const auto& b = std::get<Bytes>(v);
-      PutVarint(out, b.size());
-      PutBytes(out, b);
-      break;
-    }
-  }
-}
-
 // A bounds-checked reader over untrusted bytes.
 class Reader {
  public:
@@ -120,38 +85,127 @@ Status Bad(const std::string& what) { return Status::Corruption("change batch: "
 
 }  // namespace
 
+namespace {
+
+// The varint of PutVarint, stored at p (room for 10 bytes); returns the end.
+uint8_t* StoreVarint(uint8_t* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<uint8_t>(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<uint8_t>(v);
+  return p;
+}
+
+constexpr size_t kMaxVarint = 10;
+
+}  // namespace
+
+BatchBodyBuilder::BatchBodyBuilder(const NodeId& origin, std::string scope, uint32_t schema_version,
+                                   HlcTime hlc, size_t capacity)
+    : origin_(origin),
+      scope_(std::move(scope)),
+      schema_version_(schema_version),
+      hlc_(hlc),
+      // magic, origin, scope, seq, prev_hash, schema, hlc, nrows
+      header_room_(4 + 16 + kMaxVarint + scope_.size() + kMaxVarint + 32 + kMaxVarint + kMaxVarint +
+                   kMaxVarint),
+      buf_(std::make_unique_for_overwrite<uint8_t[]>(header_room_ + capacity)),
+      cap_(header_room_ + capacity),
+      len_(header_room_) {}
+
+void BatchBodyBuilder::Grow(size_t n) {
+  size_t cap = std::max(cap_ * 2, len_ + n);
+  auto bigger = std::make_unique_for_overwrite<uint8_t[]>(cap);
+  std::memcpy(bigger.get(), buf_.get(), len_);
+  buf_ = std::move(bigger);
+  cap_ = cap;
+}
+
 void BatchBodyBuilder::BeginRow(uint16_t table, const Uuid& id, uint32_t causal_length,
                                 size_t columns) {
-  PutVarint(buf_, table);
-  PutBytes(buf_, id);
-  PutVarint(buf_, causal_length);
-  PutVarint(buf_, columns);
+  uint8_t* p = Room(3 * kMaxVarint + 16);
+  uint8_t* const start = p;
+  p = StoreVarint(p, table);
+  std::memcpy(p, id.data(), 16);
+  p = StoreVarint(p + 16, causal_length);
+  p = StoreVarint(p, columns);
+  len_ += static_cast<size_t>(p - start);
   ++rows_;
 }
 
 void BatchBodyBuilder::AddColumn(uint16_t column, HlcTime hlc, const schema::Value& value) {
-  PutVarint(buf_, column);
-  bool own = hlc != hlc_;
-  PutValue(buf_, own ? kOwnHlc : 0, value);
-  if (own) PutVarint(buf_, hlc);
+  const bool own = hlc != hlc_;
+  const uint8_t flags = own ? kOwnHlc : 0;
+  size_t payload = 0;  // text and blob bytes
+  if (value.index() == 3) payload = std::get<std::string>(value).size();
+  if (value.index() == 4) payload = std::get<Bytes>(value).size();
+  // column, tag, value (at most a varint length + payload), own hlc
+  uint8_t* p = Room(kMaxVarint + 1 + kMaxVarint + payload + kMaxVarint);
+  uint8_t* const start = p;
+  p = StoreVarint(p, column);
+  switch (value.index()) {
+    case 0:
+      *p++ = kNull | flags;
+      break;
+    case 1: {
+      *p++ = kInt | flags;
+      int64_t x = std::get<int64_t>(value);
+      p = StoreVarint(p, (static_cast<uint64_t>(x) << 1) ^ static_cast<uint64_t>(x >> 63));
+      break;
+    }
+    case 2: {
+      *p++ = kReal | flags;
+      uint64_t bits;
+      double d = std::get<double>(value);
+      std::memcpy(&bits, &d, 8);
+      for (int i = 0; i < 8; ++i) *p++ = static_cast<uint8_t>(bits >> (8 * i));
+      break;
+    }
+    case 3: {
+      *p++ = kText | flags;
+      p = StoreVarint(p, payload);
+      if (payload) std::memcpy(p, std::get<std::string>(value).data(), payload);
+      p += payload;
+      break;
+    }
+    case 4: {
+      *p++ = kBlob | flags;
+      p = StoreVarint(p, payload);
+      if (payload) std::memcpy(p, std::get<Bytes>(value).data(), payload);
+      p += payload;
+      break;
+    }
+  }
+  if (own) p = StoreVarint(p, hlc);
+  len_ += static_cast<size_t>(p - start);
+}
+
+std::span<const uint8_t> BatchBodyBuilder::FinishInPlace(uint64_t seq, const Hash& prev_hash) {
+  // The header is at most header_room_ bytes: built on its own, then placed
+  // right before the rows.
+  Bytes header;
+  header.reserve(header_room_);
+  Append(header, kMagic, 4);
+  PutBytes(header, origin_);
+  PutVarint(header, scope_.size());
+  Append(header, scope_.data(), scope_.size());
+  PutVarint(header, seq);
+  PutBytes(header, prev_hash);
+  PutVarint(header, schema_version_);
+  PutVarint(header, hlc_);
+  PutVarint(header, rows_);
+  uint8_t* body = buf_.get() + header_room_ - header.size();
+  std::memcpy(body, header.data(), header.size());
+  std::span<const uint8_t> out(body, len_ - header_room_ + header.size());
+  len_ = header_room_;
+  rows_ = 0;
+  return out;
 }
 
 Bytes BatchBodyBuilder::Finish(uint64_t seq, const Hash& prev_hash) {
-  Bytes out;
-  out.reserve(buf_.size() + 96 + scope_.size());
-  Append(out, kMagic, 4);
-  PutBytes(out, origin_);
-  PutVarint(out, scope_.size());
-  Append(out, scope_.data(), scope_.size());
-  PutVarint(out, seq);
-  PutBytes(out, prev_hash);
-  PutVarint(out, schema_version_);
-  PutVarint(out, hlc_);
-  PutVarint(out, rows_);
-  PutBytes(out, buf_);
-  buf_.clear();
-  rows_ = 0;
-  return out;
+  auto body = FinishInPlace(seq, prev_hash);
+  return Bytes(body.begin(), body.end());
 }
 
 Bytes EncodeBatchBody(const ChangeBatch& batch) {

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -66,26 +67,43 @@ Bytes EncodeBatchBody(const ChangeBatch& batch);
 Result<ChangeBatch> DecodeBatchBody(std::span<const uint8_t> body);
 
 // Streams rows into a batch body without building a ChangeBatch first (the
-// local write path). Columns carry the batch's HLC.
+// local write path). Columns carry the batch's HLC. Rows are encoded with
+// plain stores into one buffer that keeps room for the header in front, so
+// finishing a batch writes the header in place and copies nothing.
 class BatchBodyBuilder {
  public:
-  BatchBodyBuilder(const NodeId& origin, std::string scope, uint32_t schema_version, HlcTime hlc)
-      : origin_(origin), scope_(std::move(scope)), schema_version_(schema_version), hlc_(hlc) {}
+  // `capacity` is a hint: the bytes of rows expected before Finish (the
+  // buffer grows past it when needed).
+  BatchBodyBuilder(const NodeId& origin, std::string scope, uint32_t schema_version, HlcTime hlc,
+                   size_t capacity = 4096);
   void BeginRow(uint16_t table, const Uuid& id, uint32_t causal_length, size_t columns);
   void AddColumn(uint16_t column, HlcTime hlc, const schema::Value& value);
   size_t rows() const { return rows_; }
-  size_t size() const { return buf_.size(); }
+  // Bytes of rows encoded so far (the header is not counted).
+  size_t size() const { return len_ - header_room_; }
   // Header + rows; clears the rows for the next batch.
   Bytes Finish(uint64_t seq, const Hash& prev_hash);
+  // The same bytes, assembled inside the builder's buffer: valid until the
+  // next call on the builder. Clears the rows for the next batch.
+  std::span<const uint8_t> FinishInPlace(uint64_t seq, const Hash& prev_hash);
   const std::string& scope() const { return scope_; }
 
  private:
+  // A pointer to at least n writable bytes at the end of the rows.
+  uint8_t* Room(size_t n) {
+    if (cap_ - len_ < n) Grow(n);
+    return buf_.get() + len_;
+  }
+  void Grow(size_t n);
   NodeId origin_;
   std::string scope_;
   uint32_t schema_version_;
   HlcTime hlc_;
   size_t rows_ = 0;
-  Bytes buf_;
+  size_t header_room_;  // the largest header this builder can write
+  std::unique_ptr<uint8_t[]> buf_;
+  size_t cap_ = 0;
+  size_t len_ = 0;  // header room + rows
 };
 
 // The envelope: the body and its signature (Cap'n Proto SignedBatch).

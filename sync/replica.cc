@@ -109,33 +109,35 @@ Value ReadValue(const Stmt& st, int col) {
   }
 }
 
-// A value received from a peer must have the column's storage type.
-Status CheckType(const Table& t, const Column& c, const Value& v) {
-  bool ok = false;
+// A value (received from a peer, or given locally) must have the column's
+// storage type.
+inline bool TypeFits(const Column& c, const Value& v) {
   switch (c.type) {
     case ColumnType::kText:
-      ok = v.index() == 0 || (v.index() == 3 && std::get<std::string>(v).size() <= c.max_len);
-      break;
+      return v.index() == 0 || (v.index() == 3 && std::get<std::string>(v).size() <= c.max_len);
     case ColumnType::kInteger:
     case ColumnType::kBool:
     case ColumnType::kTime:
-      ok = v.index() == 0 || v.index() == 1;
-      break;
+      return v.index() == 0 || v.index() == 1;
     case ColumnType::kReal:
-      ok = v.index() == 0 || v.index() == 1 ||
-           (v.index() == 2 && std::isfinite(std::get<double>(v)));
-      break;
+      return v.index() == 0 || v.index() == 1 ||
+             (v.index() == 2 && std::isfinite(std::get<double>(v)));
     case ColumnType::kId:
-      ok = v.index() == 0 || (v.index() == 4 && std::get<Bytes>(v).size() == 16);
-      break;
+      return v.index() == 0 || (v.index() == 4 && std::get<Bytes>(v).size() == 16);
     case ColumnType::kBlob:
-      ok = v.index() == 0 || v.index() == 4;
-      break;
+      return v.index() == 0 || v.index() == 4;
   }
-  if (ok) return Status::Ok();
+  return false;
+}
+
+Status WrongType(const Table& t, const Column& c) {
   return Status::InvalidArgument(t.name + "." + c.name +
                                  ": value of the wrong type or size for a " + SqlType(c.type) +
                                  " column");
+}
+
+inline Status CheckType(const Table& t, const Column& c, const Value& v) {
+  return TypeFits(c, v) ? Status::Ok() : WrongType(t, c);
 }
 
 void HashU64(crypto_generichash_state* h, uint64_t v) {
@@ -540,8 +542,11 @@ Result<Writer::ScopeLog*> Writer::LogFor(const std::string& scope) {
     if (h.size() != 32) return Status::Corruption("crdt_vv: hash is not 32 bytes");
     std::memcpy(log->prev.data(), h.data(), 32);
   }
-  log->builder = std::make_unique<BatchBodyBuilder>(replica_.self_, scope,
-                                                    replica_.catalogue_.version(), hlc_);
+  // Room for a full batch (it is flushed once past max_batch_bytes) and
+  // the row that takes it past.
+  log->builder = std::make_unique<BatchBodyBuilder>(
+      replica_.self_, scope, replica_.catalogue_.version(), hlc_,
+      std::min<size_t>(replica_.options_.max_batch_bytes + 4096, kMaxBatchBodyBytes));
   logs_.push_back(std::move(log));
   return logs_.back().get();
 }
@@ -557,7 +562,8 @@ Result<Writer::ScopeLog*> Writer::LogForIndex(int64_t scope_index) {
 Status Writer::FlushBatch(ScopeLog& log) {
   if (log.builder->rows() == 0) return Status::Ok();
   uint64_t seq = log.seq + 1;
-  Bytes body = log.builder->Finish(seq, log.prev);
+  // The body stays in the builder until the next row; bound without a copy.
+  std::span<const uint8_t> body = log.builder->FinishInPlace(seq, log.prev);
   Hash hash = HashBody(body);
   OUTPOST_ASSIGN_OR_RETURN(
       auto st, replica_.db_.Cached(
@@ -565,7 +571,8 @@ Status Writer::FlushBatch(ScopeLog& log) {
                    "VALUES(?, ?, ?, ?, ?, 1, ?, x'')"));
   st->Bind(1, static_cast<int64_t>(replica_.self_idx_)).Bind(2, static_cast<int64_t>(log.index));
   st->Bind(3, static_cast<int64_t>(seq)).BindBlob(4, hash);
-  st->Bind(5, static_cast<int64_t>(hlc_)).BindBlob(6, body);
+  st->Bind(5, static_cast<int64_t>(hlc_));
+  sqlite3_bind_blob(st->raw(), 6, body.data(), static_cast<int>(body.size()), SQLITE_STATIC);
   OUTPOST_RETURN_IF_ERROR(st->Run());
   log.seq = seq;
   log.prev = hash;
@@ -606,7 +613,7 @@ Status Writer::Insert(const Table& t, const Uuid& id, const std::string& scope,
     if (c == nullptr) {
       return Status::InvalidArgument(t.name + ": no column with id " + std::to_string(cid));
     }
-    OUTPOST_RETURN_IF_ERROR(CheckType(t, *c, values[i].value));
+    if (!TypeFits(*c, values[i].value)) return WrongType(t, *c);
     pos[i] = ColumnPosition(t, c);
     if (ascending) {
       if (i > 0 && cid <= cols[i - 1]) ascending = false;
