@@ -50,6 +50,7 @@ Status Engine::AddList(std::string_view name, ListKind kind,
                                      "\": entries given with a different kind than declared");
     }
     internal::AddToList(&list, entries);
+    program_->index = internal::BuildRuleIndex(*program_);
     return Status::Ok();
   }
   return Status::NotFound("list \"" + std::string(name) + "\" is not declared in ruleset " +
@@ -161,7 +162,7 @@ Assessment internal::AssessProgram(const Program& p, const nlohmann::json& movem
     candidates.assign((p.rules.size() + 63) / 64, 0);
     for (size_t r = 0; r < p.rules.size(); ++r) {
       const auto& rule = p.rules[r];
-      if (selection == RuleSelection::kEveryRule || internal::AnyGuardHolds(rule, p, facts) ||
+      if (selection == RuleSelection::kEveryRule || internal::GuardsHold(rule, p, facts) ||
           internal::MayExhaust(rule, facts)) {
         candidates[r >> 6] |= uint64_t{1} << (r & 63);
       }

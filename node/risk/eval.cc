@@ -595,38 +595,50 @@ bool CountAtLeastOne(const Node& n) {
 
 }  // namespace
 
-bool FindGuards(const Node& n, std::vector<const Node*>* out) {
+namespace {
+
+using Clauses = std::vector<std::vector<const Node*>>;
+
+bool AllStringAtoms(const std::vector<const Node*>& clause) {
+  return std::all_of(clause.begin(), clause.end(), [](const Node* a) { return IsStringAtom(*a); });
+}
+
+bool CollectGuards(const Node& n, Clauses* out) {
   if (IsStringAtom(n) || IsListAtom(n) || IsNumberAtom(n)) {
-    out->push_back(&n);
+    out->push_back({&n});
     return true;
   }
-  if (CountAtLeastOne(n)) return FindGuards(*n.kids[0]->kids[0], out);
+  if (CountAtLeastOne(n)) return CollectGuards(*n.kids[0]->kids[0], out);
   if (n.op == Op::kAnd || n.op == Op::kAny) {
-    // Any one operand's guards will do: the first whose atoms are all looked
-    // up by value, else the first with guards at all.
-    std::vector<const Node*> first, g;
-    for (const auto& k : n.kids) {
-      g.clear();
-      if (!FindGuards(*k, &g)) continue;
-      if (std::all_of(g.begin(), g.end(), [](const Node* a) { return IsStringAtom(*a); })) {
-        out->insert(out->end(), g.begin(), g.end());
-        return true;
-      }
-      if (first.empty()) first = g;
-    }
-    if (first.empty()) return false;
-    out->insert(out->end(), first.begin(), first.end());
-    return true;
+    bool any = false;
+    for (const auto& k : n.kids) any = CollectGuards(*k, out) || any;
+    return any;
   }
   if (n.op == Op::kOr) {
-    std::vector<const Node*> all;
+    std::vector<const Node*> clause;
     for (const auto& k : n.kids) {
-      if (!FindGuards(*k, &all)) return false;
+      Clauses kid;
+      if (!CollectGuards(*k, &kid)) return false;
+      // Prefer an operand's clause of string atoms, as FindGuards does.
+      auto it = std::find_if(kid.begin(), kid.end(), AllStringAtoms);
+      const auto& c = it != kid.end() ? *it : kid.front();
+      clause.insert(clause.end(), c.begin(), c.end());
     }
-    out->insert(out->end(), all.begin(), all.end());
+    out->push_back(std::move(clause));
     return true;
   }
   return false;
+}
+
+}  // namespace
+
+bool FindGuards(const Node& n, Clauses* out) {
+  const size_t first = out->size();
+  if (!CollectGuards(n, out)) return false;
+  auto it =
+      std::find_if(out->begin() + static_cast<std::ptrdiff_t>(first), out->end(), AllStringAtoms);
+  if (it != out->end()) std::rotate(out->begin() + static_cast<std::ptrdiff_t>(first), it, it + 1);
+  return true;
 }
 
 void MeasureRule(const Node& n, int64_t* nodes, int* depth) {
@@ -683,12 +695,14 @@ bool GuardHolds(const Node& g, const Program& program, const Facts& facts) {
   return false;
 }
 
-bool AnyGuardHolds(const Rule& rule, const Program& program, const Facts& facts) {
-  if (rule.guards.empty()) return true;
-  for (const Node* g : rule.guards) {
-    if (GuardHolds(*g, program, facts)) return true;
+bool GuardsHold(const Rule& rule, const Program& program, const Facts& facts) {
+  for (const auto& clause : rule.guards) {
+    if (std::none_of(clause.begin(), clause.end(),
+                     [&](const Node* g) { return GuardHolds(*g, program, facts); })) {
+      return false;
+    }
   }
-  return false;
+  return true;
 }
 
 std::vector<std::string> FormatTrace(const std::vector<TraceEntry>& trace, const EvalContext& ctx) {

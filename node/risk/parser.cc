@@ -901,7 +901,7 @@ Result<std::unique_ptr<Program>> CompileProgram(std::string_view text) {
     FindGuards(*rule.when, &rule.guards);
     MeasureRule(*rule.when, &rule.nodes, &rule.depth);
   }
-  program->index = BuildRuleIndex(program->rules);
+  program->index = BuildRuleIndex(*program);
   return program;
 }
 

@@ -107,9 +107,10 @@ struct Rule {
   std::optional<Lane> forced, floor;
   std::unique_ptr<Node> when;
   int line = 0;
-  // Tests the condition cannot be true without at least one of (see
-  // FindGuards); empty if there are none.
-  std::vector<const Node*> guards;
+  // Necessary conditions (see FindGuards): clauses, each a list of atoms of
+  // which some element must pass at least one for the condition to be true.
+  // guards[0] is the clause the RuleIndex looks up; empty if none.
+  std::vector<std::vector<const Node*>> guards;
   // Size of `when` and its any/all/count nesting: evaluation takes at most
   // nodes * (largest collection)^depth steps.
   int64_t nodes = 0;
@@ -130,10 +131,22 @@ struct RuleIndex {
     std::vector<uint32_t> prefix_lengths;
   };
   std::vector<FieldRules> fields;
+  // `field in list "L"` atoms of first clauses, for lists of at most
+  // kMaxInvertedListEntries entries: the same lookups keyed by the entries of
+  // the lists (normalised by `kind`; HS lists by prefix, like startswith).
+  struct ListRules {
+    ListKind kind = ListKind::kString;
+    FieldRules rules;
+  };
+  std::vector<ListRules> lists;
   std::vector<uint32_t> unguarded;
-  // Atoms that are not looked up by value (list, number) with their rule,
-  // in rule order: tested one by one, for rules not marked already.
+  // Atoms of first clauses that are not looked up by value (list, number)
+  // with their rule, in rule order: tested one by one, for rules not marked
+  // already.
   std::vector<std::pair<uint32_t, const Node*>> tested;
+  // Rules with more than one clause: the others are tested once the first
+  // holds.
+  std::vector<uint32_t> multi_clause;
   // Largest Rule::nodes among guarded rules, per any/all/count depth: a cheap
   // test of whether any guarded rule may exhaust its budget (MayExhaust).
   std::vector<int64_t> max_nodes_by_depth;
@@ -229,24 +242,26 @@ bool EvaluateRule(const Rule& rule, const EvalContext& ctx, std::vector<TraceEnt
 // estimate, cheapest first (comparisons before quantifiers before list,
 // watchlist and history lookups). Called once by CompileProgram.
 void PlanEvaluation(Node* root);
-// Guards: tests on one field ("atoms") such that the condition cannot be
-// true unless some element of the movement passes at least one of them, so a
-// rule none of whose atoms any element passes is skipped unevaluated. Atoms:
+// Guards: tests on one field ("atoms") grouped in clauses, such that the
+// condition cannot be true unless, for every clause, some element of the
+// movement passes at least one of its atoms; a rule with a clause no element
+// satisfies is skipped unevaluated. Atoms:
 //  - string: `field = "x"`, `field startswith "x"`, `field in { "x", .. }`
 //    (looked up in the RuleIndex);
 //  - `field in list "L"` on a string field;
 //  - `field OP number` on a number field, OP one of = < <= > >=.
-// Found from the root through `and` operands and `any` bodies (one operand's
-// guards suffice; string atoms preferred), `or` (the union of every
-// operand's guards; none if an operand has none) and `count C where W` when
-// compared so that the count must be at least 1 (W's guards); never through
-// `not`, `all` or a count that may be 0, where a false test can still leave
-// the whole true. Returns false (and appends nothing) if there are none.
-bool FindGuards(const Node& root, std::vector<const Node*>* guards);
+// Found from the root through `and` operands and `any` bodies (the clauses
+// of every operand), `or` (one clause: the union of one clause of each
+// operand, of string atoms if it has one; none if an operand has none) and `count C where W` when
+// compared so that the count must be at least 1 (W's clauses); never through `not`, `all` or a
+// count that may be 0, where a false test can still leave the whole true. A clause of string atoms
+// only is moved first. Returns false (and appends nothing) if there are none.
+bool FindGuards(const Node& root, std::vector<std::vector<const Node*>>* clauses);
 // False if no element of the atom's field passes it.
 bool GuardHolds(const Node& atom, const Program& program, const Facts& facts);
-// True if the rule has no guards or some element passes one of them.
-bool AnyGuardHolds(const Rule& rule, const Program& program, const Facts& facts);
+// True if every clause of the rule's guards has an atom some element passes
+// (so true if it has none).
+bool GuardsHold(const Rule& rule, const Program& program, const Facts& facts);
 // True for a string atom (the ones the RuleIndex looks up by value).
 bool IsStringAtom(const Node& n);
 // Membership of an already normalised value, as `in list` evaluates it
@@ -254,11 +269,13 @@ bool IsStringAtom(const Node& n);
 bool ListContains(const NamedList& list, std::string_view normalised);
 // The comparison `a OP b` of two numbers, as `=`, `<`, ... evaluate it.
 bool CompareNumbers(CmpOp op, double a, double b);
-// Builds the index from the rules' guards (Rule::guard).
-RuleIndex BuildRuleIndex(const std::vector<Rule>& rules);
+// Builds the index from the rules' first guard clauses (Rule::guards) and
+// the lists' entries: rebuilt whenever a list gains entries.
+inline constexpr size_t kMaxInvertedListEntries = 100'000;
+RuleIndex BuildRuleIndex(const Program& program);
 // Sets bit r of *candidates (one bit per rule) for every rule that may hit on
 // these facts as far as guards tell: exactly the rules for which
-// `AnyGuardHolds || MayExhaust` is true.
+// `GuardsHold || MayExhaust` is true.
 void CandidateRules(const Program& program, const Facts& facts, std::vector<uint64_t>* candidates);
 // Counts the nodes of `n` and its deepest any/all/count nesting.
 void MeasureRule(const Node& n, int64_t* nodes, int* depth);

@@ -2,22 +2,60 @@
 //
 // Invariants:
 //  1. CandidateRules marks exactly the rules the per-rule test
-//     `AnyGuardHolds(rule) || MayExhaust(rule)` accepts, so an
+//     `GuardsHold(rule) || MayExhaust(rule)` accepts, so an
 //     indexed assessment evaluates the same rules, in the same (ruleset)
 //     order, as one that tests every guard (tested on random rules and
 //     movements: risk_test's indexed_assessment_equals_unindexed).
-//  2. A rule's guards are atoms on one field each (FindGuards), any of which
-//     must hold. String atoms are looked up by the element's value (`=`,
-//     `in { ... }`) or by each of its prefixes whose length some atom uses
-//     (`startswith`); list and number atoms are tested one by one, only for
-//     rules not already marked.
+//  2. A rule's guards are clauses of atoms on one field each (FindGuards);
+//     each clause must have an atom that holds. The first clause is looked
+//     up: its string atoms by the element's value (`=`, `in { ... }`) or by
+//     each of its prefixes whose length some atom uses (`startswith`); its
+//     list atoms the same way, keyed by the list's entries and the value
+//     normalised for the list (HS lists by prefix), unless the list is large;
+//     number atoms and large lists' atoms are tested one by one, only for
+//     rules not already marked. The other clauses are tested only for rules
+//     the first marks. The index holds list entries: Engine::AddList rebuilds it.
 #include <algorithm>
 
 #include "node/risk/program.h"
 
 namespace outpost::risk::internal {
 
-RuleIndex BuildRuleIndex(const std::vector<Rule>& rules) {
+namespace {
+
+void AddPrefix(RuleIndex::FieldRules* f, std::string_view prefix, uint32_t r) {
+  auto& list = f->prefix[std::string(prefix)];
+  if (list.empty() || list.back() != r) list.push_back(r);
+  const auto len = static_cast<uint32_t>(prefix.size());
+  auto it = std::lower_bound(f->prefix_lengths.begin(), f->prefix_lengths.end(), len);
+  if (it == f->prefix_lengths.end() || *it != len) f->prefix_lengths.insert(it, len);
+}
+
+void AddExact(RuleIndex::FieldRules* f, std::string_view value, uint32_t r) {
+  auto& list = f->exact[std::string(value)];
+  if (list.empty() || list.back() != r) list.push_back(r);
+}
+
+// Marks the rules of f that value selects.
+void Lookup(const RuleIndex::FieldRules& f, std::string_view value, uint64_t* bits) {
+  auto mark = [bits](const std::vector<uint32_t>& list) {
+    for (uint32_t r : list) bits[r >> 6] |= uint64_t{1} << (r & 63);
+  };
+  if (!f.exact.empty()) {
+    auto it = f.exact.find(value);
+    if (it != f.exact.end()) mark(it->second);
+  }
+  for (uint32_t len : f.prefix_lengths) {
+    if (len > value.size()) break;
+    auto it = f.prefix.find(value.substr(0, len));
+    if (it != f.prefix.end()) mark(it->second);
+  }
+}
+
+}  // namespace
+
+RuleIndex BuildRuleIndex(const Program& program) {
+  const std::vector<Rule>& rules = program.rules;
   RuleIndex index;
   index.rule_count = rules.size();
   auto field_rules = [&](int field) -> RuleIndex::FieldRules& {
@@ -28,6 +66,16 @@ RuleIndex BuildRuleIndex(const std::vector<Rule>& rules) {
     index.fields.back().field = field;
     return index.fields.back();
   };
+  auto list_rules = [&](int field, ListKind kind) -> RuleIndex::FieldRules& {
+    for (auto& l : index.lists) {
+      if (l.rules.field == field && l.kind == kind) return l.rules;
+    }
+    index.lists.emplace_back();
+    index.lists.back().kind = kind;
+    index.lists.back().rules.field = field;
+    return index.lists.back().rules;
+  };
+  // Rules are visited in order, so each rule list stays ascending.
   for (uint32_t r = 0; r < rules.size(); ++r) {
     if (rules[r].guards.empty()) {
       index.unguarded.push_back(r);
@@ -36,12 +84,22 @@ RuleIndex BuildRuleIndex(const std::vector<Rule>& rules) {
     const size_t depth = static_cast<size_t>(rules[r].depth);
     if (index.max_nodes_by_depth.size() <= depth) index.max_nodes_by_depth.resize(depth + 1, 0);
     index.max_nodes_by_depth[depth] = std::max(index.max_nodes_by_depth[depth], rules[r].nodes);
-    // Rules are visited in order, so each list stays ascending; a rule is
-    // listed once per distinct key.
-    auto add = [r](std::vector<uint32_t>& list) {
-      if (list.empty() || list.back() != r) list.push_back(r);
-    };
-    for (const Node* g : rules[r].guards) {
+    if (rules[r].guards.size() > 1) index.multi_clause.push_back(r);
+    for (const Node* g : rules[r].guards[0]) {
+      if (g->op == Op::kInList &&
+          program.lists[g->list].entries.size() <= kMaxInvertedListEntries) {
+        const NamedList& list = program.lists[g->list];
+        RuleIndex::FieldRules& f = list_rules(g->kids[0]->field, list.kind);
+        for (const auto& e : list.entries) {
+          if (e.empty()) continue;  // "" is in no list (ListContains)
+          if (list.kind == ListKind::kHs) {
+            AddPrefix(&f, e, r);
+          } else {
+            AddExact(&f, e, r);
+          }
+        }
+        continue;
+      }
       if (!IsStringAtom(*g)) {
         index.tested.emplace_back(r, g);
         continue;
@@ -49,18 +107,13 @@ RuleIndex BuildRuleIndex(const std::vector<Rule>& rules) {
       RuleIndex::FieldRules& f = field_rules(g->kids[0]->field);
       switch (g->op) {
         case Op::kCmp:
-          add(f.exact[std::string(g->kids[1]->constant.str)]);
+          AddExact(&f, g->kids[1]->constant.str, r);
           break;
-        case Op::kStartsWith: {
-          const std::string_view prefix = g->kids[1]->constant.str;
-          add(f.prefix[std::string(prefix)]);
-          const auto len = static_cast<uint32_t>(prefix.size());
-          auto it = std::lower_bound(f.prefix_lengths.begin(), f.prefix_lengths.end(), len);
-          if (it == f.prefix_lengths.end() || *it != len) f.prefix_lengths.insert(it, len);
+        case Op::kStartsWith:
+          AddPrefix(&f, g->kids[1]->constant.str, r);
           break;
-        }
         default:  // kInSet of strings
-          for (const auto& v : g->str_set) add(f.exact[v]);
+          for (const auto& v : g->str_set) AddExact(&f, v, r);
           break;
       }
     }
@@ -78,16 +131,14 @@ void CandidateRules(const Program& program, const Facts& facts, std::vector<uint
   mark(index.unguarded);
   for (const auto& f : index.fields) {
     for (const Value& v : facts.values[f.field]) {
+      if (v.type == Type::kString) Lookup(f, v.str, bits);
+    }
+  }
+  for (const auto& l : index.lists) {
+    for (const Value& v : facts.values[l.rules.field]) {
       if (v.type != Type::kString) continue;
-      if (!f.exact.empty()) {
-        auto it = f.exact.find(v.str);
-        if (it != f.exact.end()) mark(it->second);
-      }
-      for (uint32_t len : f.prefix_lengths) {
-        if (len > v.str.size()) break;
-        auto it = f.prefix.find(v.str.substr(0, len));
-        if (it != f.prefix.end()) mark(it->second);
-      }
+      const std::string norm = NormaliseForList(l.kind, v.str);
+      if (!norm.empty()) Lookup(l.rules, norm, bits);
     }
   }
   // List atoms normalise each value of their field once per list kind,
@@ -98,29 +149,38 @@ void CandidateRules(const Program& program, const Facts& facts, std::vector<uint
     std::vector<std::string> values;  // one per string element
   };
   std::vector<Norms> norms;
-  for (const auto& [r, g] : index.tested) {
-    if (bits[r >> 6] & (uint64_t{1} << (r & 63))) continue;
-    bool holds;
-    if (g->op == Op::kInList) {
-      const NamedList& list = program.lists[g->list];
-      const int field = g->kids[0]->field;
-      auto it = std::find_if(norms.begin(), norms.end(), [&](const Norms& n) {
-        return n.field == field && n.kind == list.kind;
-      });
-      if (it == norms.end()) {
-        norms.push_back({field, list.kind, {}});
-        for (const Value& v : facts.values[field]) {
-          if (v.type == Type::kString)
-            norms.back().values.push_back(NormaliseForList(list.kind, v.str));
+  auto holds = [&](const Node* g) {
+    if (g->op != Op::kInList) return GuardHolds(*g, program, facts);
+    const NamedList& list = program.lists[g->list];
+    const int field = g->kids[0]->field;
+    auto it = std::find_if(norms.begin(), norms.end(),
+                           [&](const Norms& n) { return n.field == field && n.kind == list.kind; });
+    if (it == norms.end()) {
+      norms.push_back({field, list.kind, {}});
+      for (const Value& v : facts.values[field]) {
+        if (v.type == Type::kString) {
+          norms.back().values.push_back(NormaliseForList(list.kind, v.str));
         }
-        it = norms.end() - 1;
       }
-      holds = std::any_of(it->values.begin(), it->values.end(),
-                          [&](const std::string& v) { return ListContains(list, v); });
-    } else {
-      holds = GuardHolds(*g, program, facts);
+      it = norms.end() - 1;
     }
-    if (holds) bits[r >> 6] |= uint64_t{1} << (r & 63);
+    return std::any_of(it->values.begin(), it->values.end(),
+                       [&](const std::string& v) { return ListContains(list, v); });
+  };
+  auto marked = [bits](uint32_t r) { return (bits[r >> 6] & (uint64_t{1} << (r & 63))) != 0; };
+  for (const auto& [r, g] : index.tested) {
+    if (!marked(r) && holds(g)) bits[r >> 6] |= uint64_t{1} << (r & 63);
+  }
+  // The first clause holds; so must the others.
+  for (uint32_t r : index.multi_clause) {
+    if (!marked(r)) continue;
+    const auto& clauses = program.rules[r].guards;
+    for (size_t c = 1; c < clauses.size(); ++c) {
+      if (std::none_of(clauses[c].begin(), clauses[c].end(), holds)) {
+        bits[r >> 6] &= ~(uint64_t{1} << (r & 63));
+        break;
+      }
+    }
   }
   // A guarded rule that may exceed its step budget on this document is
   // evaluated whatever its guards say, so the exhaustion is reported. That
