@@ -51,6 +51,24 @@ struct Error {
   reason @1 :Text;
 }
 
+# Initiator -> responder (a site to HQ), at most once, after its Hello: a
+# key rotation waiting for its certificate (docs/keys.md). `statement` is
+# the encoded Envelope of a RotationStatement (keys.capnp), signed by the
+# node's current key and its new one.
+struct Rotate {
+  statement @0 :Data;
+}
+
+# Responder -> initiator, the answer to Rotate: code 0 and the certificate
+# file (keys.capnp CertificateFile: the new certificate and HQ's) or a
+# code (outpost::Code) and the reason it was refused. Either way the
+# session goes on.
+struct RotateReply {
+  code @0 :UInt16;
+  reason @1 :Text;
+  certificateFile @2 :Data;
+}
+
 struct SessionMessage {
   union {
     hello @0 :Hello;
@@ -58,6 +76,8 @@ struct SessionMessage {
     ack @2 :Ack;
     done @3 :Done;
     error @4 :Error;
+    rotate @5 :Rotate;
+    rotateReply @6 :RotateReply;
   }
 }
 

@@ -9,6 +9,7 @@
 #define OUTPOST_SYNC_PEER_POLICY_H_
 
 #include <array>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -45,6 +46,27 @@ class PeerPolicy {
 
   // Signs this node's batches: 64-byte Ed25519 signature over `input`.
   virtual Bytes Sign(std::span<const uint8_t> input) = 0;
+
+  // Key rotation at sync (docs/protocol.md). The defaults do without it.
+  //
+  // Initiator: a rotation statement to present to `peer` in this session
+  // (after Hello), or nothing.
+  virtual std::optional<Bytes> PendingRotation(const NodeId& /*peer*/) { return std::nullopt; }
+  // Responder: checks `statement` from the authenticated `peer` and returns
+  // the certificate file for its new keys; the same answer again for a
+  // statement already certified (a retry after a cut). Any error is sent back
+  // to the peer as the refusal's reason; the session goes on.
+  virtual Result<Bytes> HandleRotation(const NodeId& /*peer*/,
+                                       std::span<const uint8_t> /*statement*/) {
+    return Status::FailedPrecondition("this node does not certify keys");
+  }
+  // Initiator: the peer's answer to the presented statement: `answer` ok
+  // with the certificate file, or the peer's refusal. Returns what became of
+  // it here (installed, or why not); informational, the session goes on.
+  virtual Result<std::string> OnRotationReply(const NodeId& /*peer*/, Result<Bytes> answer) {
+    if (!answer.ok()) return answer.status();
+    return std::string("ignored");
+  }
 };
 
 }  // namespace outpost::sync

@@ -195,7 +195,14 @@ Status Session::Open() {
   h.vv = mine_;
   h.scopes_wanted = options_.scopes_wanted;
   h.wall_clock_micros = env_.clock->NowMicros();
-  return Send(h);
+  OUTPOST_RETURN_IF_ERROR(Send(h));
+  if (role_ == SessionRole::kInitiator) {
+    if (auto statement = env_.policy->PendingRotation(*peer_)) {
+      rotation_awaited_ = true;
+      return Send(RotateMsg{std::move(*statement)});
+    }
+  }
+  return Status::Ok();
 }
 
 Status Session::Send(const Message& m) {
@@ -240,6 +247,8 @@ Status Session::HandleMessage(Message m) {
   if (auto* h = std::get_if<HelloMsg>(&m)) return OnHello(std::move(*h));
   if (auto* c = std::get_if<ChunkMsg>(&m)) return OnChunk(std::move(*c));
   if (auto* a = std::get_if<AckMsg>(&m)) return OnAck(std::move(*a));
+  if (auto* r = std::get_if<RotateMsg>(&m)) return OnRotate(std::move(*r));
+  if (auto* r = std::get_if<RotateReplyMsg>(&m)) return OnRotateReply(std::move(*r));
   // Done.
   if (done_received_) return Protocol("a second Done");
   done_received_ = true;
@@ -405,8 +414,40 @@ Status Session::OnAck(AckMsg a) {
   return Pump();
 }
 
+Status Session::OnRotate(RotateMsg m) {
+  if (role_ != SessionRole::kResponder) return Protocol("a Rotate sent to the initiator");
+  if (rotate_received_) return Protocol("a second Rotate");
+  if (done_received_) return Protocol("a Rotate after Done");
+  rotate_received_ = true;
+  auto answer = env_.policy->HandleRotation(*peer_, m.statement);
+  RotateReplyMsg reply;
+  if (answer.ok()) {
+    reply.certificate_file = std::move(*answer);
+    stats_.rotation = "certificate issued";
+    stats_.rotation_ok = true;
+  } else {
+    reply.code = answer.status().code();
+    reply.reason = answer.status().message();
+    stats_.rotation = "refused: " + answer.status().ToString();
+  }
+  return Send(reply);
+}
+
+Status Session::OnRotateReply(RotateReplyMsg m) {
+  if (!rotation_awaited_) return Protocol("a RotateReply to no Rotate");
+  rotation_awaited_ = false;
+  Result<Bytes> answer =
+      m.code == Code::kOk ? Result<Bytes>(std::move(m.certificate_file))
+                          : Result<Bytes>(Status(m.code, "peer refused the rotation: " + m.reason));
+  auto outcome = env_.policy->OnRotationReply(*peer_, std::move(answer));
+  stats_.rotation_ok = outcome.ok();
+  stats_.rotation = outcome.ok() ? *outcome : outcome.status().ToString();
+  MaybeComplete();
+  return Status::Ok();
+}
+
 void Session::MaybeComplete() {
-  if (state_ != SessionState::kOpen || !done_sent_ || !done_received_) return;
+  if (state_ != SessionState::kOpen || !done_sent_ || !done_received_ || rotation_awaited_) return;
   state_ = SessionState::kComplete;
   if (env_.ledger) (void)env_.ledger->RecordSuccess(*peer_, env_.clock->NowMicros());
 }

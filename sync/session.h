@@ -25,11 +25,14 @@
 //   initiator: kStart -Start()-> kHandshake (preamble, Noise msg 1 sent)
 //   responder: kStart -Receive(preamble)-> kHandshake
 //   kHandshake -Receive(last Noise msg) / AuthorizePeer ok-> kOpen (Hello sent)
-//   kOpen: Receive(Hello) -> Pump(): Chunk ... while the peer lacks batches
+//   kOpen: (initiator, PeerPolicy::PendingRotation) Rotate sent after Hello
+//          Receive(Rotate)      -> PeerPolicy::HandleRotation -> RotateReply
+//          Receive(RotateReply) -> PeerPolicy::OnRotationReply
+//          Receive(Hello) -> Pump(): Chunk ... while the peer lacks batches
 //          Receive(Chunk) -> Merge, commit -> Ack
 //          Receive(Ack)   -> Pump()
 //          nothing to send and all acked -> Done sent
-//   kOpen -Done sent and Done received-> kComplete
+//   kOpen -Done sent, Done received, no RotateReply awaited-> kComplete
 //   any -error, peer Error, Reauthorize() refused-> kFailed (terminal)
 //
 // Thread safety: none; one io_context thread (or one test) owns a session.
@@ -81,6 +84,10 @@ struct SessionStats {
   uint64_t applied = 0, duplicates = 0, refused = 0, column_changes = 0;
   int64_t peer_clock_offset_micros = 0;  // peer's wall clock minus ours at Hello
   std::string last_refusal;              // reason of the last refused batch
+  // A key rotation in this session: what became of it ("" if none): the
+  // initiator's OnRotationReply result, or the responder's answer.
+  std::string rotation;
+  bool rotation_ok = false;
 };
 
 // What a session needs from its surroundings; all referenced objects must
@@ -149,6 +156,8 @@ class Session {
   Status OnHello(HelloMsg m);
   Status OnChunk(ChunkMsg m);
   Status OnAck(AckMsg m);
+  Status OnRotate(RotateMsg m);
+  Status OnRotateReply(RotateReplyMsg m);
   Status Pump();
   Status Refill();
   bool Allowed(const std::string& scope);
@@ -174,6 +183,8 @@ class Session {
   VersionVector mine_;  // our version vector after the last commit
   uint64_t last_chunk_in_ = 0;
   bool done_received_ = false;
+  bool rotate_received_ = false;
+  bool rotation_awaited_ = false;  // initiator: Rotate sent, no reply yet
 
   // Sending side.
   bool hello_received_ = false;

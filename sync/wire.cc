@@ -134,6 +134,15 @@ Bytes EncodeMessage(const Message& m) {
           a.setRefused(msg.refused);
         } else if constexpr (std::is_same_v<T, DoneMsg>) {
           root.initDone();
+        } else if constexpr (std::is_same_v<T, RotateMsg>) {
+          root.initRotate().setStatement(kj::arrayPtr(msg.statement.data(), msg.statement.size()));
+        } else if constexpr (std::is_same_v<T, RotateReplyMsg>) {
+          auto r = root.initRotateReply();
+          r.setCode(static_cast<uint16_t>(msg.code));
+          std::string reason = msg.reason.substr(0, 1000);
+          r.setReason(capnp::Text::Reader(reason.data(), reason.size()));
+          r.setCertificateFile(
+              kj::arrayPtr(msg.certificate_file.data(), msg.certificate_file.size()));
         } else {
           auto e = root.initError();
           e.setCode(static_cast<uint16_t>(msg.code));
@@ -226,6 +235,40 @@ Result<Message> DecodeMessage(std::span<const uint8_t> bytes, size_t max_bytes) 
                      : static_cast<Code>(code);
         auto r = e.getReason();
         m.reason.assign(r.cStr(), std::min<size_t>(r.size(), 1000));
+        out = Message(std::move(m));
+        return;
+      }
+      case cp::SessionMessage::ROTATE: {
+        auto d = root.getRotate().getStatement();
+        if (d.size() == 0 || d.size() > kMaxRotationBytes) {
+          out = Status::Corruption("rotate.statement: " + std::to_string(d.size()) +
+                                   " bytes (must be 1.." + std::to_string(kMaxRotationBytes) + ")");
+          return;
+        }
+        out = Message(RotateMsg{Bytes(d.begin(), d.end())});
+        return;
+      }
+      case cp::SessionMessage::ROTATE_REPLY: {
+        auto r = root.getRotateReply();
+        RotateReplyMsg m;
+        uint16_t code = r.getCode();
+        if (code > static_cast<uint16_t>(Code::kInternal)) {
+          out = Status::Corruption("rotateReply.code: " + std::to_string(code) +
+                                   " is not a status code");
+          return;
+        }
+        m.code = static_cast<Code>(code);
+        auto reason = r.getReason();
+        m.reason.assign(reason.cStr(), std::min<size_t>(reason.size(), 1000));
+        auto f = r.getCertificateFile();
+        if (f.size() > kMaxCertificateFileBytes || (m.code == Code::kOk) != (f.size() > 0)) {
+          out = Status::Corruption(
+              "rotateReply.certificateFile: " + std::to_string(f.size()) + " bytes with code " +
+              std::to_string(code) + " (a certificate file of 1.." +
+              std::to_string(kMaxCertificateFileBytes) + " bytes exactly when the code is 0)");
+          return;
+        }
+        m.certificate_file.assign(f.begin(), f.end());
         out = Message(std::move(m));
         return;
       }

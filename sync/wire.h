@@ -40,7 +40,23 @@ struct ErrorMsg {
   Code code = Code::kInternal;
   std::string reason;
 };
-using Message = std::variant<HelloMsg, ChunkMsg, AckMsg, DoneMsg, ErrorMsg>;
+// A key rotation presented by the initiator (docs/protocol.md, "Key
+// rotation at sync"); at most kMaxRotationBytes.
+struct RotateMsg {
+  Bytes statement;  // encoded Envelope of a RotationStatement
+};
+// The responder's answer: code kOk and the certificate file, or a refusal.
+struct RotateReplyMsg {
+  Code code = Code::kOk;
+  std::string reason;
+  Bytes certificate_file;  // empty unless code == kOk
+};
+using Message =
+    std::variant<HelloMsg, ChunkMsg, AckMsg, DoneMsg, ErrorMsg, RotateMsg, RotateReplyMsg>;
+
+// Bounds on the documents a Rotate / RotateReply carries.
+inline constexpr size_t kMaxRotationBytes = 4096;
+inline constexpr size_t kMaxCertificateFileBytes = 16384;
 
 Bytes EncodeMessage(const Message& m);
 // kCorruption naming the field for anything malformed; `max_bytes` bounds
