@@ -1,5 +1,6 @@
 #include "node/registry.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "base/file.h"
@@ -96,6 +97,20 @@ Status CheckKeysMatch(Store& store, const crypto::NodeSecrets& keys) {
         crypto::Fingerprint(pub.signing) + ")");
   }
   return Status::Ok();
+}
+
+Status PromoteNextKeyFile(const std::string& dir) {
+  std::error_code ec;
+  fs::rename(NextKeyFilePath(dir), KeyFilePath(dir), ec);
+  if (ec) {
+    return Status::IoError("cannot move " + NextKeyFilePath(dir) + " to " + KeyFilePath(dir) +
+                           ": " + ec.message());
+  }
+  return Status::Ok();
+}
+
+bool SameKeys(const crypto::NodeSecrets& keys, const PublicKeys& pub) {
+  return keys.signing.PublicKey().bytes() == pub.signing && keys.kx.PublicKey() == pub.kx;
 }
 
 }  // namespace
@@ -552,16 +567,6 @@ Result<Installed> InstallCertificate(Store& store, std::span<const uint8_t> file
         "certificate.signingKey: " + crypto::Fingerprint(cert.signing_key) +
         " is not a key this node holds (current " + crypto::Fingerprint(cur.signing) + ")");
   }
-  if (for_next) {
-    // Make the new keys current: the rename is atomic, so the node has
-    // either its old or its new key file, never neither.
-    std::error_code ec;
-    fs::rename(NextKeyFilePath(store.dir()), KeyFilePath(store.dir()), ec);
-    if (ec) {
-      return Status::IoError("cannot move " + NextKeyFilePath(store.dir()) + " to " +
-                             KeyFilePath(store.dir()) + ": " + ec.message());
-    }
-  }
   OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(store.db()));
   Db& db = store.db();
   OUTPOST_RETURN_IF_ERROR(PutKeyState(db, "certificate", EncodeEnvelope(f.certificate)));
@@ -571,8 +576,16 @@ Result<Installed> InstallCertificate(Store& store, std::span<const uint8_t> file
     OUTPOST_RETURN_IF_ERROR(PutKeyState(db, "kx_public", cert.kx_key));
     OUTPOST_RETURN_IF_ERROR(internal::DeleteKeyState(db, "next_signing_public"));
     OUTPOST_RETURN_IF_ERROR(internal::DeleteKeyState(db, "next_kx_public"));
+    OUTPOST_RETURN_IF_ERROR(internal::DeleteKeyState(db, "rotation_statement"));
   }
   OUTPOST_RETURN_IF_ERROR(txn->Commit());
+  if (for_next) {
+    // Make the new keys current: the rename is atomic (the old sealed file
+    // is unlinked by it), so the node has its old or its new key file, never
+    // neither. A crash between the commit and the rename leaves key_state
+    // naming the keys still in node.key.next: UnlockNodeKeys finishes it.
+    OUTPOST_RETURN_IF_ERROR(PromoteNextKeyFile(store.dir()));
+  }
   return Installed{std::move(cert), std::move(hq), for_next};
 }
 
@@ -632,21 +645,132 @@ Result<Bytes> RotateKeys(Store& store, const crypto::NodeSecrets& current,
     return Status::FailedPrecondition(
         "this node has no certificate yet: enroll first (`outpost keys request`)");
   }
+  // A pending rotation is resumed, never replaced: HQ may have certified
+  // its keys already (a cut before the answer arrived), and new keys would
+  // then have no way to a certificate.
+  OUTPOST_ASSIGN_OR_RETURN(auto pending, PendingRotation(store));
+  std::error_code ec;
+  if (pending && fs::exists(NextKeyFilePath(store.dir()), ec)) return *pending;
   crypto::NodeSecrets next = GenerateNodeSecrets(random);
   OUTPOST_RETURN_IF_ERROR(
       WriteKeyFile(NextKeyFilePath(store.dir()), next, passphrase, pwhash, /*overwrite=*/true));
-  OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(store.db()));
-  OUTPOST_RETURN_IF_ERROR(
-      PutKeyState(store.db(), "next_signing_public", next.signing.PublicKey().bytes()));
-  OUTPOST_RETURN_IF_ERROR(PutKeyState(store.db(), "next_kx_public", next.kx.PublicKey()));
-  OUTPOST_RETURN_IF_ERROR(txn->Commit());
   RotationStatement rot;
   rot.node_id = store.identity().id;
   rot.old_epoch = cert->epoch;
   rot.new_signing_key = next.signing.PublicKey().bytes();
   rot.new_kx_key = next.kx.PublicKey();
   rot.time = store.clock().NowMicros();
-  return EncodeEnvelope(SignRotation(rot, current.signing, next.signing));
+  Bytes statement = EncodeEnvelope(SignRotation(rot, current.signing, next.signing));
+  OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(store.db()));
+  OUTPOST_RETURN_IF_ERROR(
+      PutKeyState(store.db(), "next_signing_public", next.signing.PublicKey().bytes()));
+  OUTPOST_RETURN_IF_ERROR(PutKeyState(store.db(), "next_kx_public", next.kx.PublicKey()));
+  OUTPOST_RETURN_IF_ERROR(PutKeyState(store.db(), "rotation_statement", statement));
+  OUTPOST_RETURN_IF_ERROR(txn->Commit());
+  return statement;
+}
+
+Result<std::optional<Bytes>> PendingRotation(Store& store) {
+  OUTPOST_RETURN_IF_ERROR(EnsureKeyTables(store.db()));
+  return GetKeyState(store.db(), "rotation_statement");
+}
+
+Result<Issued> IssueRotation(Store& hq, const crypto::NodeSecrets& hq_keys,
+                             const sync::NodeId& peer, std::span<const uint8_t> statement,
+                             int64_t rotation_grace_micros) {
+  OUTPOST_RETURN_IF_ERROR(RequireRole(hq, Role::kHq, "certifying a rotation"));
+  OUTPOST_ASSIGN_OR_RETURN(Certificate hq_cert, RequireHq(hq));
+  const crypto::VerifyKey hq_key(hq_cert.signing_key);
+  OUTPOST_ASSIGN_OR_RETURN(Envelope env, DecodeEnvelope(statement));
+  if (env.kind != kKindRotation) {
+    return Status::InvalidArgument("rotate.statement: a \"" + env.kind +
+                                   "\" document, not a rotation statement");
+  }
+  OUTPOST_ASSIGN_OR_RETURN(RotationStatement unverified, DecodeRotation(env.body));
+  if (unverified.node_id != peer) {
+    return Status::PermissionDenied("rotation.nodeId: " + UuidToString(unverified.node_id) +
+                                    " is not the authenticated peer " + UuidToString(peer));
+  }
+  OUTPOST_ASSIGN_OR_RETURN(auto existing, internal::LoadTrustedNode(hq.db(), hq_key, peer));
+  if (!existing) {
+    return Status::NotFound("rotation for node " + UuidToString(peer) +
+                            ", which is not enrolled here");
+  }
+  if (existing->revocation) {
+    return Status::PermissionDenied("node " + UuidToString(peer) +
+                                    " is revoked; its rotation is refused");
+  }
+  const Certificate& cur = existing->cert;
+  if (cur.epoch == unverified.old_epoch + 1 && existing->prev &&
+      existing->prev->epoch == unverified.old_epoch &&
+      cur.signing_key == unverified.new_signing_key && cur.kx_key == unverified.new_kx_key) {
+    // Already certified: the answer the peer did not receive, again.
+    OUTPOST_RETURN_IF_ERROR(
+        OpenRotation(env, crypto::VerifyKey(existing->prev->signing_key)).status());
+    OUTPOST_ASSIGN_OR_RETURN(auto row, internal::ReadRegistryRow(hq.db(), peer));
+    if (!row) return Status::Internal("registry row vanished during rotation");
+    OUTPOST_ASSIGN_OR_RETURN(Envelope cert_env, DecodeEnvelope(row->certificate));
+    OUTPOST_ASSIGN_OR_RETURN(auto hq_env_bytes, GetKeyState(hq.db(), "hq_certificate"));
+    OUTPOST_ASSIGN_OR_RETURN(Envelope hq_env, DecodeEnvelope(*hq_env_bytes));
+    Issued out;
+    out.certificate = cur;
+    out.certificate_file = EncodeCertificateFile(CertificateFile{cert_env, hq_env});
+    return out;
+  }
+  EnrollOptions options;
+  options.rotation_grace_micros = rotation_grace_micros;
+  const int64_t days = (cur.valid_until - cur.valid_from) / kMicrosPerDay;
+  options.valid_days = static_cast<int>(std::clamp<int64_t>(days, 1, 3650));
+  return Enroll(hq, hq_keys, statement, options);
+}
+
+Result<Installed> CompleteRotation(Store& store, std::span<const uint8_t> certificate_file) {
+  OUTPOST_ASSIGN_OR_RETURN(auto pending, PendingRotation(store));
+  OUTPOST_ASSIGN_OR_RETURN(auto next_s, GetKeyState(store.db(), "next_signing_public"));
+  if (!pending || !next_s) {
+    return Status::FailedPrecondition("no key rotation is pending on this node");
+  }
+  OUTPOST_ASSIGN_OR_RETURN(Certificate hq, RequireHq(store));
+  OUTPOST_ASSIGN_OR_RETURN(CertificateFile f, DecodeCertificateFile(certificate_file));
+  OUTPOST_ASSIGN_OR_RETURN(Certificate unverified, DecodeCertificate(f.certificate.body));
+  if (ToBytes(unverified.signing_key) != *next_s) {
+    return Status::InvalidArgument(
+        "certificate.signingKey: " + crypto::Fingerprint(unverified.signing_key) +
+        " is not the key of the pending rotation");
+  }
+  OUTPOST_ASSIGN_OR_RETURN(Installed inst, InstallCertificate(store, certificate_file,
+                                                              crypto::Fingerprint(hq.signing_key)));
+  if (!inst.rotated) {
+    return Status::Internal("certificate for the pending keys was not installed as a rotation");
+  }
+  return inst;
+}
+
+Result<UnlockedKeys> UnlockNodeKeys(Store& store, std::string_view passphrase) {
+  OUTPOST_ASSIGN_OR_RETURN(PublicKeys pub, LoadPublicKeys(store));
+  const std::string dir = store.dir();
+  std::error_code ec;
+  const bool has_next = fs::exists(NextKeyFilePath(dir), ec);
+  OUTPOST_ASSIGN_OR_RETURN(crypto::NodeSecrets current, ReadKeyFile(KeyFilePath(dir), passphrase));
+  std::optional<crypto::NodeSecrets> next;
+  if (has_next) {
+    OUTPOST_ASSIGN_OR_RETURN(next, ReadKeyFile(NextKeyFilePath(dir), passphrase));
+  }
+  if (!SameKeys(current, pub)) {
+    if (next && SameKeys(*next, pub)) {
+      // The certificate of the rotation was installed; the rename was not.
+      OUTPOST_RETURN_IF_ERROR(PromoteNextKeyFile(dir));
+      return UnlockedKeys{std::move(*next), std::nullopt};
+    }
+    return Status::FailedPrecondition(KeyFilePath(dir) +
+                                      " does not hold this node's current keys (key_state says " +
+                                      crypto::Fingerprint(pub.signing) + ")");
+  }
+  OUTPOST_ASSIGN_OR_RETURN(auto next_s, GetKeyState(store.db(), "next_signing_public"));
+  if (next && (!next_s || ToBytes(next->signing.PublicKey().bytes()) != *next_s)) {
+    next.reset();  // a stale file no rotation refers to: not used
+  }
+  return UnlockedKeys{std::move(current), std::move(next)};
 }
 
 // ---- Listing ---------------------------------------------------------------

@@ -146,13 +146,56 @@ Result<Revocation> RevokeNode(Store& hq, const crypto::NodeSecrets& hq_keys,
 
 // Site (or a node after enrollment): new key pair sealed under `passphrase`
 // into DIR/node.key.next, and a rotation statement signed by the current
-// and the new key (the file for HQ). The current key stays in use until the
-// new certificate is installed. kFailedPrecondition if the node has no
-// certificate yet, or is HQ (HQ's key is pinned by every site: see
-// docs/keys.md).
+// and the new key, kept in key_state (PendingRotation: presented to HQ at the
+// next sync) and returned (the file for HQ). The current key stays in use
+// until the new certificate is installed. While a rotation is pending, the
+// same statement is returned again and no new keys are made (HQ may already
+// have certified them). kFailedPrecondition if the node has no certificate
+// yet, or is HQ (HQ's key is pinned by every site: see docs/keys.md).
 Result<Bytes> RotateKeys(Store& store, const crypto::NodeSecrets& current,
                          std::string_view passphrase, Random& random,
                          const crypto::PwhashParams& pwhash = crypto::PwhashParams::Moderate());
+
+// The rotation statement `keys rotate` left waiting for its certificate
+// (key_state "rotation_statement"; public), or nothing.
+Result<std::optional<Bytes>> PendingRotation(Store& store);
+
+// HQ, at sync: the rotation statement `statement` presented by the
+// authenticated node `peer` (docs/protocol.md, "Key rotation at sync").
+// Checks it as `keys enroll` does (signed by the node's current certified key
+// and by the new key, oldEpoch = the current epoch, node not revoked) and
+// issues the next epoch's certificate with the same role, site and scopes
+// and the validity length of the current one. Idempotent: a statement that
+// is already certified (the registry's current certificate holds its new keys
+// and the previous one its old epoch, and it verifies with that previous key)
+// returns the certificate issued then, unchanged, and writes nothing.
+// kPermissionDenied: the statement is for another node than `peer`, or the
+// node is revoked; kUnauthenticated / kConflict / kNotFound / kCorruption as
+// Enroll.
+Result<Issued> IssueRotation(Store& hq, const crypto::NodeSecrets& hq_keys,
+                             const sync::NodeId& peer, std::span<const uint8_t> statement,
+                             int64_t rotation_grace_micros = kDefaultRotationGraceMicros);
+
+// Site: installs the certificate HQ returned for the pending rotation: as
+// InstallCertificate with the pinned HQ's fingerprint, and the certificate
+// must be for the keys in DIR/node.key.next (kInvalidArgument otherwise).
+// On success node.key.next has replaced node.key (the old sealed secrets are
+// gone from disk) and the pending statement is cleared.
+// kFailedPrecondition if no rotation is pending or no HQ is pinned.
+Result<Installed> CompleteRotation(Store& store, std::span<const uint8_t> certificate_file);
+
+// This node's unlocked keys and, during a rotation, the pending new ones
+// (DIR/node.key.next, sealed under the same passphrase).
+struct UnlockedKeys {
+  crypto::NodeSecrets current;
+  std::optional<crypto::NodeSecrets> next;
+};
+// Opens DIR/node.key (and node.key.next if a rotation is pending). Finishes
+// a rotation a crash interrupted: if key_state already names the keys in
+// node.key.next as current (the certificate was installed, the rename had
+// not happened), node.key.next replaces node.key first. Errors as
+// ReadKeyFile; kFailedPrecondition if no key file holds this node's keys.
+Result<UnlockedKeys> UnlockNodeKeys(Store& store, std::string_view passphrase);
 
 struct RegistryEntry {
   sync::NodeId id{};

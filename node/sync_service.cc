@@ -105,13 +105,15 @@ Status SyncService::LogTransfer(Store& store, TransferRecord& t) {
 
 Status SyncService::Serve(const std::string& listen) {
   if (server_loop_) return Status::FailedPrecondition("already serving");
+  listen_ = listen;
   Handle* h = &server_;
   Clock* clock = &clock_;
   Random* random = &random_;
   const crypto::KxKeyPair* kx = &*kx_;
   sync::SessionOptions session_options = options_.session;
-  sync::SessionFactory factory = [h, clock, random, kx,
-                                  session_options]() -> Result<sync::HostedSession> {
+  sync::LogSink log = options_.log;
+  sync::SessionFactory factory = [h, clock, random, kx, session_options,
+                                  log]() -> Result<sync::HostedSession> {
     sync::SessionEnv env{&h->store->replica(), h->policy.get(), h->ledger.get(), clock, random};
     OUTPOST_ASSIGN_OR_RETURN(
         auto session, sync::Session::Create(sync::SessionRole::kResponder, env, *kx, std::nullopt,
@@ -119,7 +121,11 @@ Status SyncService::Serve(const std::string& listen) {
     sync::HostedSession hosted;
     hosted.session = std::move(session);
     int64_t started = clock->NowMicros();
-    hosted.on_finish = [h, clock, started](const Status& s, const sync::Session& session) {
+    hosted.on_finish = [h, clock, started, log](const Status& s, const sync::Session& session) {
+      if (log && !session.stats().rotation.empty() && session.peer()) {
+        log("key rotation presented by " + UuidToString(*session.peer()) + ": " +
+            session.stats().rotation);
+      }
       TransferRecord t;
       t.direction = "in";
       t.peer = session.peer();
@@ -134,6 +140,32 @@ Status SyncService::Serve(const std::string& listen) {
   };
   OUTPOST_ASSIGN_OR_RETURN(
       server_loop_, sync::Server::Start(listen, std::move(factory), options_.limits, options_.log));
+  return Status::Ok();
+}
+
+Status SyncService::SetNextKeys(const crypto::NodeSecrets& next) {
+  OUTPOST_ASSIGN_OR_RETURN(crypto::NodeSecrets copy, CopySecrets(next));
+  return client_.policy->SetNextKeys(std::move(copy));
+}
+
+Status SyncService::SwitchToRotatedKeys() {
+  const crypto::NodeSecrets& now = client_.policy->keys();
+  std::string listen;
+  if (server_loop_) {
+    // The server's thread owns server_ while it runs: stop it first.
+    // Same port, even if the first Serve asked for any free one.
+    auto at = sync::ParseHostPort(listen_);
+    const std::string host =
+        at.ok() ? (at->first.find(':') != std::string::npos ? "[" + at->first + "]" : at->first)
+                : "";
+    listen = at.ok() ? host + ":" + std::to_string(server_loop_->port()) : listen_;
+    StopServing();
+  }
+  OUTPOST_ASSIGN_OR_RETURN(crypto::NodeSecrets copy, CopySecrets(now));
+  OUTPOST_ASSIGN_OR_RETURN(server_.policy,
+                           TrustPolicy::Create(*server_.store, std::move(copy), options_.trust));
+  kx_ = now.kx.Clone();
+  if (!listen.empty()) return Serve(listen);
   return Status::Ok();
 }
 
@@ -228,8 +260,17 @@ Result<TransferRecord> SyncService::SyncWith(const std::string& peer) {
   t.finished = clock_.NowMicros();
   t.peer = session->peer();
   FillFromStats(t, session->stats());
+  t.rotation = session->stats().rotation;
   t.ok = result.ok();
   if (!result.ok()) t.error = result.status().ToString();
+  if (client_.policy->rotated() && client_.policy->keys().kx.PublicKey() != kx_->PublicKey()) {
+    // The certificate for the new keys is installed (even if the session
+    // failed afterwards): from now on this node is its new keys.
+    t.rotated = true;
+    Status s = SwitchToRotatedKeys();
+    if (!s.ok()) t.rotation += "; switching the service to the new keys failed: " + s.ToString();
+  }
+  if (!t.rotation.empty() && options_.log) options_.log("key rotation: " + t.rotation);
   if (t.peer && !name.empty()) (void)client_.ledger->SetAddressPeer(name, *t.peer);
   if (!t.peer && !result.ok()) {
     // Never got as far as the handshake: charge the failure to the node we

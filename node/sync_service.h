@@ -68,6 +68,10 @@ struct TransferRecord {
   uint64_t column_changes = 0;  // received and applied
   uint64_t refused = 0;         // received batches refused (trust, scope, clock)
   std::string last_refusal;     // the reason of the last one
+  // A key rotation in this session ("" if none): "installed certificate
+  // epoch N (...)" at the site, or why not; not kept in sync_log.
+  std::string rotation;
+  bool rotated = false;  // this node now uses its new keys
 };
 
 // What this node knows of one peer, for `outpost status`.
@@ -120,6 +124,13 @@ class SyncService {
   SyncService(const SyncService&) = delete;
   SyncService& operator=(const SyncService&) = delete;
 
+  // The unlocked keys of a pending `keys rotate` (UnlockNodeKeys' `next`):
+  // with them, the next session with HQ presents the rotation statement,
+  // installs the certificate HQ returns, and switches this service to the
+  // new keys (the server, if serving, restarts on the same port with them).
+  // kInvalidArgument if they are not the pending rotation's keys.
+  Status SetNextKeys(const crypto::NodeSecrets& next);
+
   // Starts accepting peers on HOST:PORT (port 0: any free port).
   Status Serve(const std::string& listen);
   uint16_t port() const;
@@ -167,6 +178,9 @@ class SyncService {
   static Status LogTransfer(Store& store, TransferRecord& t);
   // What a bundle export or import needs: the client handle and this node's keys.
   sync::BundleEnv ClientBundleEnv();
+  // After the client policy completed a rotation: the server handle and the
+  // Noise static key move to the new keys.
+  Status SwitchToRotatedKeys();
 
   Clock& clock_;
   Random& random_;
@@ -175,6 +189,7 @@ class SyncService {
   Handle client_;
   Handle server_;  // touched only by server_'s thread once Serve ran
   std::unique_ptr<sync::Server> server_loop_;
+  std::string listen_;  // as given to Serve
 };
 
 }  // namespace outpost::node

@@ -57,6 +57,69 @@ Status TrustPolicy::Refuse(const sync::ChangeBatch& batch, Status s) {
   return s;
 }
 
+void TrustPolicy::LogEvent(const sync::NodeId& origin, const Status& s) {
+  auto st =
+      store_.db().Cached("INSERT INTO trust_log(time, origin, code, message) VALUES(?, ?, ?, ?)");
+  if (!st.ok()) return;
+  (*st)
+      ->Bind(1, store_.clock().NowMicros())
+      .BindBlob(2, origin)
+      .Bind(3, CodeName(s.code()))
+      .Bind(4, s.message());
+  (void)(*st)->Run();  // the log is for the admin; the decision stands either way
+}
+
+Status TrustPolicy::SetNextKeys(crypto::NodeSecrets next) {
+  auto want = internal::GetKeyState(store_.db(), "next_signing_public");
+  if (!want.ok()) return want.status();
+  auto have = next.signing.PublicKey().bytes();
+  if (!*want || **want != Bytes(have.begin(), have.end())) {
+    return Status::InvalidArgument("next keys: " + crypto::Fingerprint(have) +
+                                   " are not the keys of this node's pending rotation");
+  }
+  next_keys_ = std::move(next);
+  return Status::Ok();
+}
+
+std::optional<Bytes> TrustPolicy::PendingRotation(const sync::NodeId& peer) {
+  if (peer != hq_.node_id || !next_keys_ || SelfId() == hq_.node_id) return std::nullopt;
+  auto pending = node::PendingRotation(store_);
+  if (!pending.ok() || !*pending) return std::nullopt;
+  return std::move(**pending);
+}
+
+Result<Bytes> TrustPolicy::HandleRotation(const sync::NodeId& peer,
+                                          std::span<const uint8_t> statement) {
+  auto issued = IssueRotation(store_, keys_, peer, statement, options_.rotation_grace_micros);
+  if (!issued.ok()) {
+    Status s = issued.status().WithContext("rotation presented by node " + UuidToString(peer) +
+                                           " refused");
+    LogEvent(peer, s);
+    return s;
+  }
+  return std::move(issued->certificate_file);
+}
+
+Result<std::string> TrustPolicy::OnRotationReply(const sync::NodeId& peer, Result<Bytes> answer) {
+  if (!answer.ok()) {
+    LogEvent(peer, answer.status());
+    return answer.status();
+  }
+  auto inst = CompleteRotation(store_, *answer);
+  if (!inst.ok()) {
+    Status s = inst.status().WithContext("certificate from HQ for the rotation not installed");
+    LogEvent(peer, s);
+    return s;
+  }
+  // The certificate is for the keys in next_keys_ (CompleteRotation checked
+  // them against key_state, SetNextKeys checked next_keys_ against it).
+  keys_ = std::move(*next_keys_);  // the old secrets are wiped here
+  next_keys_.reset();
+  rotated_ = true;
+  return "installed certificate epoch " + std::to_string(inst->certificate.epoch) + " (" +
+         crypto::Fingerprint(inst->certificate.signing_key) + ")";
+}
+
 Status TrustPolicy::Quarantine(const sync::ChangeBatch& batch,
                                const sync::SignedBatch& signed_batch, const std::string& reason) {
   OUTPOST_ASSIGN_OR_RETURN(
@@ -230,9 +293,20 @@ bool TrustPolicy::MayRead(const sync::NodeId& peer, const std::string& scope) {
 }
 
 Result<std::vector<QuarantinedBatch>> TrustPolicy::Quarantined() const {
+  return ListQuarantine(store_, INT64_MAX);
+}
+
+Result<std::vector<TrustLogEntry>> TrustPolicy::Log() const {
+  return ListTrustLog(store_, INT64_MAX);
+}
+
+Result<std::vector<QuarantinedBatch>> ListQuarantine(Store& store, int64_t limit) {
+  OUTPOST_RETURN_IF_ERROR(EnsureKeyTables(store.db()));
   OUTPOST_ASSIGN_OR_RETURN(
-      auto st, store_.db().Prepare("SELECT origin, scope, seq, hlc, reason, received_at "
-                                   "FROM quarantine ORDER BY id"));
+      auto st,
+      store.db().Prepare("SELECT origin, scope, seq, hlc, reason, received_at FROM "
+                         "(SELECT * FROM quarantine ORDER BY id DESC LIMIT ?) ORDER BY id"));
+  st->Bind(1, limit);
   std::vector<QuarantinedBatch> out;
   for (;;) {
     OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
@@ -250,14 +324,26 @@ Result<std::vector<QuarantinedBatch>> TrustPolicy::Quarantined() const {
   return out;
 }
 
-Result<std::vector<TrustLogEntry>> TrustPolicy::Log() const {
+Result<std::vector<TrustLogEntry>> ListTrustLog(Store& store, int64_t limit) {
+  OUTPOST_RETURN_IF_ERROR(EnsureKeyTables(store.db()));
   OUTPOST_ASSIGN_OR_RETURN(
-      auto st, store_.db().Prepare("SELECT time, code, message FROM trust_log ORDER BY id"));
+      auto st,
+      store.db().Prepare("SELECT time, code, message, origin, scope, seq FROM "
+                         "(SELECT * FROM trust_log ORDER BY id DESC LIMIT ?) ORDER BY id"));
+  st->Bind(1, limit);
   std::vector<TrustLogEntry> out;
   for (;;) {
     OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
-    out.push_back({st->Int(0), std::string(st->Text(1)), std::string(st->Text(2))});
+    TrustLogEntry e{st->Int(0), std::string(st->Text(1)), std::string(st->Text(2))};
+    if (auto o = st->Blob(3); o.size() == 16) {
+      sync::NodeId id;
+      std::copy(o.begin(), o.end(), id.begin());
+      e.origin = id;
+    }
+    if (!st->IsNull(4)) e.scope = std::string(st->Text(4));
+    if (!st->IsNull(5)) e.seq = static_cast<uint64_t>(st->Int(5));
+    out.push_back(std::move(e));
   }
   return out;
 }

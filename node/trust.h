@@ -65,7 +65,15 @@ struct TrustLogEntry {
   int64_t time = 0;
   std::string code;  // CodeName of the refusal
   std::string message;
+  std::optional<sync::NodeId> origin;  // the batch's author, or the node a rotation was about
+  std::string scope;                   // of the refused batch ("" otherwise)
+  uint64_t seq = 0;
 };
+
+// The local quarantine and trust log, oldest first, at most `limit` of the
+// newest entries each (`outpost keys log`); no keys needed.
+Result<std::vector<QuarantinedBatch>> ListQuarantine(Store& store, int64_t limit = 1000);
+Result<std::vector<TrustLogEntry>> ListTrustLog(Store& store, int64_t limit = 1000);
 
 class TrustPolicy final : public sync::PeerPolicy {
  public:
@@ -85,6 +93,26 @@ class TrustPolicy final : public sync::PeerPolicy {
                      const sync::SignedBatch& signed_batch) override;
   Bytes Sign(std::span<const uint8_t> input) override;
 
+  // Key rotation at sync (docs/keys.md, docs/protocol.md):
+  //  - a site with a pending rotation and its new keys (SetNextKeys)
+  //    presents the statement to HQ, and only to HQ;
+  //  - HQ answers with IssueRotation (refusals are logged in trust_log);
+  //  - the site installs the answer with CompleteRotation and from then on
+  //    signs with the new keys (rotated() is true; the old secrets are
+  //    wiped when this policy drops them).
+  std::optional<Bytes> PendingRotation(const sync::NodeId& peer) override;
+  Result<Bytes> HandleRotation(const sync::NodeId& peer,
+                               std::span<const uint8_t> statement) override;
+  Result<std::string> OnRotationReply(const sync::NodeId& peer, Result<Bytes> answer) override;
+
+  // The unlocked keys of the pending rotation (UnlockNodeKeys' `next`).
+  // kInvalidArgument if they are not the keys key_state names as next.
+  Status SetNextKeys(crypto::NodeSecrets next);
+  // True once a rotation completed through this policy: keys() are the new
+  // keys.
+  bool rotated() const { return rotated_; }
+  const crypto::NodeSecrets& keys() const { return keys_; }
+
   // VerifyBatch as a sync::BatchVerifier for Replica::Merge. Valid while
   // *this lives.
   sync::BatchVerifier Verifier();
@@ -100,6 +128,8 @@ class TrustPolicy final : public sync::PeerPolicy {
       : store_(store), keys_(std::move(keys)), hq_(std::move(hq)), options_(options) {}
 
   Status Refuse(const sync::ChangeBatch& batch, Status s);
+  // A trust_log line about `origin` that is not about a batch.
+  void LogEvent(const sync::NodeId& origin, const Status& s);
   Status Quarantine(const sync::ChangeBatch& batch, const sync::SignedBatch& signed_batch,
                     const std::string& reason);
 
@@ -107,6 +137,8 @@ class TrustPolicy final : public sync::PeerPolicy {
   crypto::NodeSecrets keys_;
   Certificate hq_;
   TrustOptions options_;
+  std::optional<crypto::NodeSecrets> next_keys_;
+  bool rotated_ = false;
 };
 
 // Merges `batches` into the store with `policy` as the verifier, and records
