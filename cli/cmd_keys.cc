@@ -6,7 +6,8 @@
 //   outpost keys install CERT --hq-fingerprint FP   (site) pin HQ, store the certificate
 //   outpost keys list                               the node registry
 //   outpost keys revoke NODE --reason TEXT          (HQ) signed revocation
-//   outpost keys rotate --out FILE                  new keys + rotation statement
+//   outpost keys rotate [--out FILE]                new keys; certified at the next sync
+//   outpost keys log [--limit N]                    trust log and quarantine
 //   outpost keys change-passphrase                  re-seal the key file(s)
 //   outpost keys show                               this node's keys and certificate
 // Key files are sealed with Argon2id at MODERATE (crypto::PwhashParams).
@@ -21,6 +22,8 @@
 #include "crypto/secret.h"
 #include "node/keys.h"
 #include "node/registry.h"
+#include "node/trust.h"
+#include "sync/hlc.h"
 
 namespace outpost::cli {
 namespace {
@@ -265,16 +268,66 @@ Status RunRotate(Context& ctx, const std::string& out) {
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
   OUTPOST_ASSIGN_OR_RETURN(crypto::NodeSecrets keys, Unlock(ctx, *store));
   OUTPOST_ASSIGN_OR_RETURN(std::string pass, ctx.Passphrase());
+  OUTPOST_ASSIGN_OR_RETURN(auto pending, node::PendingRotation(*store));
   OUTPOST_ASSIGN_OR_RETURN(Bytes statement, node::RotateKeys(*store, keys, pass, ProcessRandom()));
-  OUTPOST_RETURN_IF_ERROR(WritePublicFile(out, statement, "--out"));
+  const bool resumed = pending && *pending == statement;
+  if (!out.empty()) OUTPOST_RETURN_IF_ERROR(WritePublicFile(out, statement, "--out"));
   OUTPOST_ASSIGN_OR_RETURN(node::Envelope env, node::DecodeEnvelope(statement));
   OUTPOST_ASSIGN_OR_RETURN(node::RotationStatement rot, node::DecodeRotation(env.body));
   std::string fp = crypto::Fingerprint(rot.new_signing_key);
-  ctx.Emit({{"file", out}, {"new_signing_fingerprint", fp}, {"old_epoch", rot.old_epoch}},
-           "new keys made (" + fp + ") and sealed in " + node::NextKeyFilePath(store->dir()) +
-               "\nrotation statement written to " + out +
-               "; HQ runs `outpost keys enroll` on it, then `outpost keys install` the certificate "
-               "here. Until then this node keeps using its current key.");
+  json j = {{"new_signing_fingerprint", fp},
+            {"old_epoch", rot.old_epoch},
+            {"new_epoch", rot.old_epoch + 1},
+            {"resumed", resumed},
+            {"file", out.empty() ? json(nullptr) : json(out)}};
+  std::string human =
+      resumed ? "a rotation is already pending (new key " + fp + ", made " + Time(rot.time) +
+                    "); its statement is unchanged"
+              : "new keys made (" + fp + ") and sealed in " + node::NextKeyFilePath(store->dir());
+  human +=
+      "\nthe next `outpost sync` (or `outpost run`) with HQ presents the rotation; HQ "
+      "issues the certificate of epoch " +
+      std::to_string(rot.old_epoch + 1) +
+      " and this node switches to the new keys. Until then it keeps its current key.";
+  if (!out.empty()) {
+    human += "\nwithout a link: rotation statement written to " + out +
+             "; HQ runs `outpost keys enroll` on it, then `outpost keys install` the "
+             "certificate here.";
+  }
+  ctx.Emit(j, human);
+  return Status::Ok();
+}
+
+// ---- keys log --------------------------------------------------------------
+
+Status RunLog(Context& ctx, int64_t limit) {
+  OUTPOST_RETURN_IF_ERROR(crypto::InitCrypto());
+  OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
+  OUTPOST_ASSIGN_OR_RETURN(auto log, node::ListTrustLog(*store, limit));
+  OUTPOST_ASSIGN_OR_RETURN(auto quarantine, node::ListQuarantine(*store, limit));
+  json jl = json::array(), jq = json::array();
+  std::string human = "trust log (" + std::to_string(log.size()) + "):\n";
+  for (const auto& e : log) {
+    jl.push_back({{"time", Time(e.time)},
+                  {"code", e.code},
+                  {"message", e.message},
+                  {"origin", e.origin ? json(UuidToString(*e.origin)) : json(nullptr)},
+                  {"scope", e.scope.empty() ? json(nullptr) : json(e.scope)},
+                  {"seq", e.scope.empty() ? json(nullptr) : json(e.seq)}});
+    human += "  " + Time(e.time) + "  " + e.code + "  " + e.message + "\n";
+  }
+  human += "quarantine (" + std::to_string(quarantine.size()) + "):";
+  for (const auto& q : quarantine) {
+    jq.push_back({{"received_at", Time(q.received_at)},
+                  {"origin", UuidToString(q.origin)},
+                  {"scope", q.scope},
+                  {"seq", q.seq},
+                  {"made_at", Time(sync::HlcPhysicalMillis(q.hlc) * 1000)},
+                  {"reason", q.reason}});
+    human += "\n  " + Time(q.received_at) + "  " + UuidToString(q.origin) + " " + q.scope + " #" +
+             std::to_string(q.seq) + "  " + q.reason;
+  }
+  ctx.Emit({{"trust_log", jl}, {"quarantine", jq}}, human);
   return Status::Ok();
 }
 
@@ -345,7 +398,8 @@ Status RunShow(Context& ctx) {
             {"hq_fingerprint", hq ? json(crypto::Fingerprint(hq->signing_key)) : json(nullptr)},
             {"hq_address", hq ? json(hq->hq_address) : json(nullptr)}};
   std::error_code ec;
-  bool pending = fs::exists(node::NextKeyFilePath(store->dir()), ec);
+  OUTPOST_ASSIGN_OR_RETURN(auto statement, node::PendingRotation(*store));
+  bool pending = statement && fs::exists(node::NextKeyFilePath(store->dir()), ec);
   j["rotation_pending"] = pending;
   if (auto kf = ReadFile(node::KeyFilePath(store->dir()), 4096); kf.ok()) {
     if (auto p = crypto::ReadKeyFileParams(*kf); p.ok()) {
@@ -364,7 +418,11 @@ Status RunShow(Context& ctx) {
   human += hq ? "HQ: " + crypto::Fingerprint(hq->signing_key) +
                     (hq->hq_address.empty() ? "" : " at " + hq->hq_address)
               : std::string("HQ: none pinned");
-  if (pending) human += "\nrotation pending: waiting for the new certificate";
+  if (pending) {
+    human +=
+        "\nrotation pending: the next sync with HQ completes it (or `keys install` the "
+        "certificate HQ issued from the statement file)";
+  }
   ctx.Emit(j, human);
   return Status::Ok();
 }
@@ -425,9 +483,18 @@ void AddKeysCommands(CLI::App& app, Context& ctx) {
   }
   {
     auto out = std::make_shared<std::string>();
-    auto* c = keys->add_subcommand("rotate", "Make new keys and a rotation statement for HQ");
-    c->add_option("--out", *out, "Rotation statement file to write")->required()->type_name("FILE");
+    auto* c = keys->add_subcommand("rotate",
+                                   "Make new keys; the next sync with HQ certifies them (site)");
+    c->add_option("--out", *out, "Also write the rotation statement to FILE (for HQ by hand)")
+        ->type_name("FILE");
     OnRun(c, ctx, [&ctx, out] { return RunRotate(ctx, *out); });
+  }
+  {
+    auto limit = std::make_shared<int64_t>(100);
+    auto* c = keys->add_subcommand("log", "Show the trust log and the quarantine");
+    c->add_option("--limit", *limit, "The newest N entries of each (default 100)")
+        ->check(CLI::Range(int64_t{1}, int64_t{1000000}));
+    OnRun(c, ctx, [&ctx, limit] { return RunLog(ctx, *limit); });
   }
   {
     auto file = std::make_shared<std::string>();

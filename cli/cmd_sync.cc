@@ -79,9 +79,12 @@ Result<Resolved> Resolve(Context& ctx, const NetArgs& a) {
 }
 
 Result<std::unique_ptr<node::SyncService>> OpenService(Context& ctx, const Resolved& r) {
-  OUTPOST_ASSIGN_OR_RETURN(crypto::NodeSecrets keys, UnlockKeys(ctx));
-  OUTPOST_ASSIGN_OR_RETURN(auto service, node::SyncService::Open(ctx.data_dir, keys, ProcessClock(),
-                                                                 ProcessRandom(), r.options));
+  OUTPOST_ASSIGN_OR_RETURN(node::UnlockedKeys keys, UnlockNodeKeys(ctx));
+  OUTPOST_ASSIGN_OR_RETURN(auto service,
+                           node::SyncService::Open(ctx.data_dir, keys.current, ProcessClock(),
+                                                   ProcessRandom(), r.options));
+  // A pending `keys rotate`: the next session with HQ completes it.
+  if (keys.next) OUTPOST_RETURN_IF_ERROR(service->SetNextKeys(*keys.next));
   // Peers from the config join the address book (an existing entry with
   // another address is an error worth seeing).
   for (const auto& [name, address] : r.config.peers) {
@@ -123,7 +126,9 @@ json TransferJson(const node::TransferRecord& t) {
           {"bytes_in", t.bytes_in},
           {"column_changes", t.column_changes},
           {"refused", t.refused},
-          {"last_refusal", t.last_refusal}};
+          {"last_refusal", t.last_refusal},
+          {"rotation", t.rotation},
+          {"rotated", t.rotated}};
 }
 
 std::string PeerName(node::SyncService& s, const std::optional<sync::NodeId>& id) {
@@ -185,6 +190,7 @@ Status RunSync(Context& ctx, const NetArgs& a) {
       << t.refused << " received batches refused; the last: " << t.last_refusal
       << " (see `outpost keys list` and `outpost transfers`)";
   }
+  if (!t.rotation.empty()) h << "\nkey rotation: " << t.rotation;
   json j = TransferJson(t);
   j["peer_name"] = PeerName(*service, t.peer);
   ctx.Emit(j, h.str());

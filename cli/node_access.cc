@@ -24,4 +24,11 @@ Result<crypto::NodeSecrets> UnlockKeys(Context& ctx) {
   return node::ReadKeyFile(node::KeyFilePath(ctx.data_dir), pass);
 }
 
+Result<node::UnlockedKeys> UnlockNodeKeys(Context& ctx) {
+  OUTPOST_RETURN_IF_ERROR(crypto::InitCrypto());
+  OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
+  OUTPOST_ASSIGN_OR_RETURN(std::string pass, ctx.Passphrase());
+  return node::UnlockNodeKeys(*store, pass);
+}
+
 }  // namespace outpost::cli

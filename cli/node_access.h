@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "cli/context.h"
 #include "crypto/keystore.h"
+#include "node/registry.h"
 #include "node/store.h"
 
 namespace outpost::cli {
@@ -23,6 +24,10 @@ Result<std::unique_ptr<node::Store>> OpenStore(Context& ctx);
 // Initialises libsodium and opens the node's key file in ctx.data_dir with
 // the passphrase (asked for now if not yet resolved).
 Result<crypto::NodeSecrets> UnlockKeys(Context& ctx);
+
+// As UnlockKeys, through node::UnlockNodeKeys: also the keys of a pending
+// rotation, and an interrupted rotation finished.
+Result<node::UnlockedKeys> UnlockNodeKeys(Context& ctx);
 
 }  // namespace outpost::cli
 

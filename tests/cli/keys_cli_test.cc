@@ -3,6 +3,7 @@
 // list, rotate, revoke. Key files are sealed at Argon2id MODERATE here (the
 // CLI never uses weaker parameters), so each unlock costs ~0.5 s.
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -93,9 +94,117 @@ bool Contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
 }
 
+// `outpost serve` in the background: its pid and where it listens (read
+// from its --json output).
+struct Server {
+  Dir io;
+  pid_t pid = -1;
+  std::string address;
+  Server(const std::string& data, const std::map<std::string, std::string>& env) {
+    fs::path out = io.path / "stdout", err = io.path / "stderr";
+    std::vector<std::string> envs;
+    for (char** e = environ; *e != nullptr; ++e) {
+      if (std::string_view(*e).rfind("OUTPOST_", 0) != 0) envs.emplace_back(*e);
+    }
+    for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
+    std::vector<char*> envp;
+    for (auto& e : envs) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    std::vector<std::string> argv_s = {OUTPOST_BIN, "--data",   data,         "--json",
+                                       "serve",     "--listen", "127.0.0.1:0"};
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&fa);
+    BOOST_REQUIRE_MESSAGE(rc == 0, "posix_spawn failed: " << rc);
+    for (int i = 0; i < 300 && address.empty(); ++i) {
+      auto j = nlohmann::json::parse(Slurp(out), nullptr, false);
+      if (!j.is_discarded() && j.contains("listening")) address = j["listening"];
+      if (address.empty()) usleep(50'000);
+    }
+    BOOST_REQUIRE_MESSAGE(!address.empty(), "serve did not start: " << Slurp(err));
+  }
+  ~Server() {
+    if (pid > 0) {
+      kill(pid, SIGTERM);
+      int st = 0;
+      waitpid(pid, &st, 0);
+    }
+  }
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(cli_keys)
+
+// The admin path of a rotation with a link: `keys rotate` at the site,
+// `sync`, and the new epoch shows at both ends; `keys log` is empty.
+BOOST_AUTO_TEST_CASE(rotate_then_sync_installs_the_next_epoch) {
+  Dir d;
+  const std::string hq = (d.path / "hq").string(), gra = (d.path / "gra").string();
+  const std::string req = (d.path / "gra.request").string();
+  const std::string cert = (d.path / "gra.cert").string();
+  std::map<std::string, std::string> env{{"OUTPOST_PASSPHRASE", "correct horse battery staple"}};
+  auto h =
+      Json(Run({"--data", hq, "--json", "init", "--role", "hq", "--name", "HQ Sarajevo"}, env));
+  const std::string hq_fp = h["hq_fingerprint"];
+  Json(Run(
+      {"--data", gra, "--json", "init", "--role", "site", "--name", "Gradiska", "--site", "BA-GRA"},
+      env));
+  Json(Run({"--data", gra, "--json", "keys", "request", "--out", req}, env));
+  Json(Run({"--data", hq, "--json", "keys", "enroll", req, "--out", cert, "--yes"}, env));
+  Json(Run({"--data", gra, "--json", "keys", "install", cert, "--hq-fingerprint", hq_fp}, env));
+
+  Server server(hq, env);
+  Json(Run({"--data", gra, "--json", "peers", "add", "hq", server.address}, {}));
+  auto first = Json(Run({"--data", gra, "--json", "sync"}, env));
+  BOOST_TEST(first["rotation"] == "");
+
+  auto r = Json(Run({"--data", gra, "--json", "keys", "rotate"}, env));
+  BOOST_TEST(r["new_epoch"] == 2);
+  BOOST_TEST(r["resumed"] == false);
+  auto show = Json(Run({"--data", gra, "--json", "keys", "show"}, {}));
+  BOOST_TEST(show["rotation_pending"] == true);
+  BOOST_TEST(show["certificate"]["epoch"] == 1);
+  // Asked again while pending: the same new key, nothing new made.
+  auto again = Json(Run({"--data", gra, "--json", "keys", "rotate"}, env));
+  BOOST_TEST(again["resumed"] == true);
+  BOOST_TEST(again["new_signing_fingerprint"] == r["new_signing_fingerprint"]);
+
+  auto sync = Run({"--data", gra, "sync"}, env);
+  BOOST_REQUIRE_MESSAGE(sync.exit_code == 0, sync.err);
+  BOOST_TEST(Contains(sync.out, "key rotation: installed certificate epoch 2"), sync.out);
+  show = Json(Run({"--data", gra, "--json", "keys", "show"}, {}));
+  BOOST_TEST(show["certificate"]["epoch"] == 2);
+  BOOST_TEST(show["rotation_pending"] == false);
+  BOOST_TEST(show["signing_fingerprint"] == r["new_signing_fingerprint"]);
+  BOOST_TEST(!fs::exists(gra + "/node.key.next"));
+
+  auto list = Json(Run({"--data", hq, "--json", "keys", "list"}, {}));
+  bool seen = false;
+  for (const auto& n : list["nodes"]) {
+    if (n["name"] == "Gradiska") {
+      seen = true;
+      BOOST_TEST(n["epoch"] == 2);
+      BOOST_TEST(n["signing_fingerprint"] == r["new_signing_fingerprint"]);
+      BOOST_TEST(n.contains("previous_key_accepted_until"));
+    }
+  }
+  BOOST_TEST(seen);
+  // The next sync runs on the new keys.
+  auto after = Json(Run({"--data", gra, "--json", "sync"}, env));
+  BOOST_TEST(after["ok"] == true);
+  BOOST_TEST(after["refused"] == 0);
+  auto log = Json(Run({"--data", hq, "--json", "keys", "log"}, {}));
+  BOOST_TEST(log["trust_log"].size() == 0u, log.dump());
+  BOOST_TEST(log["quarantine"].size() == 0u);
+}
 
 BOOST_AUTO_TEST_CASE(init_enroll_install_list_rotate_revoke) {
   Dir d;
