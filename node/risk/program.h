@@ -139,6 +139,17 @@ struct RuleIndex {
     FieldRules rules;
   };
   std::vector<ListRules> lists;
+  // `field OP number` atoms of first clauses, OP one of < <= > >=: by
+  // constant, ascending. Some element passes `> c` iff the field's largest
+  // value is above c, so the rules marked are a prefix (> >=) or a suffix
+  // (< <=) of the list. A NaN value ("nan" in the document) compares equal
+  // to everything, as in evaluation, so it passes every <= and >= atom.
+  struct NumberRules {
+    int field = -1;
+    CmpOp op = CmpOp::kGt;
+    std::vector<std::pair<double, uint32_t>> by_constant;
+  };
+  std::vector<NumberRules> numbers;
   std::vector<uint32_t> unguarded;
   // Atoms of first clauses that are not looked up by value (list, number)
   // with their rule, in rule order: tested one by one, for rules not marked

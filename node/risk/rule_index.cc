@@ -12,8 +12,9 @@
 //     each of its prefixes whose length some atom uses (`startswith`); its
 //     list atoms the same way, keyed by the list's entries and the value
 //     normalised for the list (HS lists by prefix), unless the list is large;
-//     number atoms and large lists' atoms are tested one by one, only for
-//     rules not already marked. The other clauses are tested only for rules
+//     number atoms (but `=`) by the field's smallest and largest value
+//     (RuleIndex::NumberRules); `=` and large lists' atoms are tested one by
+//     one, only for rules not already marked. The other clauses are tested only for rules
 //     the first marks. The index holds list entries: Engine::AddList rebuilds it.
 #include <algorithm>
 
@@ -100,6 +101,17 @@ RuleIndex BuildRuleIndex(const Program& program) {
         }
         continue;
       }
+      if (g->op == Op::kCmp && g->kids[0]->type == Type::kNumber && g->cmp != CmpOp::kEq) {
+        auto it = std::find_if(index.numbers.begin(), index.numbers.end(), [&](const auto& n) {
+          return n.field == g->kids[0]->field && n.op == g->cmp;
+        });
+        if (it == index.numbers.end()) {
+          index.numbers.push_back({g->kids[0]->field, g->cmp, {}});
+          it = index.numbers.end() - 1;
+        }
+        it->by_constant.emplace_back(g->kids[1]->constant.num, r);
+        continue;
+      }
       if (!IsStringAtom(*g)) {
         index.tested.emplace_back(r, g);
         continue;
@@ -118,6 +130,7 @@ RuleIndex BuildRuleIndex(const Program& program) {
       }
     }
   }
+  for (auto& n : index.numbers) std::sort(n.by_constant.begin(), n.by_constant.end());
   return index;
 }
 
@@ -139,6 +152,57 @@ void CandidateRules(const Program& program, const Facts& facts, std::vector<uint
       if (v.type != Type::kString) continue;
       const std::string norm = NormaliseForList(l.kind, v.str);
       if (!norm.empty()) Lookup(l.rules, norm, bits);
+    }
+  }
+  for (const auto& n : index.numbers) {
+    bool any = false, nan = false;
+    double lo = 0, hi = 0;
+    for (const Value& v : facts.values[n.field]) {
+      if (v.type != Type::kNumber) continue;
+      if (v.num != v.num) {
+        nan = true;
+        continue;
+      }
+      lo = any ? std::min(lo, v.num) : v.num;
+      hi = any ? std::max(hi, v.num) : v.num;
+      any = true;
+    }
+    const auto& list = n.by_constant;
+    auto mark_range = [bits, &list](size_t from, size_t to) {
+      for (size_t i = from; i < to; ++i)
+        bits[list[i].second >> 6] |= uint64_t{1} << (list[i].second & 63);
+    };
+    const bool or_equal = n.op == CmpOp::kGe || n.op == CmpOp::kLe;
+    if (nan && or_equal) {
+      mark_range(0, list.size());
+      continue;
+    }
+    if (!any) continue;
+    auto first_at_least = [&](double x) {  // first constant >= x
+      return static_cast<size_t>(
+          std::lower_bound(list.begin(), list.end(), x,
+                           [](const auto& e, double v) { return e.first < v; }) -
+          list.begin());
+    };
+    auto first_above = [&](double x) {  // first constant > x
+      return static_cast<size_t>(
+          std::upper_bound(list.begin(), list.end(), x,
+                           [](double v, const auto& e) { return v < e.first; }) -
+          list.begin());
+    };
+    switch (n.op) {
+      case CmpOp::kGt:  // c < hi
+        mark_range(0, first_at_least(hi));
+        break;
+      case CmpOp::kGe:  // c <= hi
+        mark_range(0, first_above(hi));
+        break;
+      case CmpOp::kLt:  // c > lo
+        mark_range(first_above(lo), list.size());
+        break;
+      default:  // kLe: c >= lo
+        mark_range(first_at_least(lo), list.size());
+        break;
     }
   }
   // List atoms normalise each value of their field once per list kind,

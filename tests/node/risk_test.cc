@@ -1098,9 +1098,13 @@ json RandomMovement(std::mt19937_64& rng) {
     json goods = json::array();
     for (size_t g = 0, ng = big ? 130 : pick(4); g < ng; ++g) {
       json item = {{"hs_code", one({"240220", "240399", "870321", "8703", "010121", "24"})}};
-      if (pick(5))
-        item["value"] = pick(4) == 0 ? json(one({"5000", "nan", "x"})) : json(pick(20000));
-      if (pick(2)) item["gross_kg"] = pick(10000);
+      // Values equal to the rules' constants (0, 5000, 10000) test the bounds.
+      if (pick(5)) {
+        item["value"] = pick(4) == 0   ? json(one({"5000", "nan", "x"}))
+                        : pick(3) == 0 ? json(pick(3) * 5000)
+                                       : json(pick(20000));
+      }
+      if (pick(2)) item["gross_kg"] = pick(3) == 0 ? pick(3) * 5000 : pick(10000);
       if (pick(3)) item["packages"] = pick(50);
       if (pick(2)) item["currency"] = one({"EUR", "USD"});
       goods.push_back(item);
