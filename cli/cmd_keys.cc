@@ -233,6 +233,10 @@ Status RunList(Context& ctx) {
              (e.revoked ? "REVOKED " + Time(e.revoked_at) + " (" + e.reason + ")"
                         : "active until " + Time(e.valid_until)) +
              "  last seen " + (e.last_seen ? Time(*e.last_seen * 1000) : "never") + "\n";
+    if (e.prev_valid_until) {
+      human += "  previous key (epoch " + std::to_string(e.epoch - 1) + ") accepted until " +
+               Time(*e.prev_valid_until) + "\n";
+    }
   }
   if (entries.empty())
     human = "no nodes in the registry yet (HQ's reaches a site at its first sync)";
