@@ -326,6 +326,27 @@ BOOST_AUTO_TEST_CASE(a_cut_anywhere_in_the_rotation_exchange_is_retried_to_the_s
   BOOST_TEST(!fs::exists(NextKeyFilePath(net.gra.dir.str())));
 }
 
+BOOST_AUTO_TEST_CASE(a_serving_node_restarts_its_server_on_the_same_port_with_the_new_key) {
+  Rotation net;
+  auto hq = net.Open(net.hq);
+  BOOST_REQUIRE(hq->Serve("127.0.0.1:0").ok());
+  auto gra = net.Open(net.gra);
+  BOOST_REQUIRE(gra->Serve("127.0.0.1:0").ok());
+  const uint16_t port = gra->port();
+  BOOST_REQUIRE(gra->SyncWith(Address(*hq)).ok());
+  net.Rotate(net.gra, *gra);
+  auto t = gra->SyncWith(Address(*hq));
+  BOOST_REQUIRE_MESSAGE(t.ok() && t->rotated, (t.ok() ? t->rotation : t.status().ToString()));
+  BOOST_TEST(gra->port() == port);
+  // Past the grace period (the old static key would be refused now), HQ
+  // reaches the site's server: it serves with the new key.
+  net.clock.Advance(kDefaultRotationGraceMicros + kSecond);
+  Uuid row = net.gra.Write("SERVED-2");
+  auto in = hq->SyncWith("127.0.0.1:" + std::to_string(port));
+  BOOST_REQUIRE_MESSAGE(in.ok(), in.status().ToString());
+  BOOST_TEST(net.hq.Has(row));
+}
+
 BOOST_AUTO_TEST_CASE(keys_rotate_while_pending_returns_the_same_statement) {
   Rotation net;
   auto first = RotateKeys(*net.gra.store, *net.gra.keys, kPass, net.random,
