@@ -392,4 +392,41 @@ BOOST_AUTO_TEST_CASE(messages_round_trip_and_garbage_is_corruption) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(rotate_messages_round_trip_and_are_bounded) {
+  Bytes statement(300, 0x5a);
+  auto back = DecodeMessage(EncodeMessage(RotateMsg{statement}), kMaxMessageBytes);
+  BOOST_REQUIRE(back.ok());
+  auto* r = std::get_if<RotateMsg>(&*back);
+  BOOST_REQUIRE(r);
+  BOOST_TEST(r->statement == statement);
+  RotateReplyMsg ok;
+  ok.certificate_file = Bytes(900, 0x11);
+  back = DecodeMessage(EncodeMessage(ok), kMaxMessageBytes);
+  BOOST_REQUIRE(back.ok());
+  auto* rr = std::get_if<RotateReplyMsg>(&*back);
+  BOOST_REQUIRE(rr);
+  BOOST_TEST((rr->code == Code::kOk));
+  BOOST_TEST(rr->certificate_file == ok.certificate_file);
+  RotateReplyMsg refused;
+  refused.code = Code::kConflict;
+  refused.reason = "rotation.oldEpoch: 7 but the node's current epoch is 1";
+  back = DecodeMessage(EncodeMessage(refused), kMaxMessageBytes);
+  BOOST_REQUIRE(back.ok());
+  rr = std::get_if<RotateReplyMsg>(&*back);
+  BOOST_REQUIRE(rr);
+  BOOST_TEST((rr->code == Code::kConflict));
+  BOOST_TEST(rr->reason == refused.reason);
+  // Out of bounds: an empty or oversized statement, a success without a
+  // certificate, a refusal with one.
+  auto code = [](const Message& m) {
+    return DecodeMessage(EncodeMessage(m), kMaxMessageBytes).status().code();
+  };
+  BOOST_TEST((code(RotateMsg{}) == Code::kCorruption));
+  BOOST_TEST((code(RotateMsg{Bytes(kMaxRotationBytes + 1, 1)}) == Code::kCorruption));
+  BOOST_TEST((code(RotateReplyMsg{}) == Code::kCorruption));
+  RotateReplyMsg both = refused;
+  both.certificate_file = Bytes(8, 1);
+  BOOST_TEST((code(both) == Code::kCorruption));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
