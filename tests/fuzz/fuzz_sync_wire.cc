@@ -1,6 +1,6 @@
 // Fuzz target: everything a sync peer or a bundle file controls before any
 // key opens it and after: the preamble, the frame stream, the session
-// messages (Hello, Chunk, Ack, Done, Error) and the bundle payload. Decoders
+// messages (Hello, Chunk, Ack, Done, Error, Rotate, RotateReply) and the bundle payload. Decoders
 // must return errors, never crash, never allocate past the input's bounds; a
 // message that decodes must re-encode and decode to the same kind.
 #include <cstdint>
