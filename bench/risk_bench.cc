@@ -11,7 +11,10 @@
 // (CLOCK_THREAD_CPUTIME_ID), which excludes time the thread spends waiting
 // for a core. On a shared machine the CPU-time figures are the ones that say
 // what one core does; the wall-clock ones include other people's builds.
-//   risk_bench [movements=20000] [watchlist_entries=1000000] [brute_force_sample=200]
+//   risk_bench [movements=20000] [watchlist_entries=1000000] [brute_force_sample=200] [runs=3]
+// The assessment loop runs `runs` times; figures are given per run and as
+// medians. With 10000 movements and 1M entries it also prints the figures
+// measured before the rule index (median of 3 runs each, alternated).
 //
 // Names are drawn from regional given names and family names built from
 // common stems and endings (-ović, -ić, -aj, -oğlu, ...) with a skewed
@@ -259,6 +262,16 @@ json Movement(std::mt19937_64& rng, const std::vector<std::string>& wanted,
       {"persons", persons}};
 }
 
+// `risk_bench 10000 1000000 0` at commit 38dba1d (before the rule index and
+// the batched watchlist lookup), medians of 3 runs alternated with runs of
+// this version; see docs/rules.md, Performance.
+struct Before {
+  const char* when;
+  double p50, p99, rate, cpu_p50, cpu_p99, cpu_rate, memory_mib;
+};
+constexpr Before kBefore = {
+    "2026-11-28, load average 12-18", 310.8, 13986.8, 856, 311.7, 1167.8, 2720, 120.9};
+
 double ThreadCpuMicros() {
   timespec t{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
@@ -369,6 +382,7 @@ int main(int argc, char** argv) {
   const int movements = argc > 1 ? std::atoi(argv[1]) : 20000;
   const int entries = argc > 2 ? std::atoi(argv[2]) : 1000000;
   const int sample = argc > 3 ? std::atoi(argv[3]) : 200;
+  const int runs = std::max(1, argc > 4 ? std::atoi(argv[4]) : 3);
   std::mt19937_64 rng(42);
 
   std::vector<std::string> wanted, plates;
@@ -397,38 +411,73 @@ int main(int argc, char** argv) {
   ctx.history = &history;
   const int64_t now = 1'795'860'000'000'000LL;  // 2026-11-28
 
-  std::vector<double> us, cpu_us;
-  us.reserve(movements);
-  cpu_us.reserve(movements);
+  // The assessment loop runs `runs` times over the same engine and documents;
+  // each figure is reported per run and as the median of the runs.
+  struct Run {
+    double p50, p99, rate, cpu_p50, cpu_p99, cpu_rate;
+  };
+  std::vector<Run> results;
   size_t hits = 0, red = 0, watch_hits = 0;
-  auto start = std::chrono::steady_clock::now();
-  const double cpu_start = ThreadCpuMicros();
-  for (int i = 0; i < movements; ++i) {
-    const std::string id = "m-" + std::to_string(i);
-    const double c0 = ThreadCpuMicros();
-    auto a0 = std::chrono::steady_clock::now();
-    auto a = engine.Assess(docs[i % docs.size()], id, now, ctx);
-    auto a1 = std::chrono::steady_clock::now();
-    cpu_us.push_back(ThreadCpuMicros() - c0);
-    us.push_back(std::chrono::duration<double, std::micro>(a1 - a0).count());
-    hits += a.hits.size();
-    red += a.lane == outpost::risk::Lane::kRed;
-    for (const auto& h : a.hits) watch_hits += h.rule_id == "W-1";
+  for (int run = 0; run < runs; ++run) {
+    std::vector<double> us, cpu_us;
+    us.reserve(movements);
+    cpu_us.reserve(movements);
+    hits = red = watch_hits = 0;
+    auto start = std::chrono::steady_clock::now();
+    const double cpu_start = ThreadCpuMicros();
+    for (int i = 0; i < movements; ++i) {
+      const std::string id = "m-" + std::to_string(i);
+      const double c0 = ThreadCpuMicros();
+      auto a0 = std::chrono::steady_clock::now();
+      auto a = engine.Assess(docs[i % docs.size()], id, now, ctx);
+      auto a1 = std::chrono::steady_clock::now();
+      cpu_us.push_back(ThreadCpuMicros() - c0);
+      us.push_back(std::chrono::duration<double, std::micro>(a1 - a0).count());
+      hits += a.hits.size();
+      red += a.lane == outpost::risk::Lane::kRed;
+      for (const auto& h : a.hits) watch_hits += h.rule_id == "W-1";
+    }
+    double total_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double cpu_s = (ThreadCpuMicros() - cpu_start) / 1e6;
+    std::sort(us.begin(), us.end());
+    std::sort(cpu_us.begin(), cpu_us.end());
+    results.push_back({Percentile(us, 0.5), Percentile(us, 0.99), movements / total_s,
+                       Percentile(cpu_us, 0.5), Percentile(cpu_us, 0.99), movements / cpu_s});
+    std::printf(
+        "run %d: wall p50 %.1f us, p99 %.1f us, %.0f/s; CPU p50 %.1f us, p99 %.1f us, max %.1f "
+        "us, %.0f/s\n",
+        run + 1, results.back().p50, results.back().p99, results.back().rate,
+        results.back().cpu_p50, results.back().cpu_p99, cpu_us.back(), results.back().cpu_rate);
   }
-  double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const double cpu_s = (ThreadCpuMicros() - cpu_start) / 1e6;
-  std::sort(us.begin(), us.end());
-  std::sort(cpu_us.begin(), cpu_us.end());
+  auto median = [&](double Run::*field) {
+    std::vector<double> v;
+    for (const auto& r : results) v.push_back(r.*field);
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
   std::printf("rules %zu, watchlist entries %d names + %d plates (build %.2f s)\n",
               engine.rule_count(), entries, entries / 10, build_s);
   std::printf("watchlist memory %.1f MiB (%.1f bytes/entry); RSS grew %.1f MiB while adding them\n",
               engine.WatchlistMemoryBytes() / 1048576.0,
               static_cast<double>(engine.WatchlistMemoryBytes()) / (entries + entries / 10),
               (static_cast<double>(rss1) - static_cast<double>(rss0)) / 1048576.0);
-  std::printf("assess wall: p50 %.1f us, p99 %.1f us, max %.1f us; %.0f assessments/s\n",
-              Percentile(us, 0.5), Percentile(us, 0.99), us.back(), movements / total_s);
-  std::printf("assess CPU:  p50 %.1f us, p99 %.1f us, max %.1f us; %.0f assessments/s (one core)\n",
-              Percentile(cpu_us, 0.5), Percentile(cpu_us, 0.99), cpu_us.back(), movements / cpu_s);
+  std::printf("median of %d runs of %d assessments:\n", runs, movements);
+  std::printf("assess wall: p50 %.1f us, p99 %.1f us; %.0f assessments/s\n", median(&Run::p50),
+              median(&Run::p99), median(&Run::rate));
+  std::printf("assess CPU:  p50 %.1f us, p99 %.1f us; %.0f assessments/s (one core)\n",
+              median(&Run::cpu_p50), median(&Run::cpu_p99), median(&Run::cpu_rate));
+  if (movements == 10000 && entries == 1000000) {
+    // The same command before the rule index and the batched watchlist lookup
+    // (commit 38dba1d, alternated with this one in the same conditions;
+    // docs/rules.md, Performance).
+    std::printf("before (38dba1d, %s), wall: p50 %.1f us, p99 %.1f us; %.0f assessments/s\n",
+                kBefore.when, kBefore.p50, kBefore.p99, kBefore.rate);
+    std::printf(
+        "before (38dba1d), CPU:  p50 %.1f us, p99 %.1f us; %.0f assessments/s (one core); "
+        "watchlist memory %.1f MiB\n",
+        kBefore.cpu_p50, kBefore.cpu_p99, kBefore.cpu_rate, kBefore.memory_mib);
+  }
   std::printf("hits/movement %.2f, red %.1f%%, fuzzy watchlist hits %.2f%% of movements\n",
               static_cast<double>(hits) / movements, 100.0 * red / movements,
               100.0 * watch_hits / movements);
