@@ -270,7 +270,7 @@ struct Before {
   double p50, p99, rate, cpu_p50, cpu_p99, cpu_rate, memory_mib;
 };
 constexpr Before kBefore = {
-    "2026-11-28, load average 12-18", 310.8, 13986.8, 856, 311.7, 1167.8, 2720, 120.9};
+    "2026-11-28 18:28 UTC, load average 8", 172.7, 4399.5, 3381, 174.2, 552.2, 5142, 120.9};
 
 double ThreadCpuMicros() {
   timespec t{};
