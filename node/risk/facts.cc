@@ -1,6 +1,9 @@
 #include "node/risk/facts.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdlib>
+#include <deque>
 
 #include "base/clock.h"
 
@@ -101,6 +104,44 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
+}
+
+// The schema's keys grouped by collection and first key segment, so that each
+// element's JSON object is read once (one pass over its members) instead of
+// one map lookup per field. Keys nest at most two deep ("vehicle.plate").
+struct KeyEntry {
+  std::string_view key;                               // first segment: "vehicle", "hs_code"
+  int field = -1;                                     // field whose whole key it is, or -1
+  std::vector<std::pair<std::string_view, int>> sub;  // second segment -> field
+};
+using KeyTable = std::array<std::vector<KeyEntry>, kNumColls>;
+
+KeyTable MakeKeyTable(const std::vector<FieldDef>& fields) {
+  KeyTable t;
+  for (size_t id = 0; id < fields.size(); ++id) {
+    const FieldDef& def = fields[id];
+    if (def.key.empty()) continue;  // route.country, persons.name: derived
+    const size_t dot = def.key.find('.');
+    const std::string_view first = def.key.substr(0, dot);
+    auto& entries = t[def.coll];
+    auto it = std::find_if(entries.begin(), entries.end(),
+                           [&](const KeyEntry& e) { return e.key == first; });
+    if (it == entries.end()) it = entries.insert(entries.end(), KeyEntry{first, -1, {}});
+    if (dot == std::string_view::npos) {
+      it->field = static_cast<int>(id);
+    } else {
+      // Two segments at most (checked here, once, for the fixed schema).
+      const std::string_view rest = def.key.substr(dot + 1);
+      if (rest.find('.') != std::string_view::npos) std::abort();
+      it->sub.emplace_back(rest, static_cast<int>(id));
+    }
+  }
+  return t;
+}
+
+const KeyTable& Keys() {
+  static const KeyTable kTable = MakeKeyTable(Fields());
+  return kTable;
 }
 
 Value Convert(const json& j, Type type, Facts* facts, std::string_view path) {
@@ -275,20 +316,55 @@ void ExtractFacts(const json& root, Facts* f) {
   }
   for (int c = 0; c < kNumColls; ++c) f->count[c] = static_cast<uint32_t>(elems[c].size());
 
+  // One slot per (field, element), field-major, in one buffer.
   const auto& fields = Fields();
+  std::vector<uint32_t> offset(fields.size() + 1);
+  for (size_t id = 0; id < fields.size(); ++id) {
+    offset[id + 1] = offset[id] + f->count[fields[id].coll];
+  }
+  f->storage.assign(offset.back(), Value{});
   f->values.resize(fields.size());
   for (size_t id = 0; id < fields.size(); ++id) {
+    f->values[id] =
+        std::span<const Value>(f->storage.data() + offset[id], offset[id + 1] - offset[id]);
+  }
+
+  // Find each field's JSON value by reading every element's members once.
+  std::vector<const json*> found(offset.back(), nullptr);
+  const KeyTable& keys = Keys();
+  for (int c = 0; c < kNumColls; ++c) {
+    if (c == kRoute || keys[c].empty()) continue;
+    for (uint32_t i = 0; i < f->count[c]; ++i) {
+      const json& e = *elems[c][i];
+      for (auto m = e.begin(); m != e.end(); ++m) {
+        const std::string& key = m.key();
+        for (const KeyEntry& k : keys[c]) {
+          if (k.key != key) continue;
+          if (k.field >= 0) found[offset[k.field] + i] = &m.value();
+          if (!k.sub.empty() && m->is_object()) {
+            for (const auto& [sub, id] : k.sub) {
+              auto it = m->find(sub);
+              if (it != m->end()) found[offset[id] + i] = &*it;
+            }
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  // Convert field by field (so warnings come in field order).
+  for (size_t id = 0; id < fields.size(); ++id) {
     const FieldDef& def = fields[id];
-    auto& col = f->values[id];
-    col.assign(f->count[def.coll], Value{});
+    Value* col = f->storage.data() + offset[id];
     for (uint32_t i = 0; i < f->count[def.coll]; ++i) {
       if (def.coll == kRoute) {
         col[i].type = Type::kString;
         col[i].str = route[i];
         continue;
       }
-      const json& e = *elems[def.coll][i];
       if (def.key.empty()) {  // persons.name
+        const json& e = *elems[def.coll][i];
         const json* name = Navigate(e, "name");
         if (name != nullptr && name->is_string()) {
           col[i] = Value{Type::kString, false, 0, 0, name->get_ref<const std::string&>()};
@@ -308,7 +384,7 @@ void ExtractFacts(const json& root, Facts* f) {
         }
         continue;
       }
-      const json* j = Navigate(e, def.key);
+      const json* j = found[offset[id] + i];
       if (j != nullptr) col[i] = Convert(*j, def.type, f, def.path);
     }
   }

@@ -8,7 +8,9 @@
 //     rooted at the movement (one element); each element records its parent
 //     element, so "the consignment of this goods item" is one array read.
 //  3. Facts are extracted once per assessment; string values view either the
-//     movement JSON or Facts::owned_, so Facts must not outlive the JSON.
+//     movement JSON or Facts::owned, so Facts must not outlive the JSON. All
+//     values live in one buffer (Facts::storage) that values[field] views, so
+//     Facts is neither copied nor moved.
 //  4. A collection holds at most kMaxElements elements; more are dropped and
 //     reported in Facts::warnings (the engine then floors the lane).
 #ifndef OUTPOST_NODE_RISK_FACTS_H_
@@ -16,8 +18,9 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
+#include <list>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,12 +73,20 @@ struct Value {
 };
 
 struct Facts {
+  Facts() = default;
+  Facts(const Facts&) = delete;
+  Facts& operator=(const Facts&) = delete;
+
   std::array<uint32_t, kNumColls> count{};
   // parent[c][i]: index of element i's parent element; local[c][i]: its index
   // within the parent's array (for "consignments[0].goods[2]").
   std::array<std::vector<int32_t>, kNumColls> parent, local;
-  std::vector<std::vector<Value>> values;  // [field id][element]
-  std::deque<std::string> owned;           // derived strings (person name, numbers)
+  // values[field id][element], viewing `storage` (one allocation for all fields).
+  std::vector<std::span<const Value>> values;
+  std::vector<Value> storage;
+  // Derived strings (person name, numbers); a list, so that an empty one does
+  // not allocate and views of its strings stay valid as it grows.
+  std::list<std::string> owned;
   std::vector<std::string> warnings;
   bool truncated = false;
 };
