@@ -25,18 +25,30 @@ uint64_t SegmentSeed(Side side, size_t len) {
   return kKeySeed ^ (static_cast<uint64_t>(side) << 56) ^ (static_cast<uint64_t>(len) * 0x9E37);
 }
 
-// Calls f(hash) for seg and for each distinct one-character deletion of it.
+// Calls f(hash) for seg and for each distinct one-character deletion of it
+// (of its first 256 bytes). Each deletion's hash equals
+// StableHash64(deletion, seed), but the FNV-1a state over the bytes before
+// the deleted one is carried from one deletion to the next instead of being
+// recomputed (StableHash64 is FNV-1a, then a finaliser; an empty string
+// with seed `state ^ kFnvBasis` finalises `state`).
 template <typename F>
 void ForEachDeletion(std::string_view seg, uint64_t seed, F&& f) {
+  constexpr uint64_t kFnvBasis = 0xcbf29ce484222325ULL, kFnvPrime = 0x100000001b3ULL;
   f(StableHash64(seg, seed));
-  char buf[256];
-  if (seg.size() > sizeof buf) seg = seg.substr(0, sizeof buf);
+  if (seg.size() > 256) seg = seg.substr(0, 256);
+  uint64_t prefix = kFnvBasis ^ seed;  // FNV-1a state after seg[0, skip)
   for (size_t skip = 0; skip < seg.size(); ++skip) {
     // Deleting either of two equal neighbours gives the same string.
-    if (skip > 0 && seg[skip] == seg[skip - 1]) continue;
-    std::memcpy(buf, seg.data(), skip);
-    std::memcpy(buf + skip, seg.data() + skip + 1, seg.size() - skip - 1);
-    f(StableHash64(std::string_view(buf, seg.size() - 1), seed));
+    if (skip == 0 || seg[skip] != seg[skip - 1]) {
+      uint64_t h = prefix;
+      for (size_t k = skip + 1; k < seg.size(); ++k) {
+        h ^= static_cast<unsigned char>(seg[k]);
+        h *= kFnvPrime;
+      }
+      f(StableHash64(std::string_view(), h ^ kFnvBasis));
+    }
+    prefix ^= static_cast<unsigned char>(seg[skip]);
+    prefix *= kFnvPrime;
   }
 }
 
