@@ -80,7 +80,7 @@ class Evaluator {
       case Op::kConst:
         return n.constant;
       case Op::kField: {
-        Coll c = Fields()[n.field].coll;
+        Coll c = fields_[n.field].coll;
         int32_t i = cur_[c];
         if (i < 0) return {};
         const Value& v = f_.values[n.field][i];
@@ -232,7 +232,7 @@ class Evaluator {
   }
   // The element the field node `k` reads, or -1 if `k` is not a field.
   int32_t ElementOf(const Node& k) const {
-    return k.op == Op::kField ? cur_[Fields()[k.field].coll] : -1;
+    return k.op == Op::kField ? cur_[fields_[k.field].coll] : -1;
   }
 
   // `value` (the result of kid `k`) normalised by tag, memoised per field
@@ -287,8 +287,8 @@ class Evaluator {
 
   // True if element i of c belongs to the currently bound ancestors.
   bool InScope(Coll c, int32_t i) const {
-    for (Coll cc = c; Collections()[cc].parent != kMovement; cc = Collections()[cc].parent) {
-      Coll p = Collections()[cc].parent;
+    for (Coll cc = c; colls_[cc].parent != kMovement; cc = colls_[cc].parent) {
+      Coll p = colls_[cc].parent;
       i = f_.parent[cc][i];
       if (cur_[p] >= 0 && cur_[p] != i) return false;
     }
@@ -296,9 +296,9 @@ class Evaluator {
   }
   void BindElement(Coll c, int32_t i) {
     cur_[c] = i;
-    for (Coll cc = c; Collections()[cc].parent != kMovement; cc = Collections()[cc].parent) {
+    for (Coll cc = c; colls_[cc].parent != kMovement; cc = colls_[cc].parent) {
       i = f_.parent[cc][i];
-      cur_[Collections()[cc].parent] = i;
+      cur_[colls_[cc].parent] = i;
     }
   }
 
@@ -336,7 +336,7 @@ class Evaluator {
     cur_ = saved;
     if (exhausted_) return {};
     if (n.op == Op::kCount) {
-      Coll p = Collections()[c].parent;
+      Coll p = colls_[c].parent;
       trace_->push_back(
           {TraceEntry::kCount, c, p == kMovement ? -1 : cur_[p], static_cast<double>(count)});
       return Number(static_cast<double>(count));
@@ -357,7 +357,7 @@ class Evaluator {
       case Func::kMissing: {
         if (!a.missing()) return Bool(false);
         // Record which element lacks the field.
-        Coll c = Fields()[n.kids[0]->field].coll;
+        Coll c = fields_[n.kids[0]->field].coll;
         trace_->push_back({TraceEntry::kField, n.kids[0]->field, cur_[c], -1});
         return Bool(true);
       }
@@ -403,6 +403,9 @@ class Evaluator {
   bool exhausted_ = false;
   // Lazily allocated (a deque allocates on construction; this runs per rule).
   std::vector<std::unique_ptr<std::string>> owned_;
+  // The schema, looked up once per evaluator rather than per field read.
+  const std::vector<FieldDef>& fields_ = Fields();
+  const std::array<CollDef, kNumColls>& colls_ = Collections();
 };
 
 std::string FormatValue(const Value& v) {
