@@ -158,12 +158,17 @@ class QuerySig {
     if (elen >= kMaxLen) return true;
     const uint32_t d = len_ > elen ? len_ - elen : elen - len_;
     if (d > limit) return false;
-    uint32_t a = 0;
-    for (uint32_t missing = mask_ & ~emask; missing != 0; missing &= missing - 1)
+    // The bound is max(a, b + d) if the query is at least as long, else
+    // max(a + d, b): test the side with b first (one popcount), then sum a
+    // only until it passes the limit.
+    const bool query_longer = len_ >= elen;
+    if (PopCount(emask & ~mask_) + (query_longer ? d : 0) > limit) return false;
+    uint32_t a = query_longer ? 0 : d;
+    for (uint32_t missing = mask_ & ~emask; missing != 0; missing &= missing - 1) {
       a += count_[std::countr_zero(missing)];
-    const uint32_t b = PopCount(emask & ~mask_);
-    const uint32_t bound = len_ >= elen ? std::max(a, b + d) : std::max(a + d, b);
-    return bound <= limit;
+      if (a > limit) return false;
+    }
+    return true;
   }
 
  private:
