@@ -418,8 +418,9 @@ Result<std::vector<PeerStatus>> ListPeerStatuses(Store& store) {
   OUTPOST_ASSIGN_OR_RETURN(auto book, ledger->Addresses());
   std::vector<std::pair<std::string, std::string>> unreached;
   for (const auto& [name, address] : book) {
-    bool linked = std::any_of(out.begin(), out.end(),
-                              [&](const PeerStatus& p) { return p.address == address; });
+    bool linked = std::any_of(out.begin(), out.end(), [&address = address](const PeerStatus& p) {
+      return p.address == address;
+    });
     if (!linked) unreached.emplace_back(name, address);
   }
   bool hq_unreached = store.identity().role != Role::kHq && hq && !hq->hq_address.empty() &&

@@ -299,7 +299,7 @@ Result<RiskReport> BuildReport(Store& store, const ReportOptions& o) {
       r.control_inspected += mv.inspected;
       r.control_positives += mv.inspected && mv.positive;
     }
-    auto count = [&](const std::vector<std::string>& ids, bool shadow) {
+    auto count = [&rules, &mv = mv](const std::vector<std::string>& ids, bool shadow) {
       std::set<std::string> seen(ids.begin(), ids.end());
       for (const auto& rule : seen) {
         RuleFigures& f = rules[{shadow, rule}];
