@@ -1,5 +1,5 @@
 // Record commands: what an officer records, and the replicated state.
-//   outpost record add TYPE (--json DOC | --file FILE | -)
+//   outpost record add TYPE (--json DOC | --file FILE | --file -)
 //   outpost record import FILE.jsonl
 //   outpost record get ID
 //   outpost record list TYPE [--since TIME] [--limit N] [--where FIELD=VALUE ...]
@@ -44,7 +44,7 @@ Result<node::Actor> ActorFor(Context& ctx, const std::string& reason) {
   return node::Actor{officer, reason};
 }
 
-// Reads the document from --json, --file or standard input ("-").
+// Reads the document from --json, --file FILE or standard input (--file -).
 Result<json> ReadDocument(const RecordArgs& a) {
   std::string text;
   int sources = !a.json_text.empty() + !a.file.empty();
