@@ -52,9 +52,13 @@ Signature SigningKey::Sign(std::span<const uint8_t> message) const {
 }
 
 KxKeyPair KxKeyPair::Generate(Random& random) {
+  // One guarded allocation: the scalar is drawn straight into the memory the
+  // pair keeps (each sodium_malloc costs several system calls).
   SecretBytes secret(crypto_scalarmult_SCALARBYTES);
   random.Fill(secret.span());
-  return std::move(FromSecret(secret.span())).value();  // the size is right by construction
+  PublicKeyBytes pub;
+  crypto_scalarmult_base(pub.data(), secret.data());
+  return KxKeyPair(std::move(secret), pub);
 }
 
 Result<KxKeyPair> KxKeyPair::FromSecret(std::span<const uint8_t> secret) {

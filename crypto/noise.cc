@@ -408,7 +408,10 @@ Result<TransportState> HandshakeState::Split(uint64_t rekey_interval) {
   split_ = true;
   StackSecret<2 * kNoiseHashSize> out;
   detail::NoiseHkdf(ck_.span(), {}, 2, out.span());
-  CipherState c1(out.span().subspan(0, kNoiseKeySize));
+  // c1 takes over the handshake cipher's guarded allocation (InitializeKey
+  // overwrites the key in place), so Split costs one sodium_malloc, not two.
+  CipherState c1 = std::move(cipher_);
+  c1.InitializeKey(out.span().subspan(0, kNoiseKeySize));
   CipherState c2(out.span().subspan(kNoiseHashSize, kNoiseKeySize));
   ck_ = SecretBytes();
   cipher_ = CipherState();

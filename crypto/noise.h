@@ -142,6 +142,8 @@ class TransportState {
 
   CipherState& send() { return send_; }
   CipherState& recv() { return recv_; }
+  const CipherState& send() const { return send_; }
+  const CipherState& recv() const { return recv_; }
 
  private:
   CipherState send_;

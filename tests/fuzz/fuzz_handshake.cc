@@ -7,8 +7,9 @@
 //      any further frames are transport frames to the responder.
 //   1  IK responder: frame 1 = message 1; it answers; further frames are
 //      transport frames to the responder.
-//   2  transport: a genuine XX handshake runs in-process, then every frame
-//      is offered to the responder's receive side.
+//   2  transport: every frame is offered to the receive side of a responder
+//      that completed a genuine XX handshake (run once at start-up; each
+//      input starts from a fresh copy of its transport keys and nonces).
 //   3  XX initiator: it sends message 1; frame 1 = message 2; it answers;
 //      further frames are transport frames to the initiator.
 // All keys and ephemerals are fixed (seeded), so every input replays exactly
@@ -23,6 +24,7 @@
 #include "base/clock.h"
 #include "crypto/keys.h"
 #include "crypto/noise.h"
+#include "crypto/noise_internal.h"
 #include "crypto/secret.h"
 
 namespace outpost::crypto::fuzz {
@@ -76,6 +78,23 @@ inline void Check(bool ok) {
   if (!ok) std::abort();
 }
 
+// The responder's side of one genuine XX handshake between the fixed keys.
+inline TransportState Establish() {
+  HandshakeState i = MakeInitiator(NoisePattern::kXX);
+  HandshakeState r = MakeResponder(NoisePattern::kXX);
+  Check(r.ReadMessage(*i.WriteMessage({})).ok());
+  Check(i.ReadMessage(*r.WriteMessage({})).ok());
+  Check(r.ReadMessage(*i.WriteMessage({})).ok());
+  auto t = r.Split();
+  Check(t.ok());
+  return std::move(*t);
+}
+
+inline const TransportState& EstablishedResponder() {
+  static const TransportState kResponder = Establish();
+  return kResponder;
+}
+
 // Offers `frames` from index `from` to `t` as received transport frames.
 inline void FeedTransport(TransportState& t, const Frames& frames, size_t from) {
   for (size_t i = from; i < frames.size(); ++i) {
@@ -117,14 +136,10 @@ inline void Run(std::span<const uint8_t> data) {
       break;
     }
     case 2: {
-      HandshakeState i = MakeInitiator(NoisePattern::kXX);
-      HandshakeState r = MakeResponder(NoisePattern::kXX);
-      Check(r.ReadMessage(*i.WriteMessage({})).ok());
-      Check(i.ReadMessage(*r.WriteMessage({})).ok());
-      Check(r.ReadMessage(*i.WriteMessage({})).ok());
-      auto t = r.Split();
-      Check(t.ok());
-      FeedTransport(*t, frames, 0);
+      const TransportState& genuine = EstablishedResponder();
+      TransportState t(detail::CipherStateTestAccess::Clone(genuine.send()),
+                       detail::CipherStateTestAccess::Clone(genuine.recv()));
+      FeedTransport(t, frames, 0);
       break;
     }
     case 3: {
