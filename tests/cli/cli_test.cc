@@ -1,112 +1,19 @@
 // Runs the real `outpost` binary and checks what a user or a script sees:
 // exit codes, stdout, stderr. Command groups add their cases here or in a
-// file of their own next to this one, using Run().
+// file of their own next to this one, using Run() from run_outpost.h.
 #define BOOST_TEST_MODULE cli
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <boost/test/unit_test.hpp>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
-#include <optional>
-#include <sstream>
 #include <string>
-#include <vector>
 
 #include "base/sqlite.h"
-
-extern char** environ;
+#include "tests/cli/run_outpost.h"
 
 namespace fs = std::filesystem;
+using namespace outpost::cli_testing;
 
 namespace {
-
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// A fresh directory per test, removed afterwards.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "outpost-cli-test-XXXXXX").string();
-    BOOST_REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path WriteFile(const std::string& name, const std::string& content, mode_t mode = 0600) {
-    fs::path p = path / name;
-    std::ofstream(p, std::ios::binary) << content;
-    chmod(p.c_str(), mode);
-    return p;
-  }
-};
-
-// Runs `outpost args...` with stdin from /dev/null (never a terminal), the
-// test's environment minus every OUTPOST_* variable plus `env`, in `cwd`.
-RunResult Run(const std::vector<std::string>& args,
-              const std::map<std::string, std::string>& env = {},
-              const std::optional<fs::path>& cwd = std::nullopt) {
-  TempDir io;
-  fs::path out = io.path / "stdout", err = io.path / "stderr";
-
-  std::vector<std::string> envs;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::string_view(*e).rfind("OUTPOST_", 0) != 0) envs.emplace_back(*e);
-  }
-  for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& e : envs) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  std::vector<std::string> argv_s = {OUTPOST_BIN};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (cwd) posix_spawn_file_actions_addchdir_np(&fa, cwd->c_str());
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  BOOST_REQUIRE_MESSAGE(rc == 0, "posix_spawn " << argv[0] << " failed: " << rc);
-
-  int wstatus = 0;
-  BOOST_REQUIRE(waitpid(pid, &wstatus, 0) == pid);
-  RunResult r;
-  BOOST_REQUIRE_MESSAGE(WIFEXITED(wstatus), "outpost did not exit normally");
-  r.exit_code = WEXITSTATUS(wstatus);
-  r.out = Slurp(out);
-  r.err = Slurp(err);
-  return r;
-}
-
-bool Contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
 
 int LineCount(const std::string& s) {
   int n = 0;
@@ -121,12 +28,6 @@ void CheckUsageError(const RunResult& r, const std::string& mention) {
   BOOST_TEST(LineCount(r.err) == 1, "stderr: " << r.err);
   BOOST_TEST(r.err.rfind("outpost: error: ", 0) == 0, "stderr: " << r.err);
   BOOST_TEST(Contains(r.err, mention), "stderr: " << r.err);
-}
-
-nlohmann::json ParseJson(const std::string& s) {
-  nlohmann::json j = nlohmann::json::parse(s, nullptr, /*allow_exceptions=*/false);
-  BOOST_REQUIRE_MESSAGE(!j.is_discarded(), "not JSON: " << s);
-  return j;
 }
 
 }  // namespace

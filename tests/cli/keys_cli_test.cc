@@ -2,151 +2,23 @@
 // site's admins use them: init hq, init site, request, enroll, install,
 // list, rotate, revoke. Key files are sealed at Argon2id MODERATE here (the
 // CLI never uses weaker parameters), so each unlock costs ~0.5 s.
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
-extern char** environ;
+#include "tests/cli/run_outpost.h"
 
 namespace fs = std::filesystem;
-
-namespace {
-
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-struct Dir {
-  fs::path path;
-  Dir() {
-    std::string tmpl = (fs::temp_directory_path() / "outpost-keys-cli-XXXXXX").string();
-    BOOST_REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~Dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Runs `outpost args...` with stdin from /dev/null, the environment minus
-// OUTPOST_* plus `env`.
-Result Run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
-  Dir io;
-  fs::path out = io.path / "stdout", err = io.path / "stderr";
-  std::vector<std::string> envs;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::string_view(*e).rfind("OUTPOST_", 0) != 0) envs.emplace_back(*e);
-  }
-  for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& e : envs) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_s = {OUTPOST_BIN};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  BOOST_REQUIRE_MESSAGE(rc == 0, "posix_spawn failed: " << rc);
-  int wstatus = 0;
-  BOOST_REQUIRE(waitpid(pid, &wstatus, 0) == pid);
-  BOOST_REQUIRE(WIFEXITED(wstatus));
-  return Result{WEXITSTATUS(wstatus), Slurp(out), Slurp(err)};
-}
-
-nlohmann::json Json(const Result& r) {
-  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-  auto j = nlohmann::json::parse(r.out, nullptr, false);
-  BOOST_REQUIRE_MESSAGE(!j.is_discarded(), "not JSON: " << r.out);
-  return j;
-}
-
-bool Contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
-// `outpost serve` in the background: its pid and where it listens (read
-// from its --json output).
-struct Server {
-  Dir io;
-  pid_t pid = -1;
-  std::string address;
-  Server(const std::string& data, const std::map<std::string, std::string>& env) {
-    fs::path out = io.path / "stdout", err = io.path / "stderr";
-    std::vector<std::string> envs;
-    for (char** e = environ; *e != nullptr; ++e) {
-      if (std::string_view(*e).rfind("OUTPOST_", 0) != 0) envs.emplace_back(*e);
-    }
-    for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
-    std::vector<char*> envp;
-    for (auto& e : envs) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::vector<std::string> argv_s = {OUTPOST_BIN, "--data",   data,         "--json",
-                                       "serve",     "--listen", "127.0.0.1:0"};
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    BOOST_REQUIRE_MESSAGE(rc == 0, "posix_spawn failed: " << rc);
-    for (int i = 0; i < 300 && address.empty(); ++i) {
-      auto j = nlohmann::json::parse(Slurp(out), nullptr, false);
-      if (!j.is_discarded() && j.contains("listening")) address = j["listening"];
-      if (address.empty()) usleep(50'000);
-    }
-    BOOST_REQUIRE_MESSAGE(!address.empty(), "serve did not start: " << Slurp(err));
-  }
-  ~Server() {
-    if (pid > 0) {
-      kill(pid, SIGTERM);
-      int st = 0;
-      waitpid(pid, &st, 0);
-    }
-  }
-};
-
-}  // namespace
+using namespace outpost::cli_testing;
 
 BOOST_AUTO_TEST_SUITE(cli_keys)
 
 // The admin path of a rotation with a link: `keys rotate` at the site,
 // `sync`, and the new epoch shows at both ends; `keys log` is empty.
 BOOST_AUTO_TEST_CASE(rotate_then_sync_installs_the_next_epoch) {
-  Dir d;
+  TempDir d;
   const std::string hq = (d.path / "hq").string(), gra = (d.path / "gra").string();
   const std::string req = (d.path / "gra.request").string();
   const std::string cert = (d.path / "gra.cert").string();
@@ -207,7 +79,7 @@ BOOST_AUTO_TEST_CASE(rotate_then_sync_installs_the_next_epoch) {
 }
 
 BOOST_AUTO_TEST_CASE(init_enroll_install_list_rotate_revoke) {
-  Dir d;
+  TempDir d;
   const std::string hq = (d.path / "hq").string(), gra = (d.path / "gra").string();
   const std::string req = (d.path / "gra.request").string();
   const std::string cert = (d.path / "gra.cert").string();

@@ -2,98 +2,20 @@
 // through the real binary: HQ loads and signs a ruleset, an officer records a
 // movement and sees the lane and the reasons, decides, HQ reports; a site
 // cannot load; a tampered stored ruleset is refused with its reason.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "base/sqlite.h"
-
-extern char** environ;
+#include "tests/cli/run_outpost.h"
 
 namespace fs = std::filesystem;
+using namespace outpost::cli_testing;
 
 namespace {
-
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-struct Dir {
-  fs::path path;
-  Dir() {
-    std::string tmpl = (fs::temp_directory_path() / "outpost-risk-cli-XXXXXX").string();
-    BOOST_REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~Dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Runs `outpost args...` with stdin from /dev/null, the environment minus
-// OUTPOST_* plus `env`.
-Result Run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
-  Dir io;
-  fs::path out = io.path / "stdout", err = io.path / "stderr";
-  std::vector<std::string> envs;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::string_view(*e).rfind("OUTPOST_", 0) != 0) envs.emplace_back(*e);
-  }
-  for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& e : envs) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_s = {OUTPOST_BIN};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  BOOST_REQUIRE_MESSAGE(rc == 0, "posix_spawn failed: " << rc);
-  int wstatus = 0;
-  BOOST_REQUIRE(waitpid(pid, &wstatus, 0) == pid);
-  BOOST_REQUIRE(WIFEXITED(wstatus));
-  return Result{WEXITSTATUS(wstatus), Slurp(out), Slurp(err)};
-}
-
-nlohmann::json Json(const Result& r) {
-  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-  auto j = nlohmann::json::parse(r.out, nullptr, false);
-  BOOST_REQUIRE_MESSAGE(!j.is_discarded(), "not JSON: " << r.out);
-  return j;
-}
-
-bool Contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
 
 void Write(const fs::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary) << text;
@@ -122,7 +44,7 @@ constexpr char kTruck[] =
 BOOST_AUTO_TEST_SUITE(cli_risk)
 
 BOOST_AUTO_TEST_CASE(load_assess_decide_report_test_show_and_refusals) {
-  Dir d;
+  TempDir d;
   const std::string hq = (d.path / "hq").string(), gra = (d.path / "gra").string();
   fs::path pass = d.path / "pass";
   Write(pass, "correct horse battery staple\n");

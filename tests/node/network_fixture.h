@@ -1,18 +1,22 @@
 // A small network of real nodes for node tests: HQ and two sites, each
 // with its own data directory, store, sealed key file and trust policy,
 // enrolled through the real request/certificate files. Argon2id runs at
-// PwhashParams::ForTests().
+// PwhashParams::ForTests(). ServiceNetwork adds SyncServices on loopback
+// that log into the fixture.
 #ifndef OUTPOST_TESTS_NODE_NETWORK_FIXTURE_H_
 #define OUTPOST_TESTS_NODE_NETWORK_FIXTURE_H_
 
 #include <boost/test/unit_test.hpp>
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "node/keys.h"
 #include "node/registry.h"
+#include "node/sync_service.h"
 #include "node/trust.h"
 #include "tests/node/node_fixture.h"
 
@@ -161,6 +165,63 @@ struct Network {
       auto r = Deliver(hq, *s);
       BOOST_REQUIRE_MESSAGE(r.refused.empty(), Describe(r));
     }
+  }
+};
+
+// The address a service serving on loopback listens on.
+inline std::string Address(SyncService& s) { return "127.0.0.1:" + std::to_string(s.port()); }
+
+// The network with SyncServices. The sites start as after `keys install`:
+// they hold their certificate and HQ's, not yet the registry, which the
+// first session brings. Every service opened here logs into `log`; the
+// services' threads append under `log_mu`, Logged() and Log() read under it.
+struct ServiceNetwork : Network {
+  enum class ServiceClock {
+    kWall,     // the system clock
+    kNetwork,  // the network's FakeClock, so a test can step over a grace period
+  };
+  explicit ServiceNetwork(ServiceClock c)
+      : Network(false),
+        service_clock(c == ServiceClock::kNetwork ? static_cast<Clock&>(clock)
+                                                  : static_cast<Clock&>(wall)) {}
+  SystemClock wall;
+  SystemRandom rnd;
+  Clock& service_clock;  // `clock` or `wall`, both owned here
+  std::vector<std::string> log;
+  std::mutex log_mu;
+
+  // Handshake and idle timeouts of 5 s; log lines into `log`.
+  SyncServiceOptions Options() {
+    SyncServiceOptions o;
+    o.limits.handshake_timeout = std::chrono::milliseconds(5000);
+    o.limits.idle_timeout = std::chrono::milliseconds(5000);
+    o.log = [this](const std::string& line) {
+      std::lock_guard<std::mutex> lock(log_mu);
+      log.push_back(line);
+    };
+    return o;
+  }
+  // A service on `dir` with `keys` (e.g. an old copy of a node's data
+  // directory), on the service clock, with Options().
+  std::unique_ptr<SyncService> Open(const std::string& dir, const crypto::NodeSecrets& keys) {
+    auto s = SyncService::Open(dir, keys, service_clock, rnd, Options());
+    BOOST_REQUIRE_MESSAGE(s.ok(), s.status().ToString());
+    return std::move(*s);
+  }
+  std::unique_ptr<SyncService> Open(Node& n) { return Open(n.dir.str(), *n.keys); }
+  bool Logged(const std::string& needle) {
+    std::lock_guard<std::mutex> lock(log_mu);
+    for (const auto& l : log) {
+      if (l.find(needle) != std::string::npos) return true;
+    }
+    return false;
+  }
+  // Every line logged so far, one a line, for failure messages.
+  std::string Log() {
+    std::lock_guard<std::mutex> lock(log_mu);
+    std::string s;
+    for (const auto& l : log) s += l + "\n";
+    return s;
   }
 };
 

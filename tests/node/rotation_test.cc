@@ -7,7 +7,6 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <filesystem>
-#include <mutex>
 #include <thread>
 
 #include "base/bytes.h"
@@ -25,41 +24,9 @@ namespace {
 
 // Sites as after `keys install`; every service runs on the network's fake
 // clock, so the grace period can be stepped over.
-struct Rotation : Network {
-  Rotation() : Network(false) {}
-  SystemRandom rnd;
-  std::vector<std::string> log;
-  std::mutex log_mu;
+struct Rotation : ServiceNetwork {
+  Rotation() : ServiceNetwork(ServiceClock::kNetwork) {}
 
-  SyncServiceOptions Options() {
-    SyncServiceOptions o;
-    o.limits.handshake_timeout = std::chrono::milliseconds(5000);
-    o.limits.idle_timeout = std::chrono::milliseconds(5000);
-    o.log = [this](const std::string& line) {
-      std::lock_guard<std::mutex> lock(log_mu);
-      log.push_back(line);
-    };
-    return o;
-  }
-  std::unique_ptr<SyncService> Open(const std::string& dir, const crypto::NodeSecrets& keys) {
-    auto s = SyncService::Open(dir, keys, clock, rnd, Options());
-    BOOST_REQUIRE_MESSAGE(s.ok(), s.status().ToString());
-    return std::move(*s);
-  }
-  std::unique_ptr<SyncService> Open(Node& n) { return Open(n.dir.str(), *n.keys); }
-  bool Logged(const std::string& needle) {
-    std::lock_guard<std::mutex> lock(log_mu);
-    for (const auto& l : log) {
-      if (l.find(needle) != std::string::npos) return true;
-    }
-    return false;
-  }
-  std::string Log() {
-    std::lock_guard<std::mutex> lock(log_mu);
-    std::string s;
-    for (const auto& l : log) s += l + "\n";
-    return s;
-  }
   // `keys rotate` at `site`, and its new keys handed to `svc`.
   Bytes Rotate(Node& site, SyncService& svc) {
     auto statement =
@@ -85,8 +52,6 @@ struct Rotation : Network {
     return (*c)->epoch;
   }
 };
-
-std::string Address(SyncService& s) { return "127.0.0.1:" + std::to_string(s.port()); }
 
 // A copy of a node's data directory as it is now: the "old laptop image"
 // that still holds the old keys.

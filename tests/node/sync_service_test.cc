@@ -16,36 +16,15 @@ using namespace outpost::testing;
 
 namespace {
 
-// The sites start as after `keys install`: they hold their certificate and
-// HQ's, not yet the registry, which the first session brings.
-struct Services : Network {
-  Services() : Network(false) {}
-  SystemClock wall;
-  SystemRandom rnd;
-  std::vector<std::string> log;
-  std::mutex log_mu;
-
-  SyncServiceOptions Options() {
-    SyncServiceOptions o;
-    o.limits.handshake_timeout = std::chrono::milliseconds(5000);
-    o.limits.idle_timeout = std::chrono::milliseconds(5000);
-    o.log = [this](const std::string& line) {
-      std::lock_guard<std::mutex> lock(log_mu);
-      log.push_back(line);
-    };
-    return o;
-  }
-  std::unique_ptr<SyncService> Open(Node& n) {
-    auto s = SyncService::Open(n.dir.str(), *n.keys, wall, rnd, Options());
-    BOOST_REQUIRE_MESSAGE(s.ok(), s.status().ToString());
-    return std::move(*s);
-  }
+// The sites start as after `keys install` (ServiceNetwork); the services
+// run on the wall clock.
+struct Services : ServiceNetwork {
+  Services() : ServiceNetwork(ServiceClock::kWall) {}
   std::string DigestOf(Node& n, const std::string& scope) {
     auto d = n.store->replica().Digest(scope);
     BOOST_REQUIRE(d.ok());
     return ToHex(*d);
   }
-  std::string Address(SyncService& s) { return "127.0.0.1:" + std::to_string(s.port()); }
 };
 
 const PeerStatus* Find(const std::vector<PeerStatus>& v, const sync::NodeId& id) {
@@ -79,7 +58,7 @@ BOOST_AUTO_TEST_CASE(site_and_hq_converge_over_tcp_and_the_lag_drops_to_zero) {
   std::vector<Uuid> rows;
   for (int i = 0; i < 5; ++i) rows.push_back(net.gra.Write("SA-" + std::to_string(100 + i)));
 
-  auto t = gra->SyncWith(net.Address(*hq));
+  auto t = gra->SyncWith(Address(*hq));
   BOOST_REQUIRE_MESSAGE(t.ok(), t.status().ToString());
   BOOST_TEST(t->ok);
   BOOST_TEST(t->batches_sent >= 5u);
@@ -106,7 +85,7 @@ BOOST_AUTO_TEST_CASE(site_and_hq_converge_over_tcp_and_the_lag_drops_to_zero) {
   gs = ListPeerStatuses(*net.gra.store);
   BOOST_REQUIRE(gs.ok());
   BOOST_TEST(Find(*gs, net.hq.id())->pending_out == 1);
-  BOOST_REQUIRE(gra->SyncWith(net.Address(*hq)).ok());
+  BOOST_REQUIRE(gra->SyncWith(Address(*hq)).ok());
   gs = ListPeerStatuses(*net.gra.store);
   BOOST_TEST(Find(*gs, net.hq.id())->pending_out == 0);
 
@@ -122,7 +101,7 @@ BOOST_AUTO_TEST_CASE(site_and_hq_converge_over_tcp_and_the_lag_drops_to_zero) {
   BOOST_TEST(in[1].batches_received >= 5u);
 
   // HQ goes away: the failed attempt shows in status, charged to HQ.
-  BOOST_REQUIRE(gra->AddPeer("hq", net.Address(*hq)).ok());
+  BOOST_REQUIRE(gra->AddPeer("hq", Address(*hq)).ok());
   hq->StopServing();
   BOOST_TEST(!gra->SyncWith("hq").ok());
   gs = ListPeerStatuses(*net.gra.store);
@@ -139,9 +118,9 @@ BOOST_AUTO_TEST_CASE(a_site_receives_shared_data_but_not_another_crossings_recor
   auto bij = net.Open(net.bij);
   Uuid g = net.gra.Write("GRA-1");
   Uuid b = net.bij.Write("BIJ-1");
-  BOOST_REQUIRE(gra->SyncWith(net.Address(*hq)).ok());
-  BOOST_REQUIRE(bij->SyncWith(net.Address(*hq)).ok());
-  BOOST_REQUIRE(gra->SyncWith(net.Address(*hq)).ok());
+  BOOST_REQUIRE(gra->SyncWith(Address(*hq)).ok());
+  BOOST_REQUIRE(bij->SyncWith(Address(*hq)).ok());
+  BOOST_REQUIRE(gra->SyncWith(Address(*hq)).ok());
   BOOST_TEST(net.hq.Has(g));
   BOOST_TEST(net.hq.Has(b));
   BOOST_TEST(!net.bij.Has(g));  // need-to-know: Gradiška's records stay at Gradiška and HQ
@@ -199,13 +178,13 @@ BOOST_AUTO_TEST_CASE(a_revoked_site_is_refused_and_hq_keeps_serving_others) {
   auto rev = RevokeNode(*net.hq.store, *net.hq.keys, net.bij.id(), "laptop stolen");
   BOOST_REQUIRE_MESSAGE(rev.ok(), rev.status().ToString());
   Uuid b = net.bij.Write("BIJ-STOLEN");
-  auto t = bij->SyncWith(net.Address(*hq));
+  auto t = bij->SyncWith(Address(*hq));
   BOOST_TEST(!t.ok());
   BOOST_TEST_MESSAGE("revoked: " << t.status().ToString());
   BOOST_TEST(!net.hq.Has(b));
   // Gradiška is still served.
   auto gra = net.Open(net.gra);
-  BOOST_TEST(gra->SyncWith(net.Address(*hq)).ok());
+  BOOST_TEST(gra->SyncWith(Address(*hq)).ok());
   auto in = WaitForTransfers(*hq, 2);
   BOOST_REQUIRE(in.size() == 2u);
   BOOST_TEST(!in[1].ok);  // the older one: Bijača's, refused
@@ -238,7 +217,7 @@ BOOST_AUTO_TEST_CASE(the_daemon_syncs_local_changes_on_its_own_and_stops_cleanly
   auto hq = net.Open(net.hq);
   BOOST_REQUIRE(hq->Serve("127.0.0.1:0").ok());
   auto gra = net.Open(net.gra);
-  BOOST_REQUIRE(gra->AddPeer("hq", net.Address(*hq)).ok());
+  BOOST_REQUIRE(gra->AddPeer("hq", Address(*hq)).ok());
   std::atomic<bool> stop{false};
   DaemonOptions d;
   d.interval = std::chrono::milliseconds(60'000);  // only "changes waiting" can trigger
