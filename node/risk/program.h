@@ -155,9 +155,9 @@ struct RuleIndex {
   // with their rule, in rule order: tested one by one, for rules not marked
   // already.
   std::vector<std::pair<uint32_t, const Node*>> tested;
-  // Rules with more than one clause: the others are tested once the first
-  // holds.
-  std::vector<uint32_t> multi_clause;
+  // Rules with more than one clause, as a bit set over rule numbers (like the
+  // candidates): the other clauses are tested once the first holds.
+  std::vector<uint64_t> multi_clause;
   // Largest Rule::nodes among guarded rules, per any/all/count depth: a cheap
   // test of whether any guarded rule may exhaust its budget (MayExhaust).
   std::vector<int64_t> max_nodes_by_depth;

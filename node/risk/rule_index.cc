@@ -17,6 +17,7 @@
 //     one, only for rules not already marked. The other clauses are tested only for rules
 //     the first marks. The index holds list entries: Engine::AddList rebuilds it.
 #include <algorithm>
+#include <bit>
 
 #include "node/risk/program.h"
 
@@ -85,7 +86,10 @@ RuleIndex BuildRuleIndex(const Program& program) {
     const size_t depth = static_cast<size_t>(rules[r].depth);
     if (index.max_nodes_by_depth.size() <= depth) index.max_nodes_by_depth.resize(depth + 1, 0);
     index.max_nodes_by_depth[depth] = std::max(index.max_nodes_by_depth[depth], rules[r].nodes);
-    if (rules[r].guards.size() > 1) index.multi_clause.push_back(r);
+    if (rules[r].guards.size() > 1) {
+      index.multi_clause.resize((rules.size() + 63) / 64, 0);
+      index.multi_clause[r >> 6] |= uint64_t{1} << (r & 63);
+    }
     for (const Node* g : rules[r].guards[0]) {
       if (g->op == Op::kInList &&
           program.lists[g->list].entries.size() <= kMaxInvertedListEntries) {
@@ -236,13 +240,16 @@ void CandidateRules(const Program& program, const Facts& facts, std::vector<uint
     if (!marked(r) && holds(g)) bits[r >> 6] |= uint64_t{1} << (r & 63);
   }
   // The first clause holds; so must the others.
-  for (uint32_t r : index.multi_clause) {
-    if (!marked(r)) continue;
-    const auto& clauses = program.rules[r].guards;
-    for (size_t c = 1; c < clauses.size(); ++c) {
-      if (std::none_of(clauses[c].begin(), clauses[c].end(), holds)) {
-        bits[r >> 6] &= ~(uint64_t{1} << (r & 63));
-        break;
+  // Only the marked ones: a word at a time, in rule order.
+  for (size_t w = 0; w < index.multi_clause.size(); ++w) {
+    for (uint64_t m = bits[w] & index.multi_clause[w]; m != 0; m &= m - 1) {
+      const uint32_t r = static_cast<uint32_t>(w * 64 + static_cast<size_t>(std::countr_zero(m)));
+      const auto& clauses = program.rules[r].guards;
+      for (size_t c = 1; c < clauses.size(); ++c) {
+        if (std::none_of(clauses[c].begin(), clauses[c].end(), holds)) {
+          bits[w] &= ~(uint64_t{1} << (r & 63));
+          break;
+        }
       }
     }
   }

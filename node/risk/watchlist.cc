@@ -126,12 +126,8 @@ uint32_t GroupMask(std::string_view s) {
 constexpr uint32_t kLenShift = kGroups, kLenBits = 6, kIdShift = kLenShift + kLenBits;
 constexpr uint64_t kMaxLen = (uint64_t{1} << kLenBits) - 1;
 
-inline uint32_t PopCount(uint32_t x) {
-  // Portable SWAR count: the library is built without -mpopcnt, where
-  // std::popcount is a libgcc call.
-  x = x - ((x >> 1) & 0x55555555u);
-  x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
-  return (((x + (x >> 4)) & 0x0f0f0f0fu) * 0x01010101u) >> 24;
+uint32_t EditLimit(size_t entry_length) {
+  return entry_length >= Watchlist::kMinSplit ? static_cast<uint32_t>(Watchlist::kMaxEdits) : 1;
 }
 
 // The query's side of a lower bound on the edit distance to an entry, from
@@ -143,38 +139,67 @@ inline uint32_t PopCount(uint32_t x) {
 // (Levenshtein, or with adjacent swaps, which keep characters) is at least
 // max(a, b + d) if the query is longer, max(a + d, b) if not. The bound only
 // drops postings; an entry it keeps is checked exactly.
+//
+// Evaluated from tables built once per query, so a posting costs four loads
+// and two comparisons, with no branch on the data: a and b are sums over the
+// entry's groups, which split into four chunks of seven; chunk_[j][x] holds,
+// for the seven groups of chunk j present in the entry as x, a (low byte) and
+// b (high byte) over those groups. A count is capped at kMaxEdits + 1: the
+// limit is at most kMaxEdits, so the cap never changes a comparison, and the
+// low byte cannot carry (4 chunks x 7 groups x 4). The length's part and the
+// limit (which depends on the entry's length) are folded into slack_a_ /
+// slack_b_ per entry length: a <= slack_a and b <= slack_b, and a length
+// too far from the query's gets slack_a = -1.
 class QuerySig {
  public:
-  explicit QuerySig(std::string_view q)
-      : mask_(GroupMask(q)), len_(static_cast<uint32_t>(q.size())) {
+  explicit QuerySig(std::string_view q) {
+    static_assert(4 * 7 == kGroups);
+    constexpr uint32_t kCap = Watchlist::kMaxEdits + 1;
+    uint32_t count[kGroups] = {};
     for (unsigned char c : q) {
-      uint32_t& n = count_[Group(c)];
-      ++n;
+      uint32_t& n = count[Group(c)];
+      if (n < kCap) ++n;
+    }
+    for (uint32_t j = 0; j < 4; ++j) {
+      // No entry group: every query character of the chunk is unmatched.
+      uint16_t none = 0;
+      for (uint32_t g = 7 * j; g < 7 * j + 7; ++g) none += static_cast<uint16_t>(count[g]);
+      chunk_[j][0] = none;
+      for (uint32_t x = 1; x < 128; ++x) {
+        const uint32_t g = 7 * j + static_cast<uint32_t>(std::countr_zero(x));
+        // An entry group the query has matches its characters (a falls); one
+        // the query lacks is unmatched on the entry's side (b rises).
+        const int delta = count[g] != 0 ? -static_cast<int>(count[g]) : 256;
+        chunk_[j][x] = static_cast<uint16_t>(chunk_[j][x & (x - 1)] + delta);
+      }
+    }
+    const int len = static_cast<int>(std::min<size_t>(q.size(), 1u << 16));
+    for (int elen = 0; elen <= static_cast<int>(kMaxLen); ++elen) {
+      if (elen == static_cast<int>(kMaxLen)) {  // length unknown: no bound
+        slack_a_[elen] = slack_b_[elen] = 1 << 12;
+        continue;
+      }
+      const int limit = static_cast<int>(EditLimit(static_cast<size_t>(elen)));
+      const int d = len > elen ? len - elen : elen - len;
+      const bool query_longer = len >= elen;
+      slack_a_[elen] = static_cast<int16_t>(d > limit ? -1 : limit - (query_longer ? 0 : d));
+      slack_b_[elen] = static_cast<int16_t>(limit - (query_longer ? d : 0));
     }
   }
-  // True if an entry of group mask emask and length elen (kMaxLen: unknown)
-  // may be within `limit` edits of the query.
-  bool MayBeWithin(uint32_t emask, uint32_t elen, uint32_t limit) const {
-    if (elen >= kMaxLen) return true;
-    const uint32_t d = len_ > elen ? len_ - elen : elen - len_;
-    if (d > limit) return false;
-    // The bound is max(a, b + d) if the query is at least as long, else
-    // max(a + d, b): test the side with b first (one popcount), then sum a
-    // only until it passes the limit.
-    const bool query_longer = len_ >= elen;
-    if (PopCount(emask & ~mask_) + (query_longer ? d : 0) > limit) return false;
-    uint32_t a = query_longer ? 0 : d;
-    for (uint32_t missing = mask_ & ~emask; missing != 0; missing &= missing - 1) {
-      a += count_[std::countr_zero(missing)];
-      if (a > limit) return false;
-    }
-    return true;
+  // True if the entry a posting describes may be within its edit limit of
+  // the query (see above).
+  bool MayBeWithin(uint64_t posting) const {
+    const uint32_t m = static_cast<uint32_t>(posting);
+    const uint32_t elen = static_cast<uint32_t>((posting >> kLenShift) & kMaxLen);
+    const int ab = chunk_[0][m & 127] + chunk_[1][(m >> 7) & 127] + chunk_[2][(m >> 14) & 127] +
+                   chunk_[3][(m >> 21) & 127];
+    return ((slack_a_[elen] - (ab & 0xff)) | (slack_b_[elen] - (ab >> 8))) >= 0;
   }
 
  private:
-  uint32_t mask_;
-  uint32_t len_;
-  uint32_t count_[kGroups] = {};  // characters of the query per group
+  uint16_t chunk_[4][128];
+  int16_t slack_a_[kMaxLen + 1];
+  int16_t slack_b_[kMaxLen + 1];
 };
 
 // The edit distance between a and b, or limit + 1 if it exceeds limit.
@@ -218,10 +243,6 @@ uint32_t BoundedDistance(std::string_view a, std::string_view b, uint32_t limit,
   return std::min(prev[lb], limit + 1);
 }
 
-uint32_t EditLimit(size_t entry_length) {
-  return entry_length >= Watchlist::kMinSplit ? static_cast<uint32_t>(Watchlist::kMaxEdits) : 1;
-}
-
 // The query as a bit-parallel pattern (Hyyro 2003): peq[c] has bit i set if
 // q[i] == c. Only for queries of at most 64 bytes.
 struct Pattern {
@@ -256,15 +277,61 @@ struct Pattern {
   }
 };
 
+// A lower bound on the edit distance from the query to a string from their
+// characters alone: a character of one side with no equal character left on
+// the other needs an edit of its own, and one edit (a substitution) serves at
+// most one unmatched character on each side, so the distance is at least
+// max(unmatched in the query, unmatched in the string). Swaps keep
+// characters, so it bounds the distance with swaps too. Exact per byte,
+// where the posting signature only knows groups; about a fifth of the
+// bit-parallel distance's cost.
+class CharCounts {
+ public:
+  explicit CharCounts(std::string_view q) : len_(q.size()) {
+    for (unsigned char c : q) {
+      if (query_[c] < 255) ++query_[c];
+    }
+    std::memcpy(left_, query_, sizeof left_);
+  }
+  // True if that bound for t exceeds limit. Unmatched query characters are
+  // unmatched t characters plus the length difference, so the scan stops as
+  // soon as t has more unmatched characters than the limit leaves.
+  bool Exceeds(std::string_view t, uint32_t limit) {
+    const size_t longer_by = len_ > t.size() ? len_ - t.size() : 0;
+    if (longer_by > limit) return true;
+    const size_t allowed = limit - longer_by;
+    size_t i = 0, unmatched = 0;
+    while (i < t.size()) {
+      const unsigned char c = static_cast<unsigned char>(t[i++]);
+      const uint8_t take = left_[c] != 0;
+      left_[c] = static_cast<uint8_t>(left_[c] - take);
+      unmatched += 1 - take;
+      if (unmatched > allowed) break;
+    }
+    for (size_t k = 0; k < i; ++k) {  // as before t
+      const unsigned char c = static_cast<unsigned char>(t[k]);
+      left_[c] = query_[c];
+    }
+    return unmatched > allowed;
+  }
+
+ private:
+  size_t len_;
+  uint8_t query_[256] = {};  // the query's count of each byte (at most 255)
+  uint8_t left_[256];        // what is left of it while one string is matched
+};
+
 // Whether entry is within its edit limit of the query. Short entries are
 // keyed whole, so a swap (found through one deletion on each side) counts as
 // one edit; long ones are split, and a swap across the split is not found,
 // so for them the distance is Levenshtein.
-bool WithinEditLimit(const Pattern& pattern, std::string_view query, std::string_view entry) {
+bool WithinEditLimit(const Pattern& pattern, CharCounts& counts, std::string_view query,
+                     std::string_view entry) {
   const bool short_entry = entry.size() < Watchlist::kMinSplit;
   const uint32_t limit = EditLimit(entry.size());
   const size_t la = query.size(), lb = entry.size();
   if ((la > lb ? la - lb : lb - la) > limit) return false;
+  if (counts.Exceeds(entry, limit)) return false;
   if (pattern.len == la && la <= 64) return pattern.Distance(entry, short_entry) <= limit;
   return BoundedDistance(query, entry, limit, short_entry) <= limit;
 }
@@ -350,6 +417,11 @@ void Watchlist::Build() {
     ForEachEntryKey(Normalised(e),
                     [&](uint64_t h) { postings_[fill[h & bucket_mask_]++] = posting(h, e, sig); });
   }
+  // Each bucket in ascending order: a key's postings (equal fingerprints)
+  // form one run, so Find stops at the first posting past its key's.
+  for (size_t b = 0; b < buckets; ++b) {
+    std::sort(postings_.begin() + bucket_off_[b], postings_.begin() + bucket_off_[b + 1]);
+  }
   norm_blob_.shrink_to_fit();
   display_blob_.shrink_to_fit();
   norm_off_.shrink_to_fit();
@@ -374,6 +446,7 @@ std::optional<Watchlist::Match> Watchlist::Find(std::string_view q, double thres
   const uint32_t fp_bits = entry_bits_ >= 64 - kIdShift ? 0 : 64 - kIdShift - entry_bits_;
   const QuerySig sig(q);
   const Pattern pattern(q);
+  CharCounts counts(q);
   std::optional<Match> best;
   SeenSet seen;
   Stats local;
@@ -397,7 +470,7 @@ std::optional<Watchlist::Match> Watchlist::Find(std::string_view q, double thres
     for (size_t i = 0; i < ncand; ++i) {
       const uint32_t e = cand[i];
       const std::string_view entry(norm_blob_.data() + off[i], len[i]);
-      if (!WithinEditLimit(pattern, q, entry)) continue;
+      if (!WithinEditLimit(pattern, counts, q, entry)) continue;
       ++local.scored;
       double s = JaroWinkler(q, entry);
       if (s >= threshold &&
@@ -428,12 +501,14 @@ std::optional<Watchlist::Match> Watchlist::Find(std::string_view q, double thres
       for (uint32_t i = begin[k]; i < end[k]; ++i) {
         const uint64_t p = postings_[i];
         const uint64_t id = p >> kIdShift;
-        if ((id & ~entry_mask) != fp) continue;  // another key in this bucket
+        const uint64_t pfp = id & ~entry_mask;
+        if (pfp != fp) {  // another key in this bucket
+          if (pfp > fp) break;
+          continue;
+        }
         // Entries that cannot be within their edit limit are dropped on the
         // posting's signature alone, without touching the entry.
-        const uint32_t elen = static_cast<uint32_t>((p >> kLenShift) & kMaxLen);
-        const uint32_t emask = static_cast<uint32_t>(p & ((uint64_t{1} << kGroups) - 1));
-        if (!sig.MayBeWithin(emask, elen, EditLimit(elen))) continue;
+        if (!sig.MayBeWithin(p)) continue;
         const uint32_t e = static_cast<uint32_t>(id & entry_mask);
         if (!seen.Insert(e)) continue;
         ++local.candidates;

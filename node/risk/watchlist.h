@@ -25,8 +25,11 @@
 // character groups it contains (A-Z, two groups for the rest); a lower bound
 // on the edit distance from those (characters of one side whose group the
 // other lacks, plus the length difference) drops most postings without
-// touching the entry. The survivors get a bit-parallel edit distance
-// (Hyyro 2003) against the query, and those within the limit Jaro-Winkler.
+// touching the entry (evaluated from per-query tables: four loads a
+// posting). The survivors get a second bound from exact byte counts (a
+// character with no equal left on the other side needs an edit of its own),
+// then a bit-parallel edit distance (Hyyro 2003) against the query, and
+// those within the limit Jaro-Winkler.
 //
 // Keys of the whole string make every candidate share a long substring with
 // the query, so common name endings (-OVIC, -AJ, -OGLU) never put the
@@ -37,7 +40,9 @@
 // numbers; the fuzzy index is a bucket array (CSR) keyed by the hash of each
 // key string, each posting 64 bits: the entry's group mask and length, its
 // number, and the key hash's high bits in the spare bits, so hash collisions
-// are rejected without touching the entry (at most 2^30 entries). Duplicate
+// are rejected without touching the entry (at most 2^30 entries). Each
+// bucket is sorted, so one key's postings are one run and a lookup stops
+// at its end. Duplicate
 // normalised entries are indexed once (the first, which is also the one Find
 // reports).
 //
