@@ -1,7 +1,10 @@
 #include "node/risk/watchlist.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <bit>
+#include <cstdint>
 #include <cstring>
 
 #include "node/risk/normalise.h"
@@ -12,6 +15,42 @@ namespace {
 
 constexpr uint64_t kExactSeed = 0x6f75747073743031ULL;
 constexpr uint64_t kKeySeed = 0x6b65797365656431ULL;
+
+// Lookups read the index at random over its ~120 MiB: with 4 KiB pages
+// nearly every read also misses the TLB, and under virtualisation a page
+// walk is itself a chain of memory reads. So the large arrays ask for
+// transparent huge pages, before their pages are first touched (Debian's
+// kernels give them only on request: THP "madvise"). Only advice: where the
+// kernel has none to give, nothing changes but the speed.
+void AdviseHugePages(const void* data, size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes) & ~(kHuge - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+  (void)data, (void)bytes;
+#endif
+}
+
+// `v` becomes `n` copies of `fill` (or a copy of `from`), in memory advised
+// for huge pages before it is written.
+template <typename T>
+void AssignAdvised(std::vector<T>& v, size_t n, T fill) {
+  std::vector<T> fresh;
+  fresh.reserve(n);
+  AdviseHugePages(fresh.data(), n * sizeof(T));
+  fresh.assign(n, fill);
+  v.swap(fresh);
+}
+template <typename C>
+void CopyAdvised(C& v) {
+  C fresh;
+  fresh.reserve(v.size());
+  AdviseHugePages(fresh.data(), v.size() * sizeof(v[0]));
+  fresh.assign(v.begin(), v.end());
+  v.swap(fresh);
+}
 
 size_t PowerOfTwoAtLeast(size_t n) {
   size_t p = 1;
@@ -370,7 +409,7 @@ std::string_view Watchlist::Normalised(uint32_t e) const {
 
 void Watchlist::Build() {
   const size_t n = size();
-  exact_.assign(PowerOfTwoAtLeast(n * 2 + 2), 0);
+  AssignAdvised<uint32_t>(exact_, PowerOfTwoAtLeast(n * 2 + 2), 0);
   const uint64_t emask = exact_.size() - 1;
   // distinct[e]: e is the first entry with its normalised string.
   std::vector<bool> distinct(n, false);
@@ -403,13 +442,13 @@ void Watchlist::Build() {
     return GroupMask(s) | (std::min<uint64_t>(s.size(), kMaxLen) << kLenShift);
   };
   // Two passes over the keys (count, then fill) so no temporary key array is needed.
-  bucket_off_.assign(buckets + 1, 0);
+  AssignAdvised<uint32_t>(bucket_off_, buckets + 1, 0);
   for (uint32_t e = 0; e < n; ++e) {
     if (!distinct[e]) continue;
     ForEachEntryKey(Normalised(e), [&](uint64_t h) { ++bucket_off_[(h & bucket_mask_) + 1]; });
   }
   for (size_t b = 0; b < buckets; ++b) bucket_off_[b + 1] += bucket_off_[b];
-  postings_.assign(bucket_off_[buckets], 0);
+  AssignAdvised<uint64_t>(postings_, bucket_off_[buckets], 0);
   std::vector<uint32_t> fill(bucket_off_.begin(), bucket_off_.end() - 1);
   for (uint32_t e = 0; e < n; ++e) {
     if (!distinct[e]) continue;
@@ -422,9 +461,11 @@ void Watchlist::Build() {
   for (size_t b = 0; b < buckets; ++b) {
     std::sort(postings_.begin() + bucket_off_[b], postings_.begin() + bucket_off_[b + 1]);
   }
-  norm_blob_.shrink_to_fit();
+  // Copies sized to fit (Add grew them by doubling); the two a lookup reads
+  // in advised memory.
+  CopyAdvised(norm_blob_);
+  CopyAdvised(norm_off_);
   display_blob_.shrink_to_fit();
-  norm_off_.shrink_to_fit();
   display_off_.shrink_to_fit();
 }
 
