@@ -18,12 +18,6 @@ Result<std::unique_ptr<node::Store>> OpenStore(Context& ctx) {
   return node::Store::Open(ctx.data_dir, ProcessClock(), ProcessRandom());
 }
 
-Result<crypto::NodeSecrets> UnlockKeys(Context& ctx) {
-  OUTPOST_RETURN_IF_ERROR(crypto::InitCrypto());
-  OUTPOST_ASSIGN_OR_RETURN(std::string pass, ctx.Passphrase());
-  return node::ReadKeyFile(node::KeyFilePath(ctx.data_dir), pass);
-}
-
 Result<node::UnlockedKeys> UnlockNodeKeys(Context& ctx) {
   OUTPOST_RETURN_IF_ERROR(crypto::InitCrypto());
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));

@@ -21,12 +21,10 @@ Random& ProcessRandom();
 // `outpost init` when there is none).
 Result<std::unique_ptr<node::Store>> OpenStore(Context& ctx);
 
-// Initialises libsodium and opens the node's key file in ctx.data_dir with
-// the passphrase (asked for now if not yet resolved).
-Result<crypto::NodeSecrets> UnlockKeys(Context& ctx);
-
-// As UnlockKeys, through node::UnlockNodeKeys: also the keys of a pending
-// rotation, and an interrupted rotation finished.
+// Initialises libsodium and unlocks the node's keys in ctx.data_dir with the
+// passphrase (asked for now if not yet resolved), through
+// node::UnlockNodeKeys: also the keys of a pending rotation, and an
+// interrupted rotation finished.
 Result<node::UnlockedKeys> UnlockNodeKeys(Context& ctx);
 
 }  // namespace outpost::cli
