@@ -2,7 +2,7 @@
 //   outpost serve [--listen HOST:PORT]         accept peers until stopped
 //   outpost sync [--peer NAME|HOST:PORT]       one session both ways, then exit
 //   outpost run [--listen HOST:PORT]           the daemon: serve + sync with peers
-//   outpost peers add NAME HOST:PORT | peers list
+//   outpost peers add NAME HOST:PORT | peers remove NAME | peers list
 //   outpost bundle export --to NODE --out FILE | bundle import FILE
 //   outpost transfers [--limit N]              the transfer log
 // serve and run stop cleanly on SIGINT or SIGTERM.
@@ -225,8 +225,25 @@ Status RunPeersAdd(Context& ctx, const std::string& name, const std::string& add
     return Status::InvalidArgument("peers add: usage NAME HOST:PORT");
   }
   OUTPOST_RETURN_IF_ERROR(sync::ParseHostPort(address).status());
-  OUTPOST_RETURN_IF_ERROR(ledger->AddAddress(name, address));
+  Status added = ledger->AddAddress(name, address);
+  if (added.code() == Code::kAlreadyExists) {
+    return Status::AlreadyExists(added.message() + " (to change it: `outpost peers remove " + name +
+                                 "`, then add it again)");
+  }
+  OUTPOST_RETURN_IF_ERROR(added);
   ctx.Emit({{"name", name}, {"address", address}}, "peer " + name + " = " + address);
+  return Status::Ok();
+}
+
+Status RunPeersRemove(Context& ctx, const std::string& name) {
+  OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
+  OUTPOST_ASSIGN_OR_RETURN(auto ledger, sync::PeerLedger::Open(store->db()));
+  Status removed = ledger->RemoveAddress(name);
+  if (removed.code() == Code::kNotFound) {
+    return Status::NotFound(removed.message() + " (see `outpost peers list`)");
+  }
+  OUTPOST_RETURN_IF_ERROR(removed);
+  ctx.Emit({{"removed", name}}, "peer " + name + " removed from the address book");
   return Status::Ok();
 }
 
@@ -333,6 +350,10 @@ void AddSyncCommands(CLI::App& app, Context& ctx) {
   add->add_option("name", *name, "A short name, e.g. hq or gradiska")->required();
   add->add_option("address", *address, "HOST:PORT")->required();
   OnRun(add, ctx, [&ctx, name, address] { return RunPeersAdd(ctx, *name, *address); });
+  auto* remove = peers->add_subcommand("remove", "Remove a peer from the address book: NAME");
+  auto remove_name = std::make_shared<std::string>();
+  remove->add_option("name", *remove_name, "The name given to `peers add`")->required();
+  OnRun(remove, ctx, [&ctx, remove_name] { return RunPeersRemove(ctx, *remove_name); });
   auto* list = peers->add_subcommand("list", "List the address book");
   OnRun(list, ctx, [&ctx] { return RunPeersList(ctx); });
 

@@ -94,6 +94,16 @@ Status PeerLedger::AddAddress(const std::string& name, const std::string& addres
   return st->Run();
 }
 
+Status PeerLedger::RemoveAddress(const std::string& name) {
+  OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Cached("DELETE FROM sync_address WHERE name = ?"));
+  st->Bind(1, std::string_view(name));
+  OUTPOST_RETURN_IF_ERROR(st->Run());
+  if (db_.Changes() == 0) {
+    return Status::NotFound("peer \"" + name + "\" is not in the address book");
+  }
+  return Status::Ok();
+}
+
 Status PeerLedger::SetAddressPeer(const std::string& name, const NodeId& peer) {
   OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Cached("UPDATE sync_address SET peer = ? WHERE name = ?"));
   st->BindBlob(1, peer).Bind(2, std::string_view(name));

@@ -48,6 +48,9 @@ class PeerLedger {
   // first session (SetAddressPeer). kAlreadyExists for a name in use with
   // another address.
   Status AddAddress(const std::string& name, const std::string& address);
+  // Removes `name` from the address book (its sessions and acknowledgements
+  // stay: they belong to the peer, not the name). kNotFound if absent.
+  Status RemoveAddress(const std::string& name);
   Status SetAddressPeer(const std::string& name, const NodeId& peer);
   Result<std::vector<std::pair<std::string, std::string>>> Addresses() const;
 

@@ -268,4 +268,36 @@ BOOST_AUTO_TEST_CASE(record_commands_without_a_store_say_how_to_start) {
   BOOST_TEST(Contains(r.err, "outpost init"), r.err);
 }
 
+// An admin who typed a peer's address wrong can correct it: `peers add` with
+// the name in use says how, `peers remove` frees the name, and removing a
+// name that is not there fails and names it.
+BOOST_AUTO_TEST_CASE(peers_add_remove_and_correct_an_address) {
+  TempDir d;
+  std::map<std::string, std::string> env{{"OUTPOST_DATA", (d.path / "node").string()},
+                                         {"OUTPOST_PASSPHRASE", "correct horse battery staple"}};
+  auto init = Run({"init", "--role", "site", "--name", "Gradiska", "--site", "BA-GRA"}, env);
+  BOOST_REQUIRE_MESSAGE(init.exit_code == 0, init.err);
+
+  BOOST_REQUIRE(Run({"peers", "add", "hq", "10.20.0.1:7040"}, env).exit_code == 0);
+  auto again = Run({"peers", "add", "hq", "10.20.0.1:7400"}, env);
+  BOOST_TEST(again.exit_code == 1);
+  BOOST_TEST(Contains(again.err, "10.20.0.1:7040"), again.err);
+  BOOST_TEST(Contains(again.err, "outpost peers remove hq"), again.err);
+
+  auto removed = Run({"--json", "peers", "remove", "hq"}, env);
+  BOOST_REQUIRE_MESSAGE(removed.exit_code == 0, removed.err);
+  BOOST_TEST(ParseJson(removed.out)["removed"] == "hq");
+  BOOST_TEST(ParseJson(Run({"--json", "peers", "list"}, env).out).empty());
+
+  BOOST_REQUIRE(Run({"peers", "add", "hq", "10.20.0.1:7400"}, env).exit_code == 0);
+  auto list = ParseJson(Run({"--json", "peers", "list"}, env).out);
+  BOOST_REQUIRE(list.size() == 1u);
+  BOOST_TEST(list[0]["address"] == "10.20.0.1:7400");
+
+  auto missing = Run({"peers", "remove", "gradiska"}, env);
+  BOOST_TEST(missing.exit_code == 1);
+  BOOST_TEST(Contains(missing.err, "\"gradiska\" is not in the address book"), missing.err);
+  BOOST_TEST(ParseJson(Run({"--json", "peers", "list"}, env).out).size() == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
