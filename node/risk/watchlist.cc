@@ -33,8 +33,9 @@ void AdviseHugePages(const void* data, size_t bytes) {
 #endif
 }
 
-// `v` becomes `n` copies of `fill` (or a copy of `from`), in memory advised
-// for huge pages before it is written.
+// AssignAdvised: `v` becomes `n` copies of `fill`; CopyAdvised: `v` is
+// copied to fit. Either way in memory advised for huge pages before it is
+// written.
 template <typename T>
 void AssignAdvised(std::vector<T>& v, size_t n, T fill) {
   std::vector<T> fresh;
@@ -212,7 +213,8 @@ class QuerySig {
         chunk_[j][x] = static_cast<uint16_t>(chunk_[j][x & (x - 1)] + delta);
       }
     }
-    const int len = static_cast<int>(std::min<size_t>(q.size(), 1u << 16));
+    // Past 255 every entry length (< 64) is more than kMaxEdits away.
+    const int len = static_cast<int>(std::min<size_t>(q.size(), 255));
     for (int elen = 0; elen <= static_cast<int>(kMaxLen); ++elen) {
       if (elen == static_cast<int>(kMaxLen)) {  // length unknown: no bound
         slack_a_[elen] = slack_b_[elen] = 1 << 12;
@@ -336,6 +338,8 @@ class CharCounts {
   // unmatched t characters plus the length difference, so the scan stops as
   // soon as t has more unmatched characters than the limit leaves.
   bool Exceeds(std::string_view t, uint32_t limit) {
+    // A byte repeated more than 255 times is undercounted: no bound then.
+    if (len_ > 255) return false;
     const size_t longer_by = len_ > t.size() ? len_ - t.size() : 0;
     if (longer_by > limit) return true;
     const size_t allowed = limit - longer_by;
