@@ -268,6 +268,22 @@ class Savepoint {
 
 const Hash kZeroHash{};
 
+// A column's stamp is never after its batch's: the skew check and the
+// receiver's clock (Observe) see only the batch's stamp, so a later column
+// stamp would slip a far-future time past both (docs/crdt.md, merge invariant 9).
+Status StampsWithinBatch(const ChangeBatch& batch) {
+  for (const auto& row : batch.rows) {
+    for (const auto& c : row.columns) {
+      if (c.hlc > batch.hlc) {
+        return Status::InvalidArgument(
+            "row " + UuidToString(row.id) + " column " + std::to_string(c.column) + ": stamp " +
+            std::to_string(c.hlc) + " is after the batch's stamp " + std::to_string(batch.hlc));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -304,6 +320,8 @@ Status Replica::CreateOrMigrate() {
       tbl INTEGER NOT NULL, id BLOB NOT NULL, origin INTEGER NOT NULL, scope INTEGER NOT NULL,
       seq INTEGER NOT NULL, PRIMARY KEY(tbl, id)) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS crdt_tomb_by_batch ON crdt_tomb(origin, scope, seq);
+    CREATE TABLE IF NOT EXISTS crdt_pending(
+      scope INTEGER NOT NULL, hlc INTEGER NOT NULL, rows BLOB NOT NULL);
   )sql"));
 
   // Node identity: a store belongs to one node for life.
@@ -365,7 +383,8 @@ Status Replica::CreateOrMigrate() {
 
   for (const Table& t : catalogue_.tables()) {
     table_sql_[t.id] =
-        TableSql{InsertSql(t), "SELECT _scope, _cl, _v FROM " + Quote(t.name) + " WHERE id = ?"};
+        TableSql{InsertSql(t), "SELECT _scope, _cl, _v FROM " + Quote(t.name) + " WHERE id = ?",
+                 "SELECT _cl, _v" + ColumnList(t) + " FROM " + Quote(t.name) + " WHERE id = ?"};
   }
 
   // Load node and scope indexes.
@@ -524,59 +543,35 @@ Status CheckColumns(const Table& t, std::span<const ColumnValue> values,
 }
 }  // namespace
 
-Result<Writer::ScopeLog*> Writer::LogFor(const std::string& scope) {
-  for (auto& l : logs_) {
-    if (l->scope == scope) return l.get();
+Result<uint32_t> Writer::ScopeFor(const std::string& scope) {
+  for (const auto& [name, idx] : scopes_) {
+    if (name == scope) return idx;
   }
-  OUTPOST_ASSIGN_OR_RETURN(uint32_t sidx, replica_.ScopeIndex(scope));
-  auto log = std::make_unique<ScopeLog>();
-  log->scope = scope;
-  log->index = sidx;
-  OUTPOST_ASSIGN_OR_RETURN(
-      auto st, replica_.db_.Cached("SELECT seq, hash FROM crdt_vv WHERE origin = ? AND scope = ?"));
-  st->Bind(1, static_cast<int64_t>(replica_.self_idx_)).Bind(2, static_cast<int64_t>(sidx));
-  OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
-  if (row) {
-    log->seq = static_cast<uint64_t>(st->Int(0));
-    auto h = st->Blob(1);
-    if (h.size() != 32) return Status::Corruption("crdt_vv: hash is not 32 bytes");
-    std::memcpy(log->prev.data(), h.data(), 32);
-  }
-  // Room for a full batch (it is flushed once past max_batch_bytes) and
-  // the row that takes it past.
-  log->builder = std::make_unique<BatchBodyBuilder>(
-      replica_.self_, scope, replica_.catalogue_.version(), hlc_,
-      std::min<size_t>(replica_.options_.max_batch_bytes + 4096, kMaxBatchBodyBytes));
-  logs_.push_back(std::move(log));
-  return logs_.back().get();
+  OUTPOST_ASSIGN_OR_RETURN(uint32_t idx, replica_.ScopeIndex(scope));
+  scopes_.emplace_back(scope, idx);
+  return idx;
 }
 
-Result<Writer::ScopeLog*> Writer::LogForIndex(int64_t scope_index) {
-  for (auto& l : logs_) {
-    if (l->index == scope_index) return l.get();
+void Writer::NotePending(const Table& t, const Uuid& id, int64_t scope_index, uint32_t cl) {
+  PendingNames* names = nullptr;
+  for (auto& p : pending_) {
+    if (p.scope == scope_index) names = &p;
   }
-  OUTPOST_ASSIGN_OR_RETURN(std::string scope, replica_.ScopeName(scope_index));
-  return LogFor(scope);
-}
-
-Status Writer::FlushBatch(ScopeLog& log) {
-  if (log.builder->rows() == 0) return Status::Ok();
-  uint64_t seq = log.seq + 1;
-  // The body stays in the builder until the next row; bound without a copy.
-  std::span<const uint8_t> body = log.builder->FinishInPlace(seq, log.prev);
-  Hash hash = HashBody(body);
-  OUTPOST_ASSIGN_OR_RETURN(
-      auto st, replica_.db_.Cached(
-                   "INSERT INTO crdt_batch(origin, scope, seq, hash, hlc, applied, body, sig) "
-                   "VALUES(?, ?, ?, ?, ?, 1, ?, x'')"));
-  st->Bind(1, static_cast<int64_t>(replica_.self_idx_)).Bind(2, static_cast<int64_t>(log.index));
-  st->Bind(3, static_cast<int64_t>(seq)).BindBlob(4, hash);
-  st->Bind(5, static_cast<int64_t>(hlc_));
-  sqlite3_bind_blob(st->raw(), 6, body.data(), static_cast<int>(body.size()), SQLITE_STATIC);
-  OUTPOST_RETURN_IF_ERROR(st->Run());
-  log.seq = seq;
-  log.prev = hash;
-  return Status::Ok();
+  if (names == nullptr) {
+    pending_.push_back({scope_index, {}, {}});
+    names = &pending_.back();
+    names->bytes.reserve(4096);
+  }
+  // table, bytes shared with the previous id (ids made together share
+  // their time prefix), the rest of the id, causal length.
+  size_t shared = 0;
+  while (shared < 16 && id[shared] == names->last[shared]) ++shared;
+  PutVarint(names->bytes, t.id);
+  names->bytes.push_back(static_cast<uint8_t>(shared));
+  names->bytes.insert(names->bytes.end(), id.begin() + static_cast<ptrdiff_t>(shared), id.end());
+  PutVarint(names->bytes, cl);
+  names->last = id;
+  ++rows_;
 }
 
 Result<Stmt*> Writer::InsertStmt(const Table& t) {
@@ -620,7 +615,7 @@ Status Writer::Insert(const Table& t, const Uuid& id, const std::string& scope,
       cols[i] = cid;
     }
   }
-  OUTPOST_ASSIGN_OR_RETURN(ScopeLog * log, LogFor(scope));
+  OUTPOST_ASSIGN_OR_RETURN(uint32_t scope_index, ScopeFor(scope));
   uint8_t vbuf[ColumnVersions::OneWriterBound(kSmall)];
   Bytes vbig;
   std::span<const uint8_t> versions;
@@ -638,7 +633,7 @@ Status Writer::Insert(const Table& t, const Uuid& id, const std::string& scope,
   st->BindBlob(1, id);
   for (size_t i = 0; i < n; ++i) BindValue(*st, pos[i] + 2, values[i].value);
   const int k = static_cast<int>(t.columns.size()) + 2;
-  st->Bind(k, static_cast<int64_t>(log->index)).Bind(k + 1, int64_t{1});
+  st->Bind(k, static_cast<int64_t>(scope_index)).Bind(k + 1, int64_t{1});
   // `versions` outlives the step below: no copy.
   sqlite3_bind_blob(st->raw(), k + 2, versions.data(), static_cast<int>(versions.size()),
                     SQLITE_STATIC);
@@ -650,10 +645,7 @@ Status Writer::Insert(const Table& t, const Uuid& id, const std::string& scope,
     return Status::AlreadyExists(t.name + " " + UuidToString(id) + " already exists");
   }
   OUTPOST_RETURN_IF_ERROR(s);
-  log->builder->BeginRow(t.id, id, 1, n);
-  for (const auto& cv : values) log->builder->AddColumn(cv.column, hlc_, cv.value);
-  ++rows_;
-  if (log->builder->size() >= replica_.options_.max_batch_bytes) return FlushBatch(*log);
+  NotePending(t, id, scope_index, 1);
   return Status::Ok();
 }
 
@@ -676,11 +668,7 @@ Status Writer::Update(const Table& t, const Uuid& id, std::span<const ColumnValu
   std::vector<const ColumnChange*> ptrs;
   for (const auto& c : changes) ptrs.push_back(&c);
   OUTPOST_RETURN_IF_ERROR(WriteRow(db, t, id, ptrs, defs, meta.cl, meta.versions));
-  OUTPOST_ASSIGN_OR_RETURN(ScopeLog * log, LogForIndex(meta.scope));
-  log->builder->BeginRow(t.id, id, meta.cl, values.size());
-  for (const auto& cv : values) log->builder->AddColumn(cv.column, hlc_, cv.value);
-  ++rows_;
-  if (log->builder->size() >= replica_.options_.max_batch_bytes) return FlushBatch(*log);
+  NotePending(t, id, meta.scope, meta.cl);
   return Status::Ok();
 }
 
@@ -711,14 +699,8 @@ Status Writer::Delete(const Table& t, const Uuid& id, bool erase_nominal) {
   for (const auto& c : changes) ptrs.push_back(&c);
   uint32_t cl = meta.cl + 1;
   OUTPOST_RETURN_IF_ERROR(WriteRow(db, t, id, ptrs, defs, cl, versions));
-  OUTPOST_ASSIGN_OR_RETURN(ScopeLog * log, LogForIndex(meta.scope));
-  // The row goes into the batch this log flushes next: number seq + 1.
-  OUTPOST_RETURN_IF_ERROR(
-      replica_.NoteTombstone(t, id, cl, replica_.self_idx_, log->index, log->seq + 1));
-  log->builder->BeginRow(t.id, id, cl, changes.size());
-  for (const auto& c : changes) log->builder->AddColumn(c.column, hlc_, c.value);
-  ++rows_;
-  if (log->builder->size() >= replica_.options_.max_batch_bytes) return FlushBatch(*log);
+  // The delete's batch (for CompactTombstones) is noted when it is sealed.
+  NotePending(t, id, meta.scope, cl);
   return Status::Ok();
 }
 
@@ -728,36 +710,27 @@ Status Writer::Undelete(const Table& t, const Uuid& id) {
   if (!meta.exists || meta.cl % 2 == 1) {
     return Status::NotFound(t.name + " " + UuidToString(id) + " is not a deleted row");
   }
-  // A new live incarnation: every column is rewritten with this stamp and
-  // the hidden value held here, and the batch carries them all, so the row
-  // each replica brings back does not depend on what it held (docs/crdt.md, invariant 7).
-  OUTPOST_ASSIGN_OR_RETURN(auto values, replica_.ReadRow(t, id, nullptr));
+  // A new live incarnation: every column is restamped, keeping the hidden
+  // value held here, and its batch carries them all, so the row each replica
+  // brings back does not depend on what it held (docs/crdt.md, invariant 7).
   ColumnVersions versions;
   for (const auto& c : t.columns) versions.Set(c.id, hlc_, replica_.self_idx_);
   uint32_t cl = meta.cl + 1;
   OUTPOST_RETURN_IF_ERROR(WriteRow(db, t, id, {}, {}, cl, versions));
-  OUTPOST_ASSIGN_OR_RETURN(ScopeLog * log, LogForIndex(meta.scope));
-  OUTPOST_RETURN_IF_ERROR(
-      replica_.NoteTombstone(t, id, cl, replica_.self_idx_, log->index, log->seq + 1));
-  log->builder->BeginRow(t.id, id, cl, t.columns.size());
-  for (size_t i = 0; i < t.columns.size(); ++i)
-    log->builder->AddColumn(t.columns[i].id, hlc_, values[i]);
-  ++rows_;
-  if (log->builder->size() >= replica_.options_.max_batch_bytes) return FlushBatch(*log);
+  // Live again: no longer a tombstone CompactTombstones may reclaim.
+  OUTPOST_RETURN_IF_ERROR(replica_.NoteTombstone(t, id, cl, replica_.self_idx_, 0, 0));
+  NotePending(t, id, meta.scope, cl);
   return Status::Ok();
 }
 
 Status Writer::Commit() {
   if (!txn_) return Status::FailedPrecondition("the write was already committed or failed");
   Db& db = replica_.db_;
-  for (auto& log : logs_) {
-    OUTPOST_RETURN_IF_ERROR(FlushBatch(*log));
-    OUTPOST_ASSIGN_OR_RETURN(
-        auto st,
-        db.Cached("INSERT INTO crdt_vv VALUES(?, ?, ?, ?) ON CONFLICT(origin, scope) DO UPDATE SET "
-                  "seq = excluded.seq, hash = excluded.hash"));
-    st->Bind(1, static_cast<int64_t>(replica_.self_idx_)).Bind(2, static_cast<int64_t>(log->index));
-    st->Bind(3, static_cast<int64_t>(log->seq)).BindBlob(4, log->prev);
+  for (const auto& names : pending_) {
+    OUTPOST_ASSIGN_OR_RETURN(auto st, db.Cached("INSERT INTO crdt_pending VALUES(?, ?, ?)"));
+    st->Bind(1, names.scope).Bind(2, static_cast<int64_t>(hlc_));
+    sqlite3_bind_blob(st->raw(), 3, names.bytes.data(), static_cast<int>(names.bytes.size()),
+                      SQLITE_STATIC);
     OUTPOST_RETURN_IF_ERROR(st->Run());
   }
   {
@@ -1039,6 +1012,7 @@ Result<MergeReport> Replica::Merge(std::span<const SignedBatch> batches,
                                    "(chain hash mismatch: equivocation or corruption)");
       } else {
         refused = hlc_.CheckSkew(batch.hlc).WithContext(label);
+        if (refused.ok()) refused = StampsWithinBatch(batch).WithContext(label);
       }
       if (refused.ok()) {
         OUTPOST_ASSIGN_OR_RETURN(auto sp, Savepoint::Begin(db_));
@@ -1126,9 +1100,165 @@ Result<MergeReport> Replica::Merge(std::span<const SignedBatch> batches,
 }
 
 // ---------------------------------------------------------------------------
-// Signing, extraction, version vectors
+// Sealing, signing, extraction, version vectors
+
+Result<size_t> Replica::Seal() {
+  // Most calls find nothing pending: answer without taking the write lock.
+  {
+    OUTPOST_ASSIGN_OR_RETURN(int64_t any,
+                             db_.QueryInt("SELECT EXISTS(SELECT 1 FROM crdt_pending)"));
+    if (any == 0) return size_t{0};
+  }
+  OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_, TxnMode::kImmediate));
+  // The rows named since the last seal, per scope: the first and last stamp
+  // they were written at here, and the causal length the last write left.
+  struct Named {
+    HlcTime first = 0, last = 0;
+    uint32_t cl = 0;
+  };
+  using RowKey = std::pair<uint16_t, Uuid>;
+  std::map<uint32_t, std::map<RowKey, Named>> named;
+  {
+    OUTPOST_ASSIGN_OR_RETURN(auto sel,
+                             db_.Prepare("SELECT scope, hlc, rows FROM crdt_pending ORDER BY hlc"));
+    for (;;) {
+      OUTPOST_ASSIGN_OR_RETURN(bool row, sel->Step());
+      if (!row) break;
+      auto& rows = named[static_cast<uint32_t>(sel->Int(0))];
+      const auto hlc = static_cast<HlcTime>(sel->Int(1));
+      auto in = sel->Blob(2);
+      Uuid last{};
+      for (size_t pos = 0; pos < in.size();) {
+        uint64_t tbl = 0, cl = 0;
+        RowKey key;
+        // Writer::NotePending's layout.
+        bool ok = GetVarint(in, &pos, &tbl) && tbl <= UINT16_MAX && pos < in.size();
+        size_t shared = ok ? in[pos++] : 0;
+        ok = ok && shared <= 16 && in.size() - pos >= 16 - shared;
+        if (ok) {
+          std::memcpy(key.second.data(), last.data(), shared);
+          std::memcpy(key.second.data() + shared, in.data() + pos, 16 - shared);
+          pos += 16 - shared;
+          last = key.second;
+          ok = GetVarint(in, &pos, &cl) && cl >= 1 && cl <= UINT32_MAX;
+        }
+        if (!ok) return Status::Corruption("crdt_pending: a malformed list of written rows");
+        key.first = static_cast<uint16_t>(tbl);
+        auto [it, fresh] = rows.try_emplace(key, Named{hlc, hlc, static_cast<uint32_t>(cl)});
+        if (!fresh) {
+          it->second.last = hlc;
+          it->second.cl = static_cast<uint32_t>(cl);
+        }
+      }
+    }
+  }
+  size_t made = 0;
+  for (const auto& [scope, rows] : named) {
+    // This node's chain in the scope.
+    uint64_t seq = 0;
+    Hash prev{};
+    {
+      OUTPOST_ASSIGN_OR_RETURN(
+          auto st, db_.Cached("SELECT seq, hash FROM crdt_vv WHERE origin = ? AND scope = ?"));
+      st->Bind(1, static_cast<int64_t>(self_idx_)).Bind(2, static_cast<int64_t>(scope));
+      OUTPOST_ASSIGN_OR_RETURN(bool found, st->Step());
+      if (found) {
+        seq = static_cast<uint64_t>(st->Int(0));
+        auto h = st->Blob(1);
+        if (h.size() != 32) return Status::Corruption("crdt_vv: hash is not 32 bytes");
+        std::memcpy(prev.data(), h.data(), 32);
+      }
+    }
+    OUTPOST_ASSIGN_OR_RETURN(std::string scope_name, ScopeName(scope));
+    std::unique_ptr<BatchBodyBuilder> builder;
+    HlcTime stamp = 0;
+    auto flush = [&]() -> Status {
+      if (!builder || builder->rows() == 0) return Status::Ok();
+      std::span<const uint8_t> body = builder->FinishInPlace(seq + 1, prev);
+      Hash hash = HashBody(body);
+      OUTPOST_ASSIGN_OR_RETURN(
+          auto st, db_.Cached("INSERT INTO crdt_batch(origin, scope, seq, hash, hlc, applied, "
+                              "body, sig) VALUES(?, ?, ?, ?, ?, 1, ?, x'')"));
+      st->Bind(1, static_cast<int64_t>(self_idx_)).Bind(2, static_cast<int64_t>(scope));
+      st->Bind(3, static_cast<int64_t>(seq + 1)).BindBlob(4, hash);
+      st->Bind(5, static_cast<int64_t>(stamp));
+      sqlite3_bind_blob(st->raw(), 6, body.data(), static_cast<int>(body.size()), SQLITE_STATIC);
+      OUTPOST_RETURN_IF_ERROR(st->Run());
+      ++seq;
+      prev = hash;
+      ++made;
+      return Status::Ok();
+    };
+    // Stamp order: rows written together travel together.
+    std::vector<std::pair<const RowKey*, const Named*>> order;
+    order.reserve(rows.size());
+    for (const auto& [key, n] : rows) order.emplace_back(&key, &n);
+    std::stable_sort(order.begin(), order.end(),
+                     [](const auto& x, const auto& y) { return x.second->last < y.second->last; });
+    for (const auto& [key, n] : order) {
+      const Table* t = catalogue_.FindById(key->first);
+      if (t == nullptr) {
+        return Status::Corruption("crdt_pending: a row of unknown table " +
+                                  std::to_string(key->first));
+      }
+      const Uuid& id = key->second;
+      OUTPOST_ASSIGN_OR_RETURN(auto row, db_.Cached(Sql(*t).seal));
+      row->BindBlob(1, id);
+      OUTPOST_ASSIGN_OR_RETURN(bool found, row->Step());
+      // A newer incarnation from another node replaced the one written here:
+      // those writes lost to it on every replica, so there is nothing to send.
+      if (!found || row->Int(0) != n->cl) continue;
+      ColumnVersions versions;
+      if (!ColumnVersions::Decode(row->Blob(1), &versions)) {
+        return Status::Corruption(t->name + " row " + UuidToString(id) +
+                                  ": column versions are unreadable");
+      }
+      // One batch per stamp: a batch's stamp is never before its columns'
+      // (merge invariant 9).
+      if (!builder || n->last != stamp || builder->size() >= options_.max_batch_bytes) {
+        OUTPOST_RETURN_IF_ERROR(flush());
+        if (!builder || n->last != stamp) {
+          stamp = n->last;
+          builder = std::make_unique<BatchBodyBuilder>(
+              self_, scope_name, catalogue_.version(), stamp,
+              std::min<size_t>(options_.max_batch_bytes + 4096, kMaxBatchBodyBytes));
+        }
+      }
+      // This node's columns written since the row was first named; a column
+      // another node has since overwritten travels in that node's batch.
+      std::vector<std::pair<const Column*, HlcTime>> cols;
+      for (const ColumnVersion& v : versions.entries()) {
+        if (v.origin != self_idx_ || v.hlc < n->first) continue;
+        const Column* c = t->FindColumnById(v.column);
+        if (c != nullptr) cols.emplace_back(c, v.hlc);
+      }
+      builder->BeginRow(t->id, id, n->cl, cols.size());
+      for (const auto& [c, hlc] : cols) {
+        builder->AddColumn(c->id, hlc, ReadValue(*row, ColumnPosition(*t, c) + 2));
+      }
+      if (n->cl % 2 == 0) {
+        // The batch this row goes into makes it a tombstone: number seq + 1.
+        OUTPOST_RETURN_IF_ERROR(NoteTombstone(*t, id, n->cl, self_idx_, scope, seq + 1));
+      }
+    }
+    OUTPOST_RETURN_IF_ERROR(flush());
+    if (seq == 0) continue;  // nothing sealed in a scope this node never wrote to
+    OUTPOST_ASSIGN_OR_RETURN(
+        auto st,
+        db_.Cached(
+            "INSERT INTO crdt_vv VALUES(?, ?, ?, ?) ON CONFLICT(origin, scope) DO UPDATE SET "
+            "seq = excluded.seq, hash = excluded.hash"));
+    st->Bind(1, static_cast<int64_t>(self_idx_)).Bind(2, static_cast<int64_t>(scope));
+    st->Bind(3, static_cast<int64_t>(seq)).BindBlob(4, prev);
+    OUTPOST_RETURN_IF_ERROR(st->Run());
+  }
+  OUTPOST_RETURN_IF_ERROR(db_.Exec("DELETE FROM crdt_pending"));
+  OUTPOST_RETURN_IF_ERROR(txn->Commit());
+  return made;
+}
 
 Status Replica::SignPending(const std::function<Bytes(std::span<const uint8_t>)>& sign) {
+  OUTPOST_RETURN_IF_ERROR(Seal().status());
   OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_));
   OUTPOST_ASSIGN_OR_RETURN(
       auto sel,
@@ -1152,7 +1282,12 @@ Status Replica::SignPending(const std::function<Bytes(std::span<const uint8_t>)>
   return txn->Commit();
 }
 
-Result<VersionVector> Replica::GetVersionVector() const {
+Result<VersionVector> Replica::GetVersionVector() {
+  OUTPOST_RETURN_IF_ERROR(Seal().status());
+  return ReadVersionVector();
+}
+
+Result<VersionVector> Replica::ReadVersionVector() const {
   VersionVector vv;
   OUTPOST_ASSIGN_OR_RETURN(
       auto st,
@@ -1253,7 +1388,7 @@ Result<int64_t> Replica::CompactTombstones(const VersionVector& acked) {
 
 Result<std::vector<OutgoingBatch>> Replica::BatchesFor(
     const VersionVector& peer, const std::function<bool(const std::string&)>& allowed,
-    size_t max_bytes) const {
+    size_t max_bytes) {
   OUTPOST_ASSIGN_OR_RETURN(VersionVector mine, GetVersionVector());
   std::vector<OutgoingBatch> out;
   size_t bytes = 0;

@@ -5,9 +5,12 @@
 //  - A replicated row is a set of per-column last-writer-wins registers
 //    ordered by (HLC, origin node id), plus a causal length (odd = exists,
 //    even = deleted; merge takes the max, so delete/undelete is a counter).
-//  - Each local transaction appends one or more batches per scope it touched,
-//    in the same SQLite transaction as the rows: nothing a caller saw
-//    committed is missing from the log.
+//  - Each local transaction names the rows it wrote in the pending log
+//    (crdt_pending), in the same SQLite transaction as the rows; Seal() later
+//    turns the pending rows into batches built from the rows as they are
+//    then, one per scope and stamp. Nothing a caller saw committed is
+//    missing from the log: it is pending, sealed with its value, or
+//    superseded by a later write that is (docs/crdt.md, "The change log").
 //  - Batches are numbered 1, 2, 3... per (origin, scope) and chained by the
 //    hash of the previous body. The version vector maps (origin, scope) to
 //    the highest sequence applied with no gap.
@@ -99,7 +102,7 @@ struct MergeReport {
 class Replica;
 
 // One local transaction. Rows written through it are visible to reads on the
-// same Db at once; Commit() appends the batches and commits everything
+// same Db at once; Commit() commits the rows and their pending-log entries
 // together. Destroying it without Commit() rolls everything back.
 class Writer {
  public:
@@ -125,26 +128,29 @@ class Writer {
 
  private:
   friend class Replica;
-  // The batch being built for one scope this transaction touches.
-  struct ScopeLog {
-    std::string scope;
-    uint32_t index = 0;
-    uint64_t seq = 0;  // last sequence written
-    Hash prev{};
-    std::unique_ptr<BatchBodyBuilder> builder;
-  };
   Writer(Replica& r, std::unique_ptr<Transaction> txn, HlcTime hlc)
       : replica_(r), txn_(std::move(txn)), hlc_(hlc) {}
-  Result<ScopeLog*> LogFor(const std::string& scope);
-  Result<ScopeLog*> LogForIndex(int64_t scope_index);
-  Status FlushBatch(ScopeLog& log);
+  Result<uint32_t> ScopeFor(const std::string& scope);
+  // Names the row for the pending log (docs/crdt.md, "The change log"):
+  // Commit stores the names, one crdt_pending entry per scope; the row's
+  // batch is built from the row when the log is sealed.
+  void NotePending(const schema::Table& t, const Uuid& id, int64_t scope_index, uint32_t cl);
   // The table's INSERT statement, checked out of the Db's cache once per
   // transaction (reset after every row).
   Result<Stmt*> InsertStmt(const schema::Table& t);
   Replica& replica_;
   std::unique_ptr<Transaction> txn_;
   HlcTime hlc_;
-  std::vector<std::unique_ptr<ScopeLog>> logs_;
+  std::vector<std::pair<std::string, uint32_t>> scopes_;  // scope name -> index
+  // Per scope, the rows written, as Replica::Seal reads them: (table
+  // varint, bytes shared with the previous id, the rest of the id, causal
+  // length varint)*.
+  struct PendingNames {
+    int64_t scope = 0;
+    Bytes bytes;
+    Uuid last{};
+  };
+  std::vector<PendingNames> pending_;
   size_t rows_ = 0;
   // Last, so they are reset before the transaction ends.
   std::vector<std::pair<uint16_t, StmtRef>> inserts_;
@@ -176,18 +182,31 @@ class Replica {
   // Merges batches received from a peer or a bundle, in one transaction.
   Result<MergeReport> Merge(std::span<const SignedBatch> batches, const BatchVerifier& verify);
 
-  // Signs this node's own batches that have no signature yet.
+  // Turns the local writes since the last seal (crdt_pending) into this
+  // node's next batches, in one transaction: per scope, the pending rows in
+  // stamp order, one batch per stamp (split at max_batch_bytes), each row
+  // carrying its causal length and this node's columns written since it
+  // became pending, with their values as they are now. A row a newer
+  // incarnation from another node has since replaced is left out (its
+  // writes lost to that incarnation everywhere). Batches are stored
+  // unsigned. Returns the number of batches made. SignPending, BatchesFor
+  // and GetVersionVector seal first, so callers rarely need this.
+  Result<size_t> Seal();
+
+  // Seals, then signs this node's own batches that have no signature yet.
   // `sign` returns a 64-byte signature over its input (SigningInput(body)).
   Status SignPending(const std::function<Bytes(std::span<const uint8_t>)>& sign);
 
   // Batches the holder of `peer` lacks, in chain order per (origin, scope),
   // for scopes where allowed(scope) is true; stops after max_bytes (always
-  // returns at least one batch if any is due).
+  // returns at least one batch if any is due). Seals first.
   Result<std::vector<OutgoingBatch>> BatchesFor(
       const VersionVector& peer, const std::function<bool(const std::string&)>& allowed,
-      size_t max_bytes) const;
+      size_t max_bytes);
 
-  Result<VersionVector> GetVersionVector() const;
+  // Seals, then reads the version vector (this node's own entries count
+  // sealed batches).
+  Result<VersionVector> GetVersionVector();
 
   // Drops stored batches at or below `acked` (what every peer that may need
   // them has acknowledged); the chain heads stay in the version vector, so
@@ -254,7 +273,7 @@ class Replica {
   Status ReloadIndices() const;
   // Precomputed SQL per table (indexed by table id).
   struct TableSql {
-    std::string insert, meta;
+    std::string insert, meta, seal;  // seal: _cl, _v, then every column
   };
   const TableSql& Sql(const schema::Table& t) const { return table_sql_.at(t.id); }
   // Applies one verified, in-order batch; the caller holds the transaction.
@@ -268,6 +287,7 @@ class Replica {
                        uint32_t scope_idx, uint64_t seq);
   Status StoreExtra(const RowChange& row, const ColumnChange* col, uint32_t origin_idx,
                     uint32_t scope_idx);
+  Result<VersionVector> ReadVersionVector() const;
 
   Db& db_;
   schema::Catalogue catalogue_;

@@ -105,6 +105,7 @@ BOOST_AUTO_TEST_CASE(nested_movement_is_stored_in_one_transaction) {
   // movement, vehicle, equipment, seal, consignment, 2 parties, goods, person, link
   BOOST_TEST((*r)["rows"].get<int>() == 10);
   // One change batch for the whole document (its audit entry included).
+  BOOST_REQUIRE(f.store->replica().Seal().ok());
   BOOST_TEST(*f.store->db().QueryInt("SELECT count(*) FROM crdt_batch") == 1);
   auto got = f.records->Get((*r)["id"].get<std::string>(), f.officer);
   BOOST_REQUIRE_MESSAGE(got.ok(), got.status().ToString());

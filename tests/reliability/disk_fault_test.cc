@@ -48,7 +48,11 @@ std::ostream& operator<<(std::ostream& o, const Counts& c) {
 Counts Count(node::Store& store) {
   Counts c;
   c.movements = *store.replica().CountLive(*store.catalogue().Find("movement"));
-  c.batches = *store.db().QueryInt("SELECT count(*) FROM crdt_batch");
+  // Transactions in the change log: sealed batches, and pending ones (the
+  // rows one transaction names share its stamp).
+  c.batches = *store.db().QueryInt(
+      "SELECT (SELECT count(*) FROM crdt_batch) + "
+      "(SELECT count(DISTINCT hlc) FROM crdt_pending)");
   c.audit = *store.db().QueryInt("SELECT count(*) FROM audit_entry");
   return c;
 }

@@ -31,6 +31,19 @@ void Update(TestNode& n, const Uuid& id, uint16_t col, Value v) {
   BOOST_REQUIRE(w->Commit().ok());
 }
 
+// Everything `from` holds, merged into `to` without asking `to` for its
+// version vector (which would seal `to`'s pending writes first).
+void DeliverUnasked(TestNode& from, TestNode& to) {
+  auto out = from.replica->BatchesFor(
+      VersionVector{}, [](auto&) { return true; }, SIZE_MAX);
+  BOOST_REQUIRE(out.ok());
+  std::vector<SignedBatch> batches;
+  for (auto& b : *out) batches.push_back(b.batch);
+  auto r = to.replica->Merge(batches, AcceptAll);
+  BOOST_REQUIRE(r.ok());
+  BOOST_REQUIRE(r->refused.empty());
+}
+
 std::string ColA(TestNode& n, const Uuid& id, bool* deleted = nullptr) {
   auto row = n.replica->ReadRow(n.table("item"), id, deleted);
   BOOST_REQUIRE(row.ok());
@@ -61,6 +74,7 @@ BOOST_AUTO_TEST_CASE(local_write_is_logged_in_the_same_transaction) {
 BOOST_AUTO_TEST_CASE(merge_copies_rows_and_is_idempotent) {
   TestNode a(1), b(2);
   Insert(a, Id(1), "x", 1);
+  BOOST_REQUIRE(a.replica->Seal().ok());
   Update(a, Id(1), 1, Value{std::string("x2")});
   MergeReport r1 = Deliver(a, b);
   BOOST_TEST(r1.applied == 2u);
@@ -77,6 +91,148 @@ BOOST_AUTO_TEST_CASE(merge_copies_rows_and_is_idempotent) {
   BOOST_TEST(r2->applied == 0u);
   BOOST_TEST(r2->duplicates == 2u);
   BOOST_TEST(DigestHex(b) == before);
+}
+
+// The sealed log (docs/crdt.md, "The change log"): a row written several
+// times before it is sealed travels once, with its latest values, each
+// column with the stamp it was written at.
+BOOST_AUTO_TEST_CASE(unsealed_writes_to_a_row_travel_once_with_the_latest_value) {
+  TestNode a(1), b(2);
+  Insert(a, Id(1), "x", 1);
+  a.clock.Advance(1'000);
+  Update(a, Id(1), 1, Value{std::string("x2")});
+  a.clock.Advance(1'000);
+  Update(a, Id(1), 1, Value{std::string("x3")});
+  Insert(a, Id(2), "y", 2);
+  auto out = a.replica->BatchesFor(
+      VersionVector{}, [](auto&) { return true; }, SIZE_MAX);
+  BOOST_REQUIRE(out.ok());
+  // Two stamps pending (Id(1)'s last write and Id(2)'s insert are two
+  // transactions): two batches, each row once.
+  BOOST_REQUIRE(out->size() == 2u);
+  auto first = DecodeBatchBody((*out)[0].batch.body);
+  BOOST_REQUIRE(first.ok());
+  BOOST_REQUIRE(first->rows.size() == 1u);
+  const RowChange& row = first->rows[0];
+  BOOST_TEST(row.id == Id(1));
+  BOOST_REQUIRE(row.columns.size() == 3u);  // a, b, owner
+  BOOST_TEST(row.columns[0].column == 1);
+  BOOST_TEST(std::get<std::string>(row.columns[0].value) == "x3");
+  BOOST_TEST(row.columns[0].hlc == first->hlc);
+  BOOST_TEST(row.columns[1].hlc < first->hlc);  // b kept the insert's stamp
+  BOOST_TEST((*out)[1].seq == 2u);
+  MergeReport r = Deliver(a, b);
+  BOOST_TEST(r.applied == 2u);
+  BOOST_TEST(ColA(b, Id(1)) == "x3");
+  BOOST_TEST(DigestHex(a) == DigestHex(b));
+  // Nothing pending: sealing again makes nothing.
+  BOOST_TEST(*a.replica->Seal() == 0u);
+  BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM crdt_pending") == 0);
+}
+
+// A column another node overwrote before this node sealed its own write is
+// left to that node's batch; the result is the same whatever arrives first.
+BOOST_AUTO_TEST_CASE(a_column_a_peer_overwrote_before_sealing_is_left_to_the_peer) {
+  TestNode a(1), b(2), c(3), d(4);
+  Insert(a, Id(1), "x", 1);
+  Deliver(a, b);
+  a.clock.Advance(1'000);
+  Update(a, Id(1), 1, Value{std::string("from-a")});  // pending on a
+  b.clock.Advance(2'000);
+  {
+    auto w = std::move(*b.replica->BeginWrite());
+    std::vector<ColumnValue> vals{{1, Value{std::string("from-b")}}, {2, Value{int64_t{7}}}};
+    BOOST_REQUIRE(w->Update(b.table("item"), Id(1), vals).ok());
+    BOOST_REQUIRE(w->Commit().ok());
+  }
+  DeliverUnasked(b, a);  // b's later stamp wins a's unsealed column
+  BOOST_TEST(ColA(a, Id(1)) == "from-b");
+  auto out = a.replica->BatchesFor(
+      VersionVector{}, [](auto&) { return true; }, SIZE_MAX);
+  BOOST_REQUIRE(out.ok());
+  std::vector<SignedBatch> own;
+  for (auto& o : *out) {
+    if (o.origin == a.id) own.push_back(o.batch);
+  }
+  BOOST_REQUIRE(own.size() == 2u);
+  auto second = DecodeBatchBody(own[1].body);
+  BOOST_REQUIRE(second.ok());
+  BOOST_REQUIRE(second->rows.size() == 1u);
+  BOOST_TEST(second->rows[0].columns.empty());
+  Deliver(a, c);
+  Deliver(b, c);
+  Deliver(b, d);
+  Deliver(a, d);
+  Deliver(a, b);
+  BOOST_TEST(ColA(c, Id(1)) == "from-b");
+  BOOST_TEST(DigestHex(a) == DigestHex(b));
+  BOOST_TEST(DigestHex(a) == DigestHex(c));
+  BOOST_TEST(DigestHex(a) == DigestHex(d));
+}
+
+// A row another node deleted (a newer incarnation) before this node sealed
+// its update: the update lost everywhere, so sealing sends nothing for it.
+BOOST_AUTO_TEST_CASE(a_row_a_peer_replaced_before_sealing_is_left_out) {
+  TestNode a(1), b(2);
+  Insert(a, Id(1), "x", 1);
+  Deliver(a, b);
+  Update(a, Id(1), 1, Value{std::string("lost")});  // pending on a
+  {
+    auto w = std::move(*b.replica->BeginWrite());
+    BOOST_REQUIRE(w->Delete(b.table("item"), Id(1), /*erase_nominal=*/false).ok());
+    BOOST_REQUIRE(w->Commit().ok());
+  }
+  DeliverUnasked(b, a);
+  BOOST_TEST(*a.replica->Seal() == 0u);
+  BOOST_TEST(a.replica->GetVersionVector()->Get(a.id, "site:AA-ONE") == 1u);
+  Deliver(a, b);
+  BOOST_TEST(DigestHex(a) == DigestHex(b));
+  BOOST_TEST(*b.replica->CountLive(b.table("item")) == 0);
+}
+
+// A delete sealed later is still the batch that made the tombstone, so
+// compaction waits for that batch to be acknowledged, and not longer.
+BOOST_AUTO_TEST_CASE(a_sealed_delete_is_compacted_once_its_batch_is_acknowledged) {
+  TestNode a(1), b(2);
+  Insert(a, Id(1), "x", 1);
+  Deliver(a, b);
+  {
+    auto w = std::move(*a.replica->BeginWrite());
+    BOOST_REQUIRE(w->Delete(a.table("item"), Id(1), /*erase_nominal=*/false).ok());
+    BOOST_REQUIRE(w->Commit().ok());
+  }
+  std::vector<VersionVector> acked{*b.replica->GetVersionVector()};
+  BOOST_TEST(*a.replica->CompactTombstones(CommonVersions(acked)) == 0);
+  Deliver(a, b);
+  acked = {*b.replica->GetVersionVector()};
+  BOOST_TEST(acked[0].Get(a.id, "site:AA-ONE") == 2u);
+  BOOST_TEST(*a.replica->CompactTombstones(CommonVersions(acked)) == 1);
+  BOOST_TEST(DigestHex(a) == DigestHex(b));
+}
+
+// Merge invariant 9: a column stamped after its batch would slip past the
+// skew check and the receiver's clock.
+BOOST_AUTO_TEST_CASE(a_column_stamped_after_its_batch_is_refused) {
+  TestNode a(1), b(2);
+  ChangeBatch batch;
+  batch.origin = a.id;
+  batch.scope = "site:AA-ONE";
+  batch.seq = 1;
+  batch.schema_version = 2;
+  batch.hlc = a.replica->hlc().Now();
+  RowChange row;
+  row.table = 1;
+  row.id = Id(1);
+  row.columns.push_back({1, batch.hlc + (HlcTime{1} << 40), Value{std::string("forever")}});
+  batch.rows.push_back(row);
+  std::vector<SignedBatch> in{{EncodeBatchBody(batch), {}}};
+  auto r = b.replica->Merge(in, AcceptAll);
+  BOOST_REQUIRE(r.ok());
+  BOOST_REQUIRE(r->refused.size() == 1u);
+  BOOST_TEST(r->refused[0].code() == Code::kInvalidArgument);
+  BOOST_TEST(r->refused[0].message().find("after the batch's stamp") != std::string::npos,
+             r->refused[0].ToString());
+  BOOST_TEST(*b.db->QueryInt("SELECT count(*) FROM item") == 0);
 }
 
 BOOST_AUTO_TEST_CASE(concurrent_updates_converge_to_the_later_stamp) {
