@@ -1195,6 +1195,10 @@ Result<size_t> Replica::Seal() {
     for (const auto& [key, n] : rows) order.emplace_back(&key, &n);
     std::stable_sort(order.begin(), order.end(),
                      [](const auto& x, const auto& y) { return x.second->last < y.second->last; });
+    // Reused across rows: one read statement per table, checked out once.
+    std::vector<std::pair<uint16_t, StmtRef>> reads;
+    ColumnVersions versions;
+    std::vector<std::pair<const Column*, HlcTime>> cols;
     for (const auto& [key, n] : order) {
       const Table* t = catalogue_.FindById(key->first);
       if (t == nullptr) {
@@ -1202,13 +1206,21 @@ Result<size_t> Replica::Seal() {
                                   std::to_string(key->first));
       }
       const Uuid& id = key->second;
-      OUTPOST_ASSIGN_OR_RETURN(auto row, db_.Cached(Sql(*t).seal));
-      row->BindBlob(1, id);
+      Stmt* row = nullptr;
+      for (auto& [tid, ref] : reads) {
+        if (tid == t->id) row = &*ref;
+      }
+      if (row == nullptr) {
+        OUTPOST_ASSIGN_OR_RETURN(auto ref, db_.Cached(Sql(*t).seal));
+        reads.emplace_back(t->id, std::move(ref));
+        row = &*reads.back().second;
+      }
+      row->Reset();
+      sqlite3_bind_blob(row->raw(), 1, id.data(), 16, SQLITE_STATIC);  // outlives the read
       OUTPOST_ASSIGN_OR_RETURN(bool found, row->Step());
       // A newer incarnation from another node replaced the one written here:
       // those writes lost to it on every replica, so there is nothing to send.
       if (!found || row->Int(0) != n->cl) continue;
-      ColumnVersions versions;
       if (!ColumnVersions::Decode(row->Blob(1), &versions)) {
         return Status::Corruption(t->name + " row " + UuidToString(id) +
                                   ": column versions are unreadable");
@@ -1226,7 +1238,7 @@ Result<size_t> Replica::Seal() {
       }
       // This node's columns written since the row was first named; a column
       // another node has since overwritten travels in that node's batch.
-      std::vector<std::pair<const Column*, HlcTime>> cols;
+      cols.clear();
       for (const ColumnVersion& v : versions.entries()) {
         if (v.origin != self_idx_ || v.hlc < n->first) continue;
         const Column* c = t->FindColumnById(v.column);
