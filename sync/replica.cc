@@ -356,6 +356,26 @@ Status Replica::CreateOrMigrate() {
           "; upgrade outpost to open it (nothing was changed)");
     }
   }
+  // Store format: 2 since local writes are named in crdt_pending and sealed
+  // later, and `_v` writes runs of column ids (docs/crdt.md). A binary that
+  // does not know a store's format would lose its pending writes or misread
+  // `_v`: refused, touching nothing. (Binaries before format 2 do not check.)
+  {
+    constexpr int64_t kStoreFormat = 2;
+    auto f = db_.QueryInt("SELECT value FROM crdt_meta WHERE key = 'store_format'");
+    if (f.ok() && *f > kStoreFormat) {
+      return Status::FailedPrecondition(
+          "the store has format " + std::to_string(*f) + " and this outpost knows only up to " +
+          std::to_string(kStoreFormat) + "; upgrade outpost to open it (nothing was changed)");
+    }
+    if (!f.ok() || *f < kStoreFormat) {
+      OUTPOST_ASSIGN_OR_RETURN(auto st,
+                               db_.Prepare("INSERT INTO crdt_meta VALUES('store_format', ?) ON "
+                                           "CONFLICT(key) DO UPDATE SET value = excluded.value"));
+      st->Bind(1, kStoreFormat);
+      OUTPOST_RETURN_IF_ERROR(st->Run());
+    }
+  }
 
   // Replicated tables: create, or add the columns a newer schema brought.
   for (const Table& t : catalogue_.tables()) {

@@ -508,6 +508,25 @@ BOOST_AUTO_TEST_CASE(upgrading_moves_held_values_into_place) {
   std::remove((path + "-shm").c_str());
 }
 
+BOOST_AUTO_TEST_CASE(store_of_a_newer_format_is_refused_untouched) {
+  std::string path = "/tmp/outpost-format-" + std::to_string(::getpid()) + ".db";
+  std::remove(path.c_str());
+  NodeId id;
+  {
+    TestNode a(1, 2, path);
+    id = a.id;
+    BOOST_TEST(*a.db->QueryInt("SELECT value FROM crdt_meta WHERE key = 'store_format'") == 2);
+    BOOST_REQUIRE(a.db->Exec("UPDATE crdt_meta SET value = 3 WHERE key = 'store_format'").ok());
+  }
+  auto db = std::move(*Db::Open(path));
+  FakeClock clock(kStartMicros);
+  auto r = Replica::Open(*db, TestCatalogue(), id, clock);
+  BOOST_TEST(r.status().code() == Code::kFailedPrecondition);
+  BOOST_TEST(r.status().message().find("format 3") != std::string::npos, r.status().ToString());
+  BOOST_TEST(*db->QueryInt("SELECT value FROM crdt_meta WHERE key = 'store_format'") == 3);
+  std::remove(path.c_str());
+}
+
 BOOST_AUTO_TEST_CASE(store_of_another_node_is_refused) {
   std::string path = "/tmp/outpost-owner-" + std::to_string(::getpid()) + ".db";
   std::remove(path.c_str());
