@@ -43,7 +43,9 @@ Result<Bytes> ExportBundle(const BundleEnv& env, const NodeId& to,
   OUTPOST_ASSIGN_OR_RETURN(p.sender_vv, env.replica->GetVersionVector());
   size_t total = 0;
   for (const auto& b : batches) {
-    if (b.batch.signature.empty()) break;  // unsigned: cannot happen after SignPending
+    // Unsigned: a write another process committed since SignPending, sealed
+    // by BatchesFor; never exported unsigned, it goes in the next bundle.
+    if (b.batch.signature.empty()) break;
     p.batches.push_back(EncodeSignedBatch(b.batch));
     total += p.batches.back().size();
     if (total > max_bytes) {

@@ -301,7 +301,9 @@ Status Session::Refill() {
   if (!batches.ok()) return Fail(batches.status());
   if (batches->empty()) exhausted_ = true;
   for (auto& b : *batches) {
-    if (b.batch.signature.empty()) {  // cannot happen after SignPending; never send unsigned
+    // Unsigned: a write another process committed since SignPending, sealed
+    // by BatchesFor. Never sent unsigned; it goes in the next session.
+    if (b.batch.signature.empty()) {
       exhausted_ = true;
       break;
     }
