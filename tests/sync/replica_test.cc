@@ -235,6 +235,32 @@ BOOST_AUTO_TEST_CASE(a_column_stamped_after_its_batch_is_refused) {
   BOOST_TEST(*b.db->QueryInt("SELECT count(*) FROM item") == 0);
 }
 
+// Threat model R10: a record erased before the next sync never puts its
+// personal data in the log (batches are built from the rows when sealed).
+BOOST_AUTO_TEST_CASE(a_record_erased_before_sealing_never_enters_the_log) {
+  TestNode a(1), b(2);
+  Insert(a, Id(1), "x", 1);  // owner "Marko" (a nominal column)
+  {
+    auto w = std::move(*a.replica->BeginWrite());
+    BOOST_REQUIRE(w->Delete(a.table("item"), Id(1), /*erase_nominal=*/true).ok());
+    BOOST_REQUIRE(w->Commit().ok());
+  }
+  BOOST_TEST(*a.replica->Seal() == 1u);
+  auto st = a.db->Prepare("SELECT body FROM crdt_batch");
+  BOOST_REQUIRE(st.ok());
+  int bodies = 0;
+  while (*(*st)->Step()) {
+    auto body = (*st)->Blob(0);
+    std::string bytes(body.begin(), body.end());
+    BOOST_TEST(bytes.find("Marko") == std::string::npos);
+    ++bodies;
+  }
+  BOOST_TEST(bodies == 1);
+  Deliver(a, b);
+  BOOST_TEST(*b.replica->CountLive(b.table("item")) == 0);
+  BOOST_TEST(DigestHex(a) == DigestHex(b));
+}
+
 BOOST_AUTO_TEST_CASE(concurrent_updates_converge_to_the_later_stamp) {
   TestNode a(1), b(2);
   Insert(a, Id(1), "x", 1);
