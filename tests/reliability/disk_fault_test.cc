@@ -167,6 +167,35 @@ BOOST_AUTO_TEST_CASE(full_disk_refuses_a_record_whole_and_recovers) {
   BOOST_TEST(site.Add().ok());
 }
 
+// Sealing the pending writes into batches (at the start of a sync) on a
+// full disk: refused whole, the pending names kept, sealed once space returns.
+BOOST_AUTO_TEST_CASE(full_disk_refuses_a_seal_whole_and_recovers) {
+  FaultyVfs vfs("outpost-faulty-seal", /*make_default=*/true);
+  Site site;
+  for (int i = 0; i < 20; ++i) BOOST_REQUIRE(site.Add().ok());
+  Db& db = site.store->db();
+  const int64_t pending = *db.QueryInt("SELECT count(*) FROM crdt_pending");
+  BOOST_TEST(pending == 20);
+  BOOST_TEST(*db.QueryInt("SELECT count(*) FROM crdt_batch") == 0);
+  vfs.FillAfter(0);
+  auto sealed = site.store->replica().Seal();
+  BOOST_REQUIRE(!sealed.ok());
+  BOOST_TEST(sealed.status().code() == Code::kIoError);
+  BOOST_TEST(sealed.status().message().find("disk full") != std::string::npos,
+             sealed.status().ToString());
+  BOOST_TEST(Integrity(db) == "ok");
+  BOOST_TEST(*db.QueryInt("SELECT count(*) FROM crdt_pending") == pending);
+  BOOST_TEST(*db.QueryInt("SELECT count(*) FROM crdt_batch") == 0);
+  vfs.Heal();
+  sealed = site.store->replica().Seal();
+  BOOST_REQUIRE_MESSAGE(sealed.ok(), sealed.status().ToString());
+  BOOST_TEST(*sealed == 20u);  // one batch per record's transaction
+  BOOST_TEST(*db.QueryInt("SELECT count(*) FROM crdt_pending") == 0);
+  site.Reopen();
+  BOOST_TEST(Integrity(site.store->db()) == "ok");
+  BOOST_TEST(Count(*site.store) == Plus(Counts{}, 20));
+}
+
 BOOST_AUTO_TEST_CASE(failing_fsync_refuses_a_record_and_recovers) {
   FaultyVfs vfs("outpost-faulty-default", /*make_default=*/true);
   Site site;
