@@ -266,8 +266,6 @@ class Savepoint {
   bool done_ = false;
 };
 
-const Hash kZeroHash{};
-
 // A column's stamp is never after its batch's: the skew check and the
 // receiver's clock (Observe) see only the batch's stamp, so a later column
 // stamp would slip a far-future time past both (docs/crdt.md, merge invariant 9).
@@ -934,6 +932,31 @@ Result<size_t> Replica::ApplyRow(const RowChange& row, uint32_t origin_idx, uint
   return won;
 }
 
+Result<Replica::ChainHead> Replica::ReadChainHead(uint32_t origin_idx, uint32_t scope_idx) {
+  ChainHead head;
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto st, db_.Cached("SELECT seq, hash FROM crdt_vv WHERE origin = ? AND scope = ?"));
+  st->Bind(1, static_cast<int64_t>(origin_idx)).Bind(2, static_cast<int64_t>(scope_idx));
+  OUTPOST_ASSIGN_OR_RETURN(bool found, st->Step());
+  if (found) {
+    head.seq = static_cast<uint64_t>(st->Int(0));
+    auto h = st->Blob(1);
+    if (h.size() != 32) return Status::Corruption("crdt_vv: hash is not 32 bytes");
+    std::memcpy(head.hash.data(), h.data(), 32);
+  }
+  return head;
+}
+
+Status Replica::WriteChainHead(uint32_t origin_idx, uint32_t scope_idx, const ChainHead& head) {
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto st,
+      db_.Cached("INSERT INTO crdt_vv VALUES(?, ?, ?, ?) ON CONFLICT(origin, scope) DO UPDATE SET "
+                 "seq = excluded.seq, hash = excluded.hash"));
+  st->Bind(1, static_cast<int64_t>(origin_idx)).Bind(2, static_cast<int64_t>(scope_idx));
+  st->Bind(3, static_cast<int64_t>(head.seq)).BindBlob(4, head.hash);
+  return st->Run();
+}
+
 Result<size_t> Replica::ApplyBatch(const ChangeBatch& batch, uint32_t origin_idx,
                                    uint32_t scope_idx) {
   size_t n = 0;
@@ -968,19 +991,9 @@ Result<MergeReport> Replica::Merge(std::span<const SignedBatch> batches,
     OUTPOST_ASSIGN_OR_RETURN(uint32_t scope_idx, ScopeIndex(batch.scope));
 
     // Where does the chain stand?
-    uint64_t cur_seq = 0;
-    Hash cur_hash = kZeroHash;
-    {
-      OUTPOST_ASSIGN_OR_RETURN(
-          auto st, db_.Cached("SELECT seq, hash FROM crdt_vv WHERE origin = ? AND scope = ?"));
-      st->Bind(1, static_cast<int64_t>(origin_idx)).Bind(2, static_cast<int64_t>(scope_idx));
-      OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (row) {
-        cur_seq = static_cast<uint64_t>(st->Int(0));
-        auto h = st->Blob(1);
-        if (h.size() == 32) std::memcpy(cur_hash.data(), h.data(), 32);
-      }
-    }
+    OUTPOST_ASSIGN_OR_RETURN(ChainHead head, ReadChainHead(origin_idx, scope_idx));
+    uint64_t cur_seq = head.seq;
+    Hash cur_hash = head.hash;
     // Seen before (applied or buffered)? Same bytes: duplicate. Else equivocation.
     {
       OUTPOST_ASSIGN_OR_RETURN(
@@ -1061,14 +1074,7 @@ Result<MergeReport> Replica::Merge(std::span<const SignedBatch> batches,
                 .BindBlob(7, in.signature);
             OUTPOST_RETURN_IF_ERROR(st->Run());
           }
-          OUTPOST_ASSIGN_OR_RETURN(
-              auto st,
-              db_.Cached(
-                  "INSERT INTO crdt_vv VALUES(?, ?, ?, ?) ON CONFLICT(origin, scope) DO UPDATE SET "
-                  "seq = excluded.seq, hash = excluded.hash"));
-          st->Bind(1, static_cast<int64_t>(origin_idx)).Bind(2, static_cast<int64_t>(scope_idx));
-          st->Bind(3, static_cast<int64_t>(batch.seq)).BindBlob(4, hash);
-          OUTPOST_RETURN_IF_ERROR(st->Run());
+          OUTPOST_RETURN_IF_ERROR(WriteChainHead(origin_idx, scope_idx, {batch.seq, hash}));
           OUTPOST_RETURN_IF_ERROR(sp->Release());
           ++report.applied;
           cur_seq = batch.seq;
@@ -1175,20 +1181,9 @@ Result<size_t> Replica::Seal() {
   size_t made = 0;
   for (const auto& [scope, rows] : named) {
     // This node's chain in the scope.
-    uint64_t seq = 0;
-    Hash prev{};
-    {
-      OUTPOST_ASSIGN_OR_RETURN(
-          auto st, db_.Cached("SELECT seq, hash FROM crdt_vv WHERE origin = ? AND scope = ?"));
-      st->Bind(1, static_cast<int64_t>(self_idx_)).Bind(2, static_cast<int64_t>(scope));
-      OUTPOST_ASSIGN_OR_RETURN(bool found, st->Step());
-      if (found) {
-        seq = static_cast<uint64_t>(st->Int(0));
-        auto h = st->Blob(1);
-        if (h.size() != 32) return Status::Corruption("crdt_vv: hash is not 32 bytes");
-        std::memcpy(prev.data(), h.data(), 32);
-      }
-    }
+    OUTPOST_ASSIGN_OR_RETURN(ChainHead head, ReadChainHead(self_idx_, scope));
+    uint64_t seq = head.seq;
+    Hash prev = head.hash;
     OUTPOST_ASSIGN_OR_RETURN(std::string scope_name, ScopeName(scope));
     std::unique_ptr<BatchBodyBuilder> builder;
     HlcTime stamp = 0;
@@ -1274,15 +1269,8 @@ Result<size_t> Replica::Seal() {
       }
     }
     OUTPOST_RETURN_IF_ERROR(flush());
-    if (seq == 0) continue;  // nothing sealed in a scope this node never wrote to
-    OUTPOST_ASSIGN_OR_RETURN(
-        auto st,
-        db_.Cached(
-            "INSERT INTO crdt_vv VALUES(?, ?, ?, ?) ON CONFLICT(origin, scope) DO UPDATE SET "
-            "seq = excluded.seq, hash = excluded.hash"));
-    st->Bind(1, static_cast<int64_t>(self_idx_)).Bind(2, static_cast<int64_t>(scope));
-    st->Bind(3, static_cast<int64_t>(seq)).BindBlob(4, prev);
-    OUTPOST_RETURN_IF_ERROR(st->Run());
+    if (seq == head.seq) continue;  // every named row was left out
+    OUTPOST_RETURN_IF_ERROR(WriteChainHead(self_idx_, scope, {seq, prev}));
   }
   OUTPOST_RETURN_IF_ERROR(db_.Exec("DELETE FROM crdt_pending"));
   OUTPOST_RETURN_IF_ERROR(txn->Commit());

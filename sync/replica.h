@@ -288,6 +288,14 @@ class Replica {
   Status StoreExtra(const RowChange& row, const ColumnChange* col, uint32_t origin_idx,
                     uint32_t scope_idx);
   Result<VersionVector> ReadVersionVector() const;
+  // An (origin, scope) chain's head in crdt_vv: sequence 0 and a zero hash
+  // when nothing of it has been applied or sealed yet.
+  struct ChainHead {
+    uint64_t seq = 0;
+    Hash hash{};
+  };
+  Result<ChainHead> ReadChainHead(uint32_t origin_idx, uint32_t scope_idx);
+  Status WriteChainHead(uint32_t origin_idx, uint32_t scope_idx, const ChainHead& head);
 
   Db& db_;
   schema::Catalogue catalogue_;
