@@ -135,44 +135,65 @@ void BatchBodyBuilder::BeginRow(uint16_t table, const Uuid& id, uint32_t causal_
 }
 
 void BatchBodyBuilder::AddColumn(uint16_t column, HlcTime hlc, const schema::Value& value) {
+  ValueRef ref;
+  ref.kind = static_cast<uint8_t>(value.index());
+  switch (value.index()) {
+    case 1:
+      ref.i = std::get<int64_t>(value);
+      break;
+    case 2:
+      ref.d = std::get<double>(value);
+      break;
+    case 3: {
+      const auto& s = std::get<std::string>(value);
+      ref.bytes = {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+      break;
+    }
+    case 4:
+      ref.bytes = std::get<Bytes>(value);
+      break;
+    default:
+      break;
+  }
+  AddColumn(column, hlc, ref);
+}
+
+void BatchBodyBuilder::AddColumn(uint16_t column, HlcTime hlc, const ValueRef& value) {
   const bool own = hlc != hlc_;
   const uint8_t flags = own ? kOwnHlc : 0;
-  size_t payload = 0;  // text and blob bytes
-  if (value.index() == 3) payload = std::get<std::string>(value).size();
-  if (value.index() == 4) payload = std::get<Bytes>(value).size();
+  const size_t payload = value.kind >= 3 ? value.bytes.size() : 0;  // text and blob bytes
   // column, tag, value (at most a varint length + payload), own hlc
   uint8_t* p = Room(kMaxVarint + 1 + kMaxVarint + payload + kMaxVarint);
   uint8_t* const start = p;
   p = StoreVarint(p, column);
-  switch (value.index()) {
-    case 0:
+  switch (value.kind) {
+    default:
       *p++ = kNull | flags;
       break;
     case 1: {
       *p++ = kInt | flags;
-      int64_t x = std::get<int64_t>(value);
+      int64_t x = value.i;
       p = StoreVarint(p, (static_cast<uint64_t>(x) << 1) ^ static_cast<uint64_t>(x >> 63));
       break;
     }
     case 2: {
       *p++ = kReal | flags;
       uint64_t bits;
-      double d = std::get<double>(value);
-      std::memcpy(&bits, &d, 8);
+      std::memcpy(&bits, &value.d, 8);
       for (int i = 0; i < 8; ++i) *p++ = static_cast<uint8_t>(bits >> (8 * i));
       break;
     }
     case 3: {
       *p++ = kText | flags;
       p = StoreVarint(p, payload);
-      if (payload) std::memcpy(p, std::get<std::string>(value).data(), payload);
+      if (payload) std::memcpy(p, value.bytes.data(), payload);
       p += payload;
       break;
     }
     case 4: {
       *p++ = kBlob | flags;
       p = StoreVarint(p, payload);
-      if (payload) std::memcpy(p, std::get<Bytes>(value).data(), payload);
+      if (payload) std::memcpy(p, value.bytes.data(), payload);
       p += payload;
       break;
     }

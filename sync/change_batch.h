@@ -66,6 +66,16 @@ constexpr size_t kMaxScopeBytes = 64;
 Bytes EncodeBatchBody(const ChangeBatch& batch);
 Result<ChangeBatch> DecodeBatchBody(std::span<const uint8_t> body);
 
+// A value borrowed from elsewhere (a row read from SQLite), encoded without
+// a copy: `kind` as in the body format (0 null, 1 int, 2 real, 3 text,
+// 4 blob); only the field of that kind is read.
+struct ValueRef {
+  uint8_t kind = 0;
+  int64_t i = 0;
+  double d = 0;
+  std::span<const uint8_t> bytes;
+};
+
 // Streams rows into a batch body without building a ChangeBatch first (the
 // local write path). Columns carry the batch's HLC. Rows are encoded with
 // plain stores into one buffer that keeps room for the header in front, so
@@ -78,6 +88,7 @@ class BatchBodyBuilder {
                    size_t capacity = 4096);
   void BeginRow(uint16_t table, const Uuid& id, uint32_t causal_length, size_t columns);
   void AddColumn(uint16_t column, HlcTime hlc, const schema::Value& value);
+  void AddColumn(uint16_t column, HlcTime hlc, const ValueRef& value);
   size_t rows() const { return rows_; }
   // Bytes of rows encoded so far (the header is not counted).
   size_t size() const { return len_ - header_room_; }

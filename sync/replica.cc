@@ -109,6 +109,35 @@ Value ReadValue(const Stmt& st, int col) {
   }
 }
 
+// The same value, borrowed from the statement's current row (valid until it
+// steps or resets).
+ValueRef ReadValueRef(const Stmt& st, int col) {
+  ValueRef v;
+  switch (st.ColumnType(col)) {
+    case SQLITE_INTEGER:
+      v.kind = 1;
+      v.i = st.Int(col);
+      break;
+    case SQLITE_FLOAT:
+      v.kind = 2;
+      v.d = st.Double(col);
+      break;
+    case SQLITE_TEXT: {
+      v.kind = 3;
+      std::string_view t = st.Text(col);
+      v.bytes = {reinterpret_cast<const uint8_t*>(t.data()), t.size()};
+      break;
+    }
+    case SQLITE_BLOB:
+      v.kind = 4;
+      v.bytes = st.Blob(col);
+      break;
+    default:
+      break;
+  }
+  return v;
+}
+
 // A value (received from a peer, or given locally) must have the column's
 // storage type.
 inline bool TypeFits(const Column& c, const Value& v) {
@@ -1256,12 +1285,20 @@ Result<size_t> Replica::Seal() {
       cols.clear();
       for (const ColumnVersion& v : versions.entries()) {
         if (v.origin != self_idx_ || v.hlc < n->first) continue;
+        if (v.hlc > n->last) {
+          // Every write here names its rows, so this cannot be: refuse to
+          // seal a batch every receiver would refuse (invariant 9).
+          return Status::Internal(t->name + " row " + UuidToString(id) + " column " +
+                                  std::to_string(v.column) + " is stamped " +
+                                  std::to_string(v.hlc) + ", after the last write named for it (" +
+                                  std::to_string(n->last) + "); nothing was sealed");
+        }
         const Column* c = t->FindColumnById(v.column);
         if (c != nullptr) cols.emplace_back(c, v.hlc);
       }
       builder->BeginRow(t->id, id, n->cl, cols.size());
       for (const auto& [c, hlc] : cols) {
-        builder->AddColumn(c->id, hlc, ReadValue(*row, ColumnPosition(*t, c) + 2));
+        builder->AddColumn(c->id, hlc, ReadValueRef(*row, ColumnPosition(*t, c) + 2));
       }
       if (n->cl % 2 == 0) {
         // The batch this row goes into makes it a tombstone: number seq + 1.

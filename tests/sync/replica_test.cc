@@ -1,5 +1,6 @@
 #include <boost/test/unit_test.hpp>
 
+#include "sync/column_versions.h"
 #include "tests/sync/test_node.h"
 
 using namespace outpost;
@@ -259,6 +260,30 @@ BOOST_AUTO_TEST_CASE(a_record_erased_before_sealing_never_enters_the_log) {
   Deliver(a, b);
   BOOST_TEST(*b.replica->CountLive(b.table("item")) == 0);
   BOOST_TEST(DigestHex(a) == DigestHex(b));
+}
+
+// A column of this node's stamped after the last write that named its row
+// cannot happen (every write names its rows); if a damaged store says so,
+// sealing refuses rather than make a batch every receiver would refuse.
+BOOST_AUTO_TEST_CASE(sealing_refuses_a_column_stamped_after_its_named_write) {
+  TestNode a(1);
+  Insert(a, Id(1), "x", 1);
+  const HlcTime named = static_cast<HlcTime>(*a.db->QueryInt("SELECT hlc FROM crdt_pending"));
+  const auto self = static_cast<uint32_t>(
+      *a.db->QueryInt("SELECT idx FROM crdt_node WHERE node_id = x'" + ToHex(a.id) + "'"));
+  ColumnVersions v;
+  v.Set(1, named + 1000, self);
+  auto st = a.db->Prepare("UPDATE item SET _v = ?");
+  BOOST_REQUIRE(st.ok());
+  (*st)->BindBlob(1, v.Encode());
+  BOOST_REQUIRE((*st)->Run().ok());
+  auto sealed = a.replica->Seal();
+  BOOST_REQUIRE(!sealed.ok());
+  BOOST_TEST(sealed.status().code() == Code::kInternal);
+  BOOST_TEST(sealed.status().message().find("after the last write named") != std::string::npos,
+             sealed.status().ToString());
+  BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM crdt_batch") == 0);
+  BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM crdt_pending") == 1);
 }
 
 BOOST_AUTO_TEST_CASE(concurrent_updates_converge_to_the_later_stamp) {
