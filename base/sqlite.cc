@@ -223,4 +223,14 @@ Status Transaction::Commit() {
   return s;
 }
 
+std::string QuoteIdentifier(std::string_view name) {
+  std::string q = "\"";
+  for (char c : name) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  q += '"';
+  return q;
+}
+
 }  // namespace outpost

@@ -102,6 +102,9 @@ class StmtRef {
   Stmt* s_;
 };
 
+// `name` as an SQL identifier in double quotes, inner quotes doubled.
+std::string QuoteIdentifier(std::string_view name);
+
 class Db {
  public:
   // Opens (or creates) the database at `path` in WAL mode with foreign keys

@@ -3,6 +3,7 @@
 #include "node/records_internal.h"
 #include "schema/row_json.h"
 #include "schema/table_ids.h"
+#include "sync/live_rows.h"
 
 namespace outpost::node {
 
@@ -365,8 +366,9 @@ namespace {
 // Ids of live rows of `table` whose `column` equals `id`.
 Result<std::vector<Uuid>> Children(Db& db, const std::string& table, const std::string& column,
                                    const Uuid& id) {
-  OUTPOST_ASSIGN_OR_RETURN(auto st, db.Cached("SELECT id FROM \"" + table + "\" WHERE \"" + column +
-                                              "\" = ? AND _cl % 2 = 1 ORDER BY id"));
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto st, db.Cached("SELECT id FROM " + QuoteIdentifier(sync::LiveView(table)) + " WHERE " +
+                         QuoteIdentifier(column) + " = ? ORDER BY id"));
   st->BindBlob(1, id);
   std::vector<Uuid> out;
   for (;;) {
@@ -477,7 +479,7 @@ Result<json> Records::List(const ListQuery& q, const Actor& actor) {
   if (q.limit < 1 || q.limit > 100000) {
     return Status::InvalidArgument("--limit: " + std::to_string(q.limit) + " is not in 1..100000");
   }
-  std::string sql = "SELECT id FROM \"" + t->name + "\" WHERE _cl % 2 = 1";
+  std::string sql = "SELECT id FROM " + QuoteIdentifier(sync::LiveView(t->name)) + " WHERE 1";
   std::vector<schema::Value> binds;
   for (const auto& [field, text] : q.where) {
     json v = json::parse(text, nullptr, false);

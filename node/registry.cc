@@ -5,6 +5,7 @@
 
 #include "base/file.h"
 #include "node/registry_internal.h"
+#include "schema/column_ids.h"
 #include "schema/validators.h"
 
 namespace outpost::node {
@@ -15,26 +16,7 @@ namespace {
 
 constexpr uint64_t kMaxRequestFileBytes = 256 * 1024;
 
-// Registry column ids (schema/domain_catalogue.cc).
-enum RegistryColumn : uint16_t {
-  kName = 1,
-  kRole = 2,
-  kSite = 3,
-  kSigningKey = 4,
-  kKxKey = 5,
-  kEpoch = 6,
-  kValidFrom = 7,
-  kValidUntil = 8,
-  kCertificate = 9,
-  kStatus = 10,
-  kRevokedAt = 11,
-  kReason = 12,
-  kRevocation = 13,
-  kPrevSigningKey = 14,
-  kPrevKxKey = 15,
-  kPrevValidUntil = 16,
-  kPrevCertificate = 17,
-};
+namespace reg = schema::columns::node_registry;
 
 Bytes ToBytes(std::span<const uint8_t> s) { return Bytes(s.begin(), s.end()); }
 
@@ -49,16 +31,16 @@ const schema::Table& RegistryTable(Store& store) {
 
 std::vector<sync::ColumnValue> CertificateColumns(const Certificate& c, const Envelope& env) {
   return {
-      Col(kName, c.name),
-      Col(kRole, std::string(RoleName(c.role))),
-      Col(kSite, c.site),
-      Col(kSigningKey, ToBytes(c.signing_key)),
-      Col(kKxKey, ToBytes(c.kx_key)),
-      Col(kEpoch, static_cast<int64_t>(c.epoch)),
-      Col(kValidFrom, c.valid_from),
-      Col(kValidUntil, c.valid_until),
-      Col(kCertificate, EncodeEnvelope(env)),
-      Col(kStatus, std::string("active")),
+      Col(reg::kName, c.name),
+      Col(reg::kRole, std::string(RoleName(c.role))),
+      Col(reg::kSite, c.site),
+      Col(reg::kSigningKey, ToBytes(c.signing_key)),
+      Col(reg::kKxKey, ToBytes(c.kx_key)),
+      Col(reg::kEpoch, static_cast<int64_t>(c.epoch)),
+      Col(reg::kValidFrom, c.valid_from),
+      Col(reg::kValidUntil, c.valid_until),
+      Col(reg::kCertificate, EncodeEnvelope(env)),
+      Col(reg::kStatus, std::string("active")),
   };
 }
 
@@ -163,11 +145,11 @@ Status DeleteKeyState(Db& db, std::string_view key) {
 
 Result<std::optional<RegistryRow>> ReadRegistryRow(Db& db, const sync::NodeId& id) {
   OUTPOST_ASSIGN_OR_RETURN(auto st,
-                           db.Cached("SELECT certificate, revocation, prev_certificate, _cl FROM "
-                                     "node_registry WHERE id = ?"));
+                           db.Cached("SELECT certificate, revocation, prev_certificate FROM "
+                                     "live_node_registry WHERE id = ?"));
   st->BindBlob(1, id);
   OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
-  if (!row || st->Int(3) % 2 == 0) return std::optional<RegistryRow>();
+  if (!row) return std::optional<RegistryRow>();
   RegistryRow r;
   r.certificate = ToBytes(st->Blob(0));
   if (!st->IsNull(1)) r.revocation = ToBytes(st->Blob(1));
@@ -482,10 +464,10 @@ Result<Issued> Enroll(Store& hq, const crypto::NodeSecrets& hq_keys,
     // The certificate it replaces stays valid for the grace period.
     OUTPOST_ASSIGN_OR_RETURN(auto row, internal::ReadRegistryRow(hq.db(), cert.node_id));
     if (!row) return Status::Internal("registry row vanished during rotation");
-    cols.push_back(Col(kPrevSigningKey, ToBytes(c.existing->cert.signing_key)));
-    cols.push_back(Col(kPrevKxKey, ToBytes(c.existing->cert.kx_key)));
-    cols.push_back(Col(kPrevValidUntil, now + options.rotation_grace_micros));
-    cols.push_back(Col(kPrevCertificate, row->certificate));
+    cols.push_back(Col(reg::kPrevSigningKey, ToBytes(c.existing->cert.signing_key)));
+    cols.push_back(Col(reg::kPrevKxKey, ToBytes(c.existing->cert.kx_key)));
+    cols.push_back(Col(reg::kPrevValidUntil, now + options.rotation_grace_micros));
+    cols.push_back(Col(reg::kPrevCertificate, row->certificate));
   }
   if (c.existing) {
     OUTPOST_RETURN_IF_ERROR(writer->Update(table, cert.node_id, cols));
@@ -617,10 +599,10 @@ Result<Revocation> RevokeNode(Store& hq, const crypto::NodeSecrets& hq_keys,
   rev.time = hq.clock().NowMicros();
   Envelope env = SignRevocation(rev, hq_keys.signing);
   std::vector<sync::ColumnValue> cols = {
-      Col(kStatus, std::string("revoked")),
-      Col(kRevokedAt, rev.time),
-      Col(kReason, rev.reason),
-      Col(kRevocation, EncodeEnvelope(env)),
+      Col(reg::kStatus, std::string("revoked")),
+      Col(reg::kRevokedAt, rev.time),
+      Col(reg::kReason, rev.reason),
+      Col(reg::kRevocation, EncodeEnvelope(env)),
   };
   OUTPOST_ASSIGN_OR_RETURN(auto writer, hq.replica().BeginWrite());
   OUTPOST_RETURN_IF_ERROR(writer->Update(RegistryTable(hq), node, cols));
@@ -781,13 +763,12 @@ Result<std::vector<RegistryEntry>> ListRegistry(Store& store) {
       auto st,
       store.db().Prepare("SELECT r.id, r.name, r.role, r.site, r.signing_key, r.kx_key, r.epoch, "
                          "r.valid_from, r.valid_until, r.status, r.revoked_at, r.reason, "
-                         "r.prev_valid_until, s.hlc, r._cl FROM node_registry r "
+                         "r.prev_valid_until, s.hlc FROM live_node_registry r "
                          "LEFT JOIN node_seen s ON s.node = r.id ORDER BY r.role, r.name, r.id"));
   std::vector<RegistryEntry> out;
   for (;;) {
     OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
-    if (st->Int(14) % 2 == 0) continue;  // deleted
     RegistryEntry e;
     auto id = st->Blob(0);
     auto sk = st->Blob(4);

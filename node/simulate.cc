@@ -265,9 +265,9 @@ Result<InspectionCounts> SimulateInspections(Store& store, const InspectionSimul
         auto st,
         store.db().Prepare(
             "SELECT a.movement, a.id, a.lane, coalesce(a.rules_hit, ''), a.random_selected, "
-            "a.assessed_at FROM risk_assessment a WHERE a._cl % 2 = 1 AND "
+            "a.assessed_at FROM live_risk_assessment a WHERE "
             "(a.lane != 'green' OR a.random_selected = 1) AND NOT EXISTS (SELECT 1 FROM "
-            "inspection i WHERE i.movement = a.movement AND i._cl % 2 = 1) ORDER BY a.id"));
+            "live_inspection i WHERE i.movement = a.movement) ORDER BY a.id"));
     for (;;) {
       OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
       if (!row) break;

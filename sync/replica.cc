@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "sync/column_versions.h"
+#include "sync/live_rows.h"
 
 namespace outpost::sync {
 
@@ -45,15 +46,7 @@ VersionVector CommonVersions(std::span<const VersionVector> peers) {
 
 namespace {
 
-std::string Quote(std::string_view name) {
-  std::string q = "\"";
-  for (char c : name) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  q += '"';
-  return q;
-}
+std::string Quote(std::string_view name) { return QuoteIdentifier(name); }
 
 const char* SqlType(ColumnType t) {
   switch (t) {
@@ -322,6 +315,7 @@ Result<std::unique_ptr<Replica>> Replica::Open(Db& db, const schema::Catalogue& 
   if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
   std::unique_ptr<Replica> r(new Replica(db, catalogue, self, clock, options));
   OUTPOST_RETURN_IF_ERROR(r->CreateOrMigrate());
+  OUTPOST_RETURN_IF_ERROR(CreateLiveViews(db, catalogue));
   return r;
 }
 

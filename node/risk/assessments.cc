@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include "schema/column_ids.h"
+
 namespace outpost::node {
 
 using nlohmann::json;
@@ -81,9 +83,9 @@ int64_t StoreHistory::CountCrossings(std::string_view plate, int64_t since_micro
   const schema::Table& mt = TableOf(store_, "movement");
   std::string scope = store_.ScopeFor(mt);
   auto st = store_.db().Cached(
-      "SELECT count(*) FROM movement m JOIN vehicle v ON v.id = m.vehicle "
-      "JOIN crdt_scope s ON s.idx = m._scope "
-      "WHERE m._cl % 2 = 1 AND v.plate = ? AND m.time >= ? AND s.name = ? AND m.id != ?");
+      "SELECT count(*) FROM live_movement m JOIN vehicle v ON v.id = m.vehicle "
+      "JOIN live_scope s ON s.scope_idx = m.scope_idx "
+      "WHERE v.plate = ? AND m.time >= ? AND s.name = ? AND m.id != ?");
   if (!st.ok()) return 0;
   Uuid ex = exclude_.value_or(Uuid{});
   (*st)->Bind(1, plate).Bind(2, since_micros).Bind(3, scope).BindBlob(4, ex);
@@ -128,22 +130,23 @@ Result<StoredAssessment> AssessMovement(Store& store, const ActiveRuleset& activ
   const schema::Table& at = TableOf(store, "risk_assessment");
   out.id = store.NewId();
   const Uuid& rs = active.info.row_id;
+  namespace C = schema::columns::risk_assessment;
   std::vector<sync::ColumnValue> cols = {
-      {1, Bytes(movement_id.begin(), movement_id.end())},
-      {2, Bytes(rs.begin(), rs.end())},
-      {3, a.ruleset_id},
-      {4, int64_t{a.ruleset_version}},
-      {5, int64_t{a.score}},
-      {6, std::string(risk::LaneName(a.lane))},
-      {7, int64_t{a.random_selected}},
-      {8, a.random_draw},
-      {9, a.random_rate},
-      {10, int64_t{a.stale}},
-      {11, HitsText(a.hits, kHitsMax)},
-      {12, HitsText(a.shadow_hits, kShadowMax)},
-      {13, rules_hit},
-      {14, Clip(warnings, kWarningsMax)},
-      {15, now},
+      {C::kMovement, Bytes(movement_id.begin(), movement_id.end())},
+      {C::kRuleset, Bytes(rs.begin(), rs.end())},
+      {C::kRulesetId, a.ruleset_id},
+      {C::kRulesetVersion, int64_t{a.ruleset_version}},
+      {C::kScore, int64_t{a.score}},
+      {C::kLane, std::string(risk::LaneName(a.lane))},
+      {C::kRandomSelected, int64_t{a.random_selected}},
+      {C::kRandomDraw, a.random_draw},
+      {C::kRandomRate, a.random_rate},
+      {C::kStale, int64_t{a.stale}},
+      {C::kHits, HitsText(a.hits, kHitsMax)},
+      {C::kShadowHits, HitsText(a.shadow_hits, kShadowMax)},
+      {C::kRulesHit, rules_hit},
+      {C::kWarnings, Clip(warnings, kWarningsMax)},
+      {C::kAssessedAt, now},
   };
   OUTPOST_ASSIGN_OR_RETURN(auto w, store.replica().BeginWrite());
   OUTPOST_RETURN_IF_ERROR(w->Insert(at, out.id, store.ScopeFor(at), cols));
@@ -175,8 +178,8 @@ Result<Decision> RecordDecision(Store& store, std::string_view movement_id, risk
   std::optional<Uuid> assessment;
   {
     OUTPOST_ASSIGN_OR_RETURN(
-        auto st, store.db().Prepare("SELECT id, lane FROM risk_assessment WHERE movement "
-                                    "= ? AND _cl % 2 = 1 ORDER BY assessed_at DESC, id "
+        auto st, store.db().Prepare("SELECT id, lane FROM live_risk_assessment WHERE movement "
+                                    "= ? ORDER BY assessed_at DESC, id "
                                     "DESC LIMIT 1"));
     st->BindBlob(1, *id);
     OUTPOST_ASSIGN_OR_RETURN(bool found, st->Step());
@@ -227,9 +230,9 @@ Result<RiskReport> BuildReport(Store& store, const ReportOptions& o) {
   {
     std::string sql =
         "SELECT a.movement, a.assessed_at, a.lane, a.random_selected, a.rules_hit, "
-        "a.shadow_hits FROM risk_assessment a JOIN movement m ON m.id = a.movement "
-        "JOIN crdt_scope s ON s.idx = m._scope "
-        "WHERE a._cl % 2 = 1 AND m._cl % 2 = 1 AND a.assessed_at >= ? AND (? = '' OR s.name = ?)";
+        "a.shadow_hits FROM live_risk_assessment a JOIN live_movement m ON m.id = a.movement "
+        "JOIN live_scope s ON s.scope_idx = m.scope_idx "
+        "WHERE a.assessed_at >= ? AND (? = '' OR s.name = ?)";
     OUTPOST_ASSIGN_OR_RETURN(auto st, store.db().Prepare(sql));
     std::string scope = o.site.empty() ? "" : SiteScope(o.site);
     st->Bind(1, o.since_micros.value_or(INT64_MIN)).Bind(2, scope).Bind(3, scope);
@@ -267,10 +270,10 @@ Result<RiskReport> BuildReport(Store& store, const ReportOptions& o) {
   }
   {
     OUTPOST_ASSIGN_OR_RETURN(
-        auto st, store.db().Prepare(
-                     "SELECT i.movement, i.result, "
-                     "(SELECT count(*) FROM seizure z WHERE z.inspection = i.id AND z._cl % 2 = 1) "
-                     "FROM inspection i WHERE i._cl % 2 = 1"));
+        auto st,
+        store.db().Prepare("SELECT i.movement, i.result, "
+                           "(SELECT count(*) FROM live_seizure z WHERE z.inspection = i.id) "
+                           "FROM live_inspection i"));
     for (;;) {
       OUTPOST_ASSIGN_OR_RETURN(bool more, st->Step());
       if (!more) break;
@@ -287,7 +290,7 @@ Result<RiskReport> BuildReport(Store& store, const ReportOptions& o) {
   RiskReport r;
   OUTPOST_ASSIGN_OR_RETURN(
       r.overrides,
-      store.db().QueryInt("SELECT count(*) FROM risk_decision WHERE _cl % 2 = 1 AND override = 1"));
+      store.db().QueryInt("SELECT count(*) FROM live_risk_decision WHERE override = 1"));
   std::map<std::pair<bool, std::string>, RuleFigures> rules;  // (shadow, id)
   for (const auto& [id, mv] : movements) {
     ++r.assessed;

@@ -7,6 +7,7 @@
 
 #include "crypto/keys.h"
 #include "node/registry.h"
+#include "schema/column_ids.h"
 
 namespace outpost::node {
 
@@ -222,7 +223,7 @@ Result<std::vector<StoredRow>> ReadRulesetRows(Store& store) {
   OUTPOST_ASSIGN_OR_RETURN(
       auto st,
       store.db().Prepare("SELECT id, ruleset_id, version, issued, manifest, signature, loaded_by "
-                         "FROM risk_ruleset WHERE _cl % 2 = 1 "
+                         "FROM live_risk_ruleset "
                          "ORDER BY issued DESC, version DESC, id DESC"));
   std::vector<StoredRow> rows;
   for (;;) {
@@ -275,9 +276,9 @@ Result<ActiveRuleset> Verify(Store& store, const Certificate& hq, const StoredRo
     size_t bytes = p.at("bytes").get<size_t>();
     std::string hash = p.at("blake2b").get<std::string>();
 
-    OUTPOST_ASSIGN_OR_RETURN(auto st,
-                             store.db().Prepare("SELECT seq, data FROM risk_ruleset_chunk WHERE "
-                                                "ruleset = ? AND _cl % 2 = 1 ORDER BY seq"));
+    OUTPOST_ASSIGN_OR_RETURN(
+        auto st, store.db().Prepare("SELECT seq, data FROM live_risk_ruleset_chunk WHERE "
+                                    "ruleset = ? ORDER BY seq"));
     st->BindBlob(1, row.id);
     std::string deflated;
     size_t have = 0;
@@ -381,8 +382,9 @@ Result<RulesetInfo> LoadRuleset(Store& hq, const crypto::NodeSecrets& hq_keys,
   }
 
   {
-    OUTPOST_ASSIGN_OR_RETURN(auto st, hq.db().Prepare("SELECT max(version) FROM risk_ruleset WHERE "
-                                                      "ruleset_id = ? AND _cl % 2 = 1"));
+    OUTPOST_ASSIGN_OR_RETURN(auto st,
+                             hq.db().Prepare("SELECT max(version) FROM live_risk_ruleset WHERE "
+                                             "ruleset_id = ?"));
     st->Bind(1, engine.ruleset_id());
     OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
     if (row && !st->IsNull(0) && st->Int(0) >= engine.ruleset_version()) {
@@ -458,21 +460,24 @@ Result<RulesetInfo> LoadRuleset(Store& hq, const crypto::NodeSecrets& hq_keys,
   info.row_id = hq.NewId();
   Bytes row_id(info.row_id.begin(), info.row_id.end());
   OUTPOST_ASSIGN_OR_RETURN(auto w, hq.replica().BeginWrite());
+  namespace R = schema::columns::risk_ruleset;
+  namespace C = schema::columns::risk_ruleset_chunk;
   std::vector<sync::ColumnValue> cols = {
-      {1, info.ruleset_id},
-      {2, int64_t{info.version}},
-      {3, info.issued},
-      {4, static_cast<int64_t>(info.rule_count)},
-      {5, Bytes(manifest_text.begin(), manifest_text.end())},
-      {6, Bytes(sig.begin(), sig.end())},
-      {7, info.signer},
-      {8, info.loaded_by},
+      {R::kRulesetId, info.ruleset_id},
+      {R::kVersion, int64_t{info.version}},
+      {R::kIssued, info.issued},
+      {R::kRuleCount, static_cast<int64_t>(info.rule_count)},
+      {R::kManifest, Bytes(manifest_text.begin(), manifest_text.end())},
+      {R::kSignature, Bytes(sig.begin(), sig.end())},
+      {R::kSigner, info.signer},
+      {R::kLoadedBy, info.loaded_by},
   };
   OUTPOST_RETURN_IF_ERROR(w->Insert(rt, info.row_id, hq.ScopeFor(rt), cols));
   for (size_t i = 0; i < chunks; ++i) {
     std::string_view part = std::string_view(deflated).substr(i * kChunkBytes, kChunkBytes);
-    std::vector<sync::ColumnValue> c = {
-        {1, row_id}, {2, static_cast<int64_t>(i)}, {3, Bytes(part.begin(), part.end())}};
+    std::vector<sync::ColumnValue> c = {{C::kRuleset, row_id},
+                                        {C::kSeq, static_cast<int64_t>(i)},
+                                        {C::kData, Bytes(part.begin(), part.end())}};
     OUTPOST_RETURN_IF_ERROR(w->Insert(ct, hq.NewId(), hq.ScopeFor(ct), c));
   }
   OUTPOST_RETURN_IF_ERROR(w->Commit());

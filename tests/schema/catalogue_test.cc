@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "schema/column_ids.h"
 #include "schema/table_ids.h"
 #include "schema/validators.h"
 
@@ -124,6 +125,77 @@ BOOST_AUTO_TEST_CASE(column_ids_are_unique_and_dense_per_table) {
       BOOST_TEST(*ids.begin() == 1);
       BOOST_TEST(*ids.rbegin() == t.columns.size());
     }
+  }
+}
+
+// Every named column id (column_ids.h) is the id of the catalogue's column
+// of that name: a renumbered column or a misspelt constant fails here, not
+// as a value written to the wrong column.
+BOOST_AUTO_TEST_CASE(named_column_ids_match_the_catalogue) {
+  const Catalogue cat = DomainCatalogue();
+  auto check = [&](std::string_view table, std::string_view column, uint16_t id) {
+    BOOST_TEST_CONTEXT(table << "." << column) {
+      const Table* t = cat.Find(table);
+      BOOST_TEST_REQUIRE(t != nullptr);
+      const Column* c = t->FindColumn(column);
+      BOOST_TEST_REQUIRE(c != nullptr);
+      BOOST_TEST(c->id == id);
+    }
+  };
+  {
+    namespace C = columns::risk_ruleset;
+    check("risk_ruleset", "ruleset_id", C::kRulesetId);
+    check("risk_ruleset", "version", C::kVersion);
+    check("risk_ruleset", "issued", C::kIssued);
+    check("risk_ruleset", "rule_count", C::kRuleCount);
+    check("risk_ruleset", "manifest", C::kManifest);
+    check("risk_ruleset", "signature", C::kSignature);
+    check("risk_ruleset", "signer", C::kSigner);
+    check("risk_ruleset", "loaded_by", C::kLoadedBy);
+  }
+  {
+    namespace C = columns::risk_ruleset_chunk;
+    check("risk_ruleset_chunk", "ruleset", C::kRuleset);
+    check("risk_ruleset_chunk", "seq", C::kSeq);
+    check("risk_ruleset_chunk", "data", C::kData);
+  }
+  {
+    namespace C = columns::risk_assessment;
+    check("risk_assessment", "movement", C::kMovement);
+    check("risk_assessment", "ruleset", C::kRuleset);
+    check("risk_assessment", "ruleset_id", C::kRulesetId);
+    check("risk_assessment", "ruleset_version", C::kRulesetVersion);
+    check("risk_assessment", "score", C::kScore);
+    check("risk_assessment", "lane", C::kLane);
+    check("risk_assessment", "random_selected", C::kRandomSelected);
+    check("risk_assessment", "random_draw", C::kRandomDraw);
+    check("risk_assessment", "random_rate", C::kRandomRate);
+    check("risk_assessment", "stale", C::kStale);
+    check("risk_assessment", "hits", C::kHits);
+    check("risk_assessment", "shadow_hits", C::kShadowHits);
+    check("risk_assessment", "rules_hit", C::kRulesHit);
+    check("risk_assessment", "warnings", C::kWarnings);
+    check("risk_assessment", "assessed_at", C::kAssessedAt);
+  }
+  {
+    namespace C = columns::node_registry;
+    check("node_registry", "name", C::kName);
+    check("node_registry", "role", C::kRole);
+    check("node_registry", "site", C::kSite);
+    check("node_registry", "signing_key", C::kSigningKey);
+    check("node_registry", "kx_key", C::kKxKey);
+    check("node_registry", "epoch", C::kEpoch);
+    check("node_registry", "valid_from", C::kValidFrom);
+    check("node_registry", "valid_until", C::kValidUntil);
+    check("node_registry", "certificate", C::kCertificate);
+    check("node_registry", "status", C::kStatus);
+    check("node_registry", "revoked_at", C::kRevokedAt);
+    check("node_registry", "reason", C::kReason);
+    check("node_registry", "revocation", C::kRevocation);
+    check("node_registry", "prev_signing_key", C::kPrevSigningKey);
+    check("node_registry", "prev_kx_key", C::kPrevKxKey);
+    check("node_registry", "prev_valid_until", C::kPrevValidUntil);
+    check("node_registry", "prev_certificate", C::kPrevCertificate);
   }
 }
 

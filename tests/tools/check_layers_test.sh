@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Tests scripts/check-layers: the real tree passes; a scratch tree with an
+# upward include, a sideways include between the two leaves, or the CRDT's
+# storage encoding named outside sync/ fails, naming the file and line.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+CHECK="$ROOT/scripts/check-layers"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# expect RC PATTERN TREE: check-layers on TREE exits RC and prints PATTERN.
+expect() {
+  local want=$1 pattern=$2 tree=$3 out rc
+  out=$("$CHECK" "$tree" 2>&1); rc=$?
+  [[ $rc == "$want" ]] || fail "$tree: exit $rc, expected $want: $out"
+  grep -q -- "$pattern" <<<"$out" || fail "$tree: output lacks \"$pattern\": $out"
+}
+
+expect 0 "includes point down" "$ROOT"
+
+# A clean scratch tree: every include points down.
+clean="$TMP/clean"
+mkdir -p "$clean"/{base,schema,crypto,sync,node,cli}
+echo '#include "base/status.h"' >"$clean/schema/catalogue.h"
+printf '#include "schema/catalogue.h"\n#include "crypto/keys.h"\n' >"$clean/sync/replica.cc"
+echo '#include "sync/live_rows.h"' >"$clean/node/records.cc"
+echo 'SELECT id FROM live_movement' >>"$clean/node/records.cc"
+expect 0 "includes point down" "$clean"
+
+up="$TMP/up"; cp -r "$clean" "$up"
+printf '// ok\n#include "node/store.h"\n' >>"$up/sync/replica.cc"
+expect 1 'sync/replica.cc:4: rule 1 .*sync/ may not include node/' "$up"
+
+side="$TMP/side"; cp -r "$clean" "$side"
+echo '#include "crypto/keys.h"' >"$side/schema/validators.cc"
+expect 1 'schema/validators.cc:1: rule 1 .*schema/ may not include crypto/' "$side"
+
+enc="$TMP/enc"; cp -r "$clean" "$enc"
+echo '"SELECT count(*) FROM movement WHERE _cl % 2 = 1"' >"$enc/node/simulate.cc"
+echo '"JOIN crdt_scope s"' >"$enc/cli/status.cc"
+expect 1 'node/simulate.cc:1: rule 2' "$enc"
+expect 1 'cli/status.cc:1: rule 2' "$enc"
+
+expect 2 "is not a directory" "$TMP/absent"
+
+if ((failures)); then
+  echo "0 passed, $failures failed"
+  exit 1
+fi
+echo "check_layers_test: every case passed"
