@@ -132,6 +132,7 @@ Status EnsureKeyTables(Db& db) {
     CREATE TABLE IF NOT EXISTS trust_log(
       id INTEGER PRIMARY KEY, time INTEGER NOT NULL, origin BLOB, scope TEXT, seq INTEGER,
       code TEXT NOT NULL, message TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS trust_log_by_origin ON trust_log(origin, id);
     CREATE TABLE IF NOT EXISTS node_seen(node BLOB PRIMARY KEY, hlc INTEGER NOT NULL) WITHOUT ROWID;
   )sql"));
   return txn->Commit();

@@ -9,6 +9,22 @@ namespace {
 
 int64_t BatchMicros(sync::HlcTime hlc) { return sync::HlcPhysicalMillis(hlc) * 1000; }
 
+// Drops the entries of `origin` (NULL: entries with none) beyond the newest
+// kMaxTrustLogPerOrigin. Best effort, like the logging itself.
+void TrimTrustLog(Db& db, const sync::NodeId* origin) {
+  auto st = db.Cached(
+      "DELETE FROM trust_log WHERE origin IS ?1 AND id <= (SELECT id FROM trust_log WHERE origin "
+      "IS ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)");
+  if (!st.ok()) return;
+  if (origin) {
+    (*st)->BindBlob(1, *origin);
+  } else {
+    (*st)->BindNull(1);
+  }
+  (*st)->Bind(2, kMaxTrustLogPerOrigin);
+  (void)(*st)->Run();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<TrustPolicy>> TrustPolicy::Create(Store& store, crypto::NodeSecrets keys,
@@ -54,6 +70,7 @@ Status TrustPolicy::Refuse(const sync::ChangeBatch& batch, Status s) {
     // stands either way.
     (void)(*st)->Run();
   }
+  TrimTrustLog(store_.db(), &batch.origin);
   return s;
 }
 
@@ -67,6 +84,7 @@ void TrustPolicy::LogEvent(const sync::NodeId& origin, const Status& s) {
       .Bind(3, CodeName(s.code()))
       .Bind(4, s.message());
   (void)(*st)->Run();  // the log is for the admin; the decision stands either way
+  TrimTrustLog(store_.db(), &origin);
 }
 
 Status TrustPolicy::SetNextKeys(crypto::NodeSecrets next) {
@@ -365,6 +383,8 @@ Result<sync::MergeReport> MergeTrusted(Store& store, TrustPolicy& policy,
     st->Bind(1, store.clock().NowMicros()).Bind(2, CodeName(s->code())).Bind(3, s->message());
     OUTPOST_RETURN_IF_ERROR(st->Run());
   }
+  st.reset();
+  TrimTrustLog(store.db(), nullptr);
   OUTPOST_RETURN_IF_ERROR(txn->Commit());
   return report;
 }

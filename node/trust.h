@@ -46,6 +46,13 @@
 
 namespace outpost::node {
 
+// trust_log keeps, per origin (the batch's claimed author, or the node a
+// rotation was about; entries with no origin count as one), the newest
+// kMaxTrustLogPerOrigin entries: a peer that sends refused batches without
+// end evicts only its own oldest entries, never another node's
+// (docs/keys.md, "Trust log").
+inline constexpr int64_t kMaxTrustLogPerOrigin = 1000;
+
 struct TrustOptions {
   // How long after HQ certifies a node's new key its previous key is still
   // accepted (docs/keys.md, "Rotation").

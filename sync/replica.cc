@@ -1052,6 +1052,14 @@ Result<MergeReport> Replica::Merge(std::span<const SignedBatch> batches,
           label + ": claims to be this node's own batch, which this node never wrote"));
       continue;
     }
+    if (batch.seq > cur_seq + options_.max_buffered_ahead) {
+      report.refused.push_back(Status::Unavailable(
+          label + ": " + std::to_string(batch.seq - cur_seq) +
+          " ahead of the last batch applied from its chain (" + std::to_string(cur_seq) +
+          "), more than the " + std::to_string(options_.max_buffered_ahead) +
+          " held while earlier ones are missing; not stored, it comes again"));
+      continue;
+    }
     if (batch.seq > cur_seq + 1) {  // a gap: wait for the missing batches
       OUTPOST_ASSIGN_OR_RETURN(
           auto st,

@@ -405,6 +405,45 @@ BOOST_AUTO_TEST_CASE(equivocation_is_detected_and_logged) {
   BOOST_TEST(logged);
 }
 
+// Issue 16, flaw 9: every refused batch added a trust_log row, for ever. A
+// crossing sending altered batches without end now keeps only its newest
+// kMaxTrustLogPerOrigin rows, and never evicts another node's.
+BOOST_AUTO_TEST_CASE(trust_log_is_bounded_per_origin) {
+  Network net;
+  // One refusal about Bijača first.
+  net.bij.Write("BIJ1", std::string("site:BA-GRA"));
+  auto r = Deliver(net.bij, net.hq);
+  BOOST_REQUIRE_MESSAGE(RefusedWith(r, Code::kPermissionDenied), Describe(r));
+  net.gra.Write("SA123BC");
+  auto batches = net.gra.BatchesFor(net.hq);
+  BOOST_REQUIRE_EQUAL(batches.size(), 1u);
+  auto decoded = sync::DecodeBatchBody(batches[0].body);
+  BOOST_REQUIRE(decoded.ok());
+  std::vector<sync::SignedBatch> altered;
+  const int64_t n = kMaxTrustLogPerOrigin + 200;
+  for (int64_t i = 0; i < n; ++i) {
+    sync::ChangeBatch changed = *decoded;
+    changed.rows[0].columns[0].value = "X" + std::to_string(i);
+    altered.push_back({sync::EncodeBatchBody(changed), batches[0].signature});
+  }
+  r = MergeInto(net.hq, altered);
+  BOOST_TEST(r.refused.size() == static_cast<size_t>(n));
+  Db& db = net.hq.store->db();
+  auto count = [&](const Node& who) {
+    auto c =
+        db.QueryInt("SELECT count(*) FROM trust_log WHERE origin = X'" + ToHex(who.id()) + "'");
+    BOOST_REQUIRE(c.ok());
+    return *c;
+  };
+  BOOST_TEST(count(net.gra) == kMaxTrustLogPerOrigin);
+  BOOST_TEST(count(net.bij) == 1);
+  // The newest are the ones kept.
+  auto log = ListTrustLog(*net.hq.store, 1);
+  BOOST_REQUIRE(log.ok() && log->size() == 1u);
+  BOOST_TEST(log->back().code == "unauthenticated");
+  BOOST_TEST(*db.QueryInt("SELECT count(*) FROM trust_log") == kMaxTrustLogPerOrigin + 1);
+}
+
 BOOST_AUTO_TEST_CASE(changes_after_revocation_are_quarantined) {
   Network net;
   Uuid before = net.gra.Write("BEFORE");  // made before the revocation, not yet delivered

@@ -526,6 +526,44 @@ BOOST_AUTO_TEST_CASE(newer_schema_values_survive_an_older_node_and_relay) {
   BOOST_TEST(std::get<std::string>((*row)[5]) == "new-col");
 }
 
+// Issue 16, flaw 9: batches ahead of a gap were buffered without limit, so
+// a peer could fill the receiver's disk with batches that never apply. At
+// most max_buffered_ahead per chain are kept; the rest are refused
+// (kUnavailable), not stored, and merge once the gap is filled.
+BOOST_AUTO_TEST_CASE(batches_far_ahead_of_a_gap_are_refused_not_buffered) {
+  TestNode a(1), b(2);
+  const uint64_t window = ReplicaOptions{}.max_buffered_ahead;
+  const size_t n = window + 76;
+  for (size_t i = 0; i < n; ++i) {
+    Uuid id = Id(0);
+    id[13] = static_cast<uint8_t>(i >> 8);
+    id[14] = static_cast<uint8_t>(i);
+    Insert(a, id, "v", static_cast<int64_t>(i));
+  }
+  auto out = a.replica->BatchesFor(
+      VersionVector{}, [](const std::string&) { return true; }, SIZE_MAX);
+  BOOST_REQUIRE(out.ok());
+  BOOST_REQUIRE_EQUAL(out->size(), n);
+  std::vector<SignedBatch> first, rest;
+  for (size_t i = 0; i < out->size(); ++i) ((i == 0) ? first : rest).push_back((*out)[i].batch);
+  auto rep = b.replica->Merge(rest, AcceptAll);  // batch 1 missing
+  BOOST_REQUIRE(rep.ok());
+  BOOST_TEST(rep->applied == 0u);
+  BOOST_TEST(rep->buffered == window - 1);
+  BOOST_REQUIRE_EQUAL(rep->refused.size(), n - window);
+  for (const auto& r : rep->refused) BOOST_TEST(r.code() == Code::kUnavailable, r.ToString());
+  BOOST_TEST(*b.db->QueryInt("SELECT count(*) FROM crdt_batch WHERE applied = 0") ==
+             static_cast<int64_t>(window - 1));
+  // The gap filled, the buffered ones apply, and the refused ones come again.
+  rep = b.replica->Merge(first, AcceptAll);
+  BOOST_REQUIRE(rep.ok());
+  BOOST_TEST(rep->applied == window);
+  auto again = Deliver(a, b);
+  BOOST_TEST(again.applied == n - window);
+  BOOST_TEST(again.refused.empty());
+  BOOST_TEST(DigestHex(a) == DigestHex(b));
+}
+
 BOOST_AUTO_TEST_CASE(upgrading_moves_held_values_into_place) {
   std::string path = "/tmp/outpost-upgrade-" + std::to_string(::getpid()) + ".db";
   std::remove(path.c_str());
