@@ -1,7 +1,10 @@
 #include "node/trust.h"
 
+#include <algorithm>
+
 #include "node/registry.h"
 #include "node/registry_internal.h"
+#include "schema/table_ids.h"
 
 namespace outpost::node {
 
@@ -230,6 +233,30 @@ Status TrustPolicy::VerifyBatch(const sync::ChangeBatch& batch,
                                                       "scope \"" +
                                                       batch.scope + "\""));
       }
+    }
+  }
+  // 6. An audit entry speaks for the node that signed it: an entry naming
+  //    another node would be counted in that node's chain (HQ's own next
+  //    entry would chain onto it; `audit verify` would blame the wrong node).
+  constexpr uint16_t kAuditNodeColumn = 1;  // audit_entry.node (schema/domain_catalogue.cc)
+  for (const auto& row : batch.rows) {
+    if (row.table != schema::kAuditEntryTableId) continue;
+    const sync::ColumnChange* node_col = nullptr;
+    for (const auto& c : row.columns) {
+      if (c.column == kAuditNodeColumn) node_col = &c;
+    }
+    const Bytes* named = node_col ? std::get_if<Bytes>(&node_col->value) : nullptr;
+    if (named == nullptr || named->size() != batch.origin.size() ||
+        !std::equal(named->begin(), named->end(), batch.origin.begin())) {
+      std::string who = "no node";
+      if (named != nullptr && named->size() == 16) {
+        sync::NodeId id;
+        std::copy(named->begin(), named->end(), id.begin());
+        who = "node " + UuidToString(id);
+      }
+      return Refuse(batch, Status::PermissionDenied(
+                               author + ": audit_entry " + UuidToString(row.id) + " names " + who +
+                               " as its author; a node writes only its own audit entries"));
     }
   }
   if (auto st = store_.db().Cached(

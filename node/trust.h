@@ -21,6 +21,8 @@
 //     scope is one the certificate may write ("shared" only for HQ), and no
 //     row is of an HQ-only table (ScopeRule::kShared) outside "shared";
 //     else kPermissionDenied, logged in trust_log.
+//  6. Own audit entries only: every audit_entry row carries `node` = the
+//     batch's author (node/audit.h); else kPermissionDenied, logged.
 // Equivocation (two bodies for one (origin, scope, seq)) is detected by
 // sync::Replica::Merge (kConflict); MergeTrusted logs it in trust_log.
 //

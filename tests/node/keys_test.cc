@@ -13,6 +13,7 @@
 
 #include "base/file.h"
 #include "crypto/secret.h"
+#include "node/audit.h"
 #include "node/registry.h"
 #include "node/trust.h"
 #include "sync/change_batch.h"
@@ -38,6 +39,40 @@ bool AnyFileContains(const std::string& dir, std::span<const uint8_t> needle) {
     }
   }
   return false;
+}
+
+// docs/audit.md, "Tamper evidence": what a node that rewrites an entry
+// can recompute.
+std::string AuditHash(std::span<const uint8_t> node, int64_t seq, int64_t time,
+                      const std::string& officer, const std::string& action,
+                      const std::string& record_type, const std::string& detail,
+                      const std::string& prev_hash) {
+  crypto::Hasher h;
+  auto field = [&](std::span<const uint8_t> b) {
+    Bytes len;
+    PutVarint(len, b.size());
+    h.Update(len);
+    h.Update(b);
+  };
+  auto text = [&](const std::string& t) {
+    field(std::span(reinterpret_cast<const uint8_t*>(t.data()), t.size()));
+  };
+  auto integer = [&](int64_t v) {
+    Bytes b;
+    PutVarint(b, static_cast<uint64_t>(v));
+    field(b);
+  };
+  text("outpost-audit-v1");
+  field(node);
+  integer(seq);
+  integer(time);
+  text(officer);
+  text(action);
+  text(record_type);
+  text("");  // no record id
+  text(detail);
+  text(prev_hash);
+  return ToHex(h.Finish());
 }
 
 }  // namespace
@@ -345,6 +380,70 @@ BOOST_AUTO_TEST_CASE(forged_altered_and_reattributed_batches_are_refused_at_merg
   auto log = net.hq.policy->Log();
   BOOST_REQUIRE(log.ok());
   BOOST_TEST(log->size() >= 5u);
+}
+
+// Issue 16, flaw 1: a crossing rewrites its pending audit entry to name
+// another node (HQ, or the other crossing) as its author, with a valid hash
+// as entry 1 of that node's chain, and syncs. HQ must refuse the batch, or
+// HQ's own next entry would chain onto the forged one and `audit verify`
+// would vouch for it (or blame the innocent crossing).
+BOOST_AUTO_TEST_CASE(audit_entry_naming_another_node_is_refused_at_merge) {
+  for (int victim = 0; victim < 2; ++victim) {
+    Network net;
+    Node& claimed = victim == 0 ? net.hq : net.bij;
+    {
+      auto w = net.gra.store->replica().BeginWrite();
+      BOOST_REQUIRE(w.ok());
+      AuditEvent ev;
+      ev.action = AuditAction::kCollect;
+      ev.officer = "BA-GRA-0042";
+      ev.record_type = "movement";
+      BOOST_REQUIRE(AuditLog(*net.gra.store).Append(**w, ev).ok());
+      BOOST_REQUIRE((*w)->Commit().ok());
+    }
+    Db& db = net.gra.store->db();
+    auto st = db.Prepare("SELECT time, officer, action, record_type, detail FROM audit_entry");
+    BOOST_REQUIRE(st.ok());
+    BOOST_REQUIRE(*(*st)->Step());
+    const std::string hash = AuditHash(claimed.id(), 1, (*st)->Int(0), std::string((*st)->Text(1)),
+                                       std::string((*st)->Text(2)), std::string((*st)->Text(3)),
+                                       std::string((*st)->Text(4)), std::string(64, '0'));
+    st->reset();
+    auto up = db.Prepare("UPDATE audit_entry SET node = ?, hash = ?");
+    BOOST_REQUIRE(up.ok());
+    (*up)->BindBlob(1, claimed.id()).Bind(2, hash);
+    BOOST_REQUIRE((*up)->Run().ok());
+    up->reset();
+
+    auto r = Deliver(net.gra, net.hq);
+    BOOST_TEST(r.applied == 0u, Describe(r));
+    BOOST_TEST(RefusedWith(r, Code::kPermissionDenied,
+                           "names node " + UuidToString(claimed.id()) + " as its author"),
+               Describe(r));
+    auto log = net.hq.policy->Log();
+    BOOST_REQUIRE(log.ok());
+    BOOST_REQUIRE(!log->empty());
+    BOOST_TEST(log->back().message.find("audit_entry") != std::string::npos);
+    // HQ's chain is its own: its next entry is its entry 1, and verify
+    // finds no entry of the node the forgery named.
+    {
+      auto w = net.hq.store->replica().BeginWrite();
+      BOOST_REQUIRE(w.ok());
+      AuditEvent ev;
+      ev.action = AuditAction::kConsult;
+      ev.officer = "HQ-ANALYST";
+      BOOST_REQUIRE(AuditLog(*net.hq.store).Append(**w, ev).ok());
+      BOOST_REQUIRE((*w)->Commit().ok());
+    }
+    auto seqs = net.hq.store->db().QueryInt("SELECT max(seq) FROM audit_entry WHERE node = X'" +
+                                            ToHex(net.hq.id()) + "'");
+    BOOST_REQUIRE(seqs.ok());
+    BOOST_TEST(*seqs == 1);
+    auto v = AuditLog(*net.hq.store).Verify();
+    BOOST_REQUIRE(v.ok());
+    BOOST_TEST(v->ok, v->first_broken);
+    BOOST_TEST(v->entries == 1);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(out_of_scope_batches_are_refused_and_logged) {
