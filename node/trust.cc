@@ -53,6 +53,30 @@ Bytes TrustPolicy::Sign(std::span<const uint8_t> input) {
   return Bytes(sig.begin(), sig.end());
 }
 
+Status TrustPolicy::VerifySignature(const sync::NodeId& signer, std::span<const uint8_t> message,
+                                    std::span<const uint8_t> signature) {
+  const std::string who = "node " + UuidToString(signer);
+  internal::TrustedNode node;
+  if (signer == hq_.node_id) {
+    node.cert = hq_;
+  } else {
+    OUTPOST_ASSIGN_OR_RETURN(
+        auto loaded,
+        internal::LoadTrustedNode(store_.db(), crypto::VerifyKey(hq_.signing_key), signer));
+    if (!loaded) return Status::Unauthenticated(who + ": no certificate here");
+    node = std::move(*loaded);
+  }
+  if (crypto::VerifyKey(node.cert.signing_key).Verify(message, signature).ok()) {
+    return Status::Ok();
+  }
+  if (node.prev && crypto::VerifyKey(node.prev->signing_key).Verify(message, signature).ok() &&
+      store_.clock().NowMicros() <= node.cert.valid_from + options_.rotation_grace_micros) {
+    return Status::Ok();
+  }
+  return Status::Unauthenticated(who + ": signature does not verify with its key (epoch " +
+                                 std::to_string(node.cert.epoch) + ")");
+}
+
 sync::BatchVerifier TrustPolicy::Verifier() {
   return
       [this](const sync::ChangeBatch& b, const sync::SignedBatch& s) { return VerifyBatch(b, s); };

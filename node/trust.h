@@ -101,6 +101,11 @@ class TrustPolicy final : public sync::PeerPolicy {
   Status VerifyBatch(const sync::ChangeBatch& batch,
                      const sync::SignedBatch& signed_batch) override;
   Bytes Sign(std::span<const uint8_t> input) override;
+  // With the signer's current key (HQ: the pinned one), or its previous key
+  // while the rotation grace period lasts. kUnauthenticated otherwise, or
+  // if the registry has no certificate for `signer`.
+  Status VerifySignature(const sync::NodeId& signer, std::span<const uint8_t> message,
+                         std::span<const uint8_t> signature) override;
 
   // Key rotation at sync (docs/keys.md, docs/protocol.md):
   //  - a site with a pending rotation and its new keys (SetNextKeys)
