@@ -176,7 +176,9 @@ class Replica {
  public:
   // Opens the CRDT state in `db`, creating or migrating the replicated tables
   // of `catalogue` (adding columns a newer schema brought, and moving values
-  // held aside for them into place). `self` is this node's id. `db`, `clock`
+  // held aside for them into place, each row checked as a merge checks it:
+  // one that fails is recorded in the local table crdt_replay_refused and
+  // never stops the store from opening). `self` is this node's id. `db`, `clock`
   // must outlive the Replica. kFailedPrecondition if the store belongs to
   // another node id or was written by a newer schema version.
   static Result<std::unique_ptr<Replica>> Open(Db& db, const schema::Catalogue& catalogue,
