@@ -504,6 +504,51 @@ BOOST_AUTO_TEST_CASE(equivocation_is_detected_and_logged) {
   BOOST_TEST(logged);
 }
 
+// The same forgery over a real session with a serving HQ: refused at
+// HQ's merge, logged there, and HQ's audit log holds none of it.
+BOOST_AUTO_TEST_CASE(audit_entry_naming_hq_is_refused_over_a_session) {
+  ServiceNetwork net(ServiceNetwork::ServiceClock::kNetwork);
+  auto hq = net.Open(net.hq);
+  BOOST_REQUIRE(hq->Serve("127.0.0.1:0").ok());
+  auto gra = net.Open(net.gra);
+  {
+    auto w = net.gra.store->replica().BeginWrite();
+    BOOST_REQUIRE(w.ok());
+    AuditEvent ev;
+    ev.officer = "BA-GRA-0042";
+    ev.record_type = "movement";
+    BOOST_REQUIRE(AuditLog(*net.gra.store).Append(**w, ev).ok());
+    BOOST_REQUIRE((*w)->Commit().ok());
+  }
+  Db& db = net.gra.store->db();
+  auto st = db.Prepare("SELECT time, officer, action, record_type, detail FROM audit_entry");
+  BOOST_REQUIRE(st.ok());
+  BOOST_REQUIRE(*(*st)->Step());
+  const std::string hash = AuditHash(net.hq.id(), 1, (*st)->Int(0), std::string((*st)->Text(1)),
+                                     std::string((*st)->Text(2)), std::string((*st)->Text(3)),
+                                     std::string((*st)->Text(4)), std::string(64, '0'));
+  st->reset();
+  auto up = db.Prepare("UPDATE audit_entry SET node = ?, hash = ?");
+  BOOST_REQUIRE(up.ok());
+  (*up)->BindBlob(1, net.hq.id()).Bind(2, hash);
+  BOOST_REQUIRE((*up)->Run().ok());
+  up->reset();
+
+  auto t = gra->SyncWith(Address(*hq));
+  BOOST_REQUIRE_MESSAGE(t.ok(), t.status().ToString());
+  auto log = ListTrustLog(*net.hq.store);
+  BOOST_REQUIRE(log.ok());
+  bool refused = false;
+  for (const auto& e : *log) {
+    if (e.code == "permission denied" &&
+        e.message.find("names node " + UuidToString(net.hq.id())) != std::string::npos) {
+      refused = true;
+    }
+  }
+  BOOST_TEST(refused);
+  BOOST_TEST(*net.hq.store->db().QueryInt("SELECT count(*) FROM audit_entry") == 0);
+}
+
 // Issue 16, flaw 9: every refused batch added a trust_log row, for ever. A
 // crossing sending altered batches without end now keeps only its newest
 // kMaxTrustLogPerOrigin rows, and never evicts another node's.
