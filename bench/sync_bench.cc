@@ -90,6 +90,17 @@ class BenchPolicy final : public sync::PeerPolicy {
     auto s = key_.Sign(input);
     return Bytes(s.begin(), s.end());
   }
+  Status VerifySignature(const sync::NodeId& signer, std::span<const uint8_t> message,
+                         std::span<const uint8_t> signature) override {
+    crypto::PublicKeyBytes k;
+    {
+      std::lock_guard<std::mutex> lock(keys_.mu);
+      auto it = keys_.verify.find(signer);
+      if (it == keys_.verify.end()) return Status::Unauthenticated("unknown signer");
+      k = it->second;
+    }
+    return crypto::VerifyKey(k).Verify(message, signature);
+  }
 
  private:
   Keys& keys_;

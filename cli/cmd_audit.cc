@@ -36,8 +36,17 @@ Status RunVerify(Context& ctx) {
   nlohmann::json j{{"ok", rep.ok}, {"entries", rep.entries}, {"nodes", rep.nodes}};
   if (!rep.ok) {
     j["first_broken"] = rep.first_broken;
-    ctx.Emit(j, "");
-    return Status::Corruption("audit log broken at " + rep.first_broken);
+    j["broken"] = rep.broken;
+    j["breaks"] = rep.breaks;
+    std::string human;
+    for (const auto& b : rep.broken) human += "broken: " + b + "\n";
+    if (rep.breaks > static_cast<int64_t>(rep.broken.size())) {
+      human += "... and " + std::to_string(rep.breaks - static_cast<int64_t>(rep.broken.size())) +
+               " more\n";
+    }
+    ctx.Emit(j, human);
+    return Status::Corruption("audit log broken in " + std::to_string(rep.breaks) +
+                              " place(s), first at " + rep.first_broken);
   }
   ctx.Emit(j, "audit log intact: " + std::to_string(rep.entries) + " entries from " +
                   std::to_string(rep.nodes) + " node(s)");

@@ -72,6 +72,21 @@ Result<KxKeyPair> KxKeyPair::FromSecret(std::span<const uint8_t> secret) {
   return KxKeyPair(std::move(s), pub);
 }
 
+Result<Hash> KxPossessionTag(const KxKeyPair& own, const PublicKeyBytes& peer,
+                             std::span<const uint8_t> context) {
+  SecretBytes dh(crypto_scalarmult_BYTES);
+  if (crypto_scalarmult(dh.data(), own.Secret().data(), peer.data()) != 0) {
+    return Status::Unauthenticated("x25519 key " + Fingerprint(peer) +
+                                   ": a low-order point, no shared secret");
+  }
+  SecretBytes key(crypto_generichash_KEYBYTES);
+  crypto_generichash(key.data(), key.size(), dh.data(), dh.size(), nullptr, 0);
+  Hash tag;
+  crypto_generichash(tag.data(), tag.size(), context.data(), context.size(), key.data(),
+                     key.size());
+  return tag;
+}
+
 Hash Hash256(std::span<const uint8_t> data) {
   Hash h;
   crypto_generichash(h.data(), h.size(), data.data(), data.size(), nullptr, 0);

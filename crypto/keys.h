@@ -104,6 +104,15 @@ class KxKeyPair {
   PublicKeyBytes public_;
 };
 
+// Proof that a party holds the secret of an X25519 key, for one verifier:
+// BLAKE2b-256 keyed by BLAKE2b-256(X25519(own secret, peer public)), over
+// `context`. The holder of `own` computes it with the verifier's public key;
+// the verifier gets the same tag from its own secret and own's public key,
+// and nobody else can compute it. kUnauthenticated if `peer` is a low-order
+// point (the shared secret would be all zeros).
+Result<Hash> KxPossessionTag(const KxKeyPair& own, const PublicKeyBytes& peer,
+                             std::span<const uint8_t> context);
+
 // BLAKE2b-256 of `data`.
 Hash Hash256(std::span<const uint8_t> data);
 

@@ -208,12 +208,16 @@ Result<AuditVerifyReport> AuditLog::Verify() const {
     }
     if (!problem.empty()) {
       rep.ok = false;
-      rep.first_broken = problem;
-      return rep;
+      ++rep.breaks;
+      if (rep.broken.size() < kMaxAuditBreaks) rep.broken.push_back(std::move(problem));
+      // A duplicate leaves the chain where it was; any other break goes on
+      // from this entry, so what follows it is checked against it.
+      if (e.seq <= seq) continue;
     }
     seq = e.seq;
     hash = e.hash;
   }
+  if (!rep.broken.empty()) rep.first_broken = rep.broken.front();
   return rep;
 }
 

@@ -44,8 +44,14 @@ struct AuditVerifyReport {
   int64_t entries = 0;
   int64_t nodes = 0;
   bool ok = true;
-  std::string first_broken;  // "node N entry 17: altered (hash does not match)"
+  // Every break found, by node then sequence: "node N entry 17: altered
+  // (its content does not match its hash)". At most kMaxAuditBreaks are
+  // listed; `breaks` counts them all.
+  std::vector<std::string> broken;
+  int64_t breaks = 0;
+  std::string first_broken;  // broken[0], or ""
 };
+inline constexpr size_t kMaxAuditBreaks = 1000;
 
 class AuditLog {
  public:
@@ -58,7 +64,10 @@ class AuditLog {
   Result<nlohmann::json> List(int64_t limit, bool only_this_node) const;
 
   // Checks every node's chain: numbering from 1 with no gap, each entry's
-  // previous hash, and each entry's own hash.
+  // previous hash, and each entry's own hash. Walks every chain to its end
+  // and reports every break: after one, the walk goes on from the entry
+  // that broke (so one altered entry is one break, and a later, separate
+  // tampering is reported too).
   Result<AuditVerifyReport> Verify() const;
 
  private:

@@ -449,6 +449,7 @@ Envelope SignRotation(const RotationStatement& rot, const crypto::SigningKey& cu
   b.setNewSigningKey(AsKj(rot.new_signing_key));
   b.setNewKxKey(AsKj(rot.new_kx_key));
   b.setTime(rot.time);
+  if (!rot.kx_proof.empty()) b.setKxProof(AsKj(rot.kx_proof));
   Envelope e;
   e.kind = std::string(kKindRotation);
   e.body = Canonical(b.asReader());
@@ -466,8 +467,28 @@ Result<RotationStatement> DecodeRotation(std::span<const uint8_t> body) {
         CopyFixed(r.getNewSigningKey(), &s.new_signing_key, "newSigningKey");
         CopyFixed(r.getNewKxKey(), &s.new_kx_key, "newKxKey");
         s.time = r.getTime();
+        auto proof = r.getKxProof();
+        s.kx_proof.assign(proof.begin(), proof.end());
       }));
   return s;
+}
+
+Bytes RotationKxContext(const RotationStatement& rot) {
+  const std::string_view tag = "outpost-rotate-kx-v1";
+  Bytes out(tag.begin(), tag.end());
+  out.insert(out.end(), rot.node_id.begin(), rot.node_id.end());
+  PutVarint(out, rot.old_epoch);
+  out.insert(out.end(), rot.new_signing_key.begin(), rot.new_signing_key.end());
+  out.insert(out.end(), rot.new_kx_key.begin(), rot.new_kx_key.end());
+  PutVarint(out, static_cast<uint64_t>(rot.time));
+  return out;
+}
+
+Result<Bytes> RotationKxProof(const RotationStatement& rot, const crypto::KxKeyPair& own,
+                              const crypto::PublicKeyBytes& peer_kx) {
+  OUTPOST_ASSIGN_OR_RETURN(crypto::Hash tag,
+                           crypto::KxPossessionTag(own, peer_kx, RotationKxContext(rot)));
+  return Bytes(tag.begin(), tag.end());
 }
 
 Result<RotationStatement> OpenRotation(const Envelope& e, const crypto::VerifyKey& current) {

@@ -114,7 +114,18 @@ struct RotationStatement {
   crypto::PublicKeyBytes new_signing_key{};
   crypto::PublicKeyBytes new_kx_key{};
   int64_t time = 0;
+  Bytes kx_proof;  // RotationKxProof; empty in statements made before it
 };
+
+// What a rotation's kx proof covers: "outpost-rotate-kx-v1", the node id,
+// the old epoch, both new keys and the time.
+Bytes RotationKxContext(const RotationStatement& rot);
+// The proof of possession of rot.new_kx_key, for HQ: the node computes it
+// with its new key pair and HQ's kx public key, HQ with its own key pair and
+// rot.new_kx_key (crypto::KxPossessionTag). kUnauthenticated for a
+// low-order peer key.
+Result<Bytes> RotationKxProof(const RotationStatement& rot, const crypto::KxKeyPair& own,
+                              const crypto::PublicKeyBytes& peer_kx);
 
 // Document kinds (Envelope::kind).
 inline constexpr std::string_view kKindCertificate = "cert";

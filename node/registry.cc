@@ -102,10 +102,12 @@ bool SameKeys(const crypto::NodeSecrets& keys, const PublicKeys& pub) {
 Status EnsureKeyTables(Db& db) {
   OUTPOST_ASSIGN_OR_RETURN(
       int64_t n, db.QueryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-                             "('key_state', 'quarantine', 'trust_log', 'node_seen')"));
-  if (n == 4) return Status::Ok();
+                             "('key_state', 'quarantine', 'trust_log', 'node_seen', "
+                             "'key_history')"));
+  if (n == 5) return Status::Ok();
   OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db));
   OUTPOST_RETURN_IF_ERROR(db.Exec(R"sql(
+    CREATE TABLE IF NOT EXISTS key_history(key BLOB PRIMARY KEY, node BLOB NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS key_state(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS quarantine(
       id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, origin BLOB NOT NULL,
@@ -114,6 +116,7 @@ Status EnsureKeyTables(Db& db) {
     CREATE TABLE IF NOT EXISTS trust_log(
       id INTEGER PRIMARY KEY, time INTEGER NOT NULL, origin BLOB, scope TEXT, seq INTEGER,
       code TEXT NOT NULL, message TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS trust_log_by_origin ON trust_log(origin, id);
     CREATE TABLE IF NOT EXISTS node_seen(node BLOB PRIMARY KEY, hlc INTEGER NOT NULL) WITHOUT ROWID;
   )sql"));
   return txn->Commit();
@@ -341,6 +344,51 @@ struct CheckedRequest {
   std::optional<internal::TrustedNode> existing;
 };
 
+// docs/keys.md, "One key, one node": `key` (the request's `field`) must not
+// be a key HQ holds, nor a key any other node holds or held (the registry's
+// current and previous keys, and key_history: every key HQ ever certified).
+// kAlreadyExists names the node it belongs to.
+Status CheckKeyUnclaimed(Store& hq, const Certificate& hq_cert, const sync::NodeId& node,
+                         const crypto::PublicKeyBytes& key, std::string_view field) {
+  const std::string what = std::string(field) + ": " + crypto::Fingerprint(key);
+  const std::string rule = "; every node needs keys of its own, never used by another";
+  if (node != hq_cert.node_id && (key == hq_cert.signing_key || key == hq_cert.kx_key)) {
+    return Status::AlreadyExists(what + " is HQ's key" + rule);
+  }
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto st, hq.db().Cached("SELECT id, name FROM node_registry WHERE id != ?1 AND "
+                              "(signing_key = ?2 OR kx_key = ?2 OR prev_signing_key = ?2 OR "
+                              "prev_kx_key = ?2) LIMIT 1"));
+  st->BindBlob(1, node).BindBlob(2, key);
+  OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (row) {
+    auto id = st->Blob(0);
+    Uuid other{};
+    if (id.size() == 16) std::copy(id.begin(), id.end(), other.begin());
+    return Status::AlreadyExists(what + " is, or was, a key of node " + UuidToString(other) + " (" +
+                                 std::string(st->Text(1)) + ")" + rule);
+  }
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto hist, hq.db().Cached("SELECT node FROM key_history WHERE key = ? AND node != ?"));
+  hist->BindBlob(1, key).BindBlob(2, node);
+  OUTPOST_ASSIGN_OR_RETURN(row, hist->Step());
+  if (row) {
+    auto id = hist->Blob(0);
+    Uuid other{};
+    if (id.size() == 16) std::copy(id.begin(), id.end(), other.begin());
+    return Status::AlreadyExists(what + " was a key of node " + UuidToString(other) + rule);
+  }
+  return Status::Ok();
+}
+
+Status CheckKeysUnclaimed(Store& hq, const Certificate& hq_cert, const sync::NodeId& node,
+                          const crypto::PublicKeyBytes& signing, const crypto::PublicKeyBytes& kx,
+                          std::string_view what) {
+  OUTPOST_RETURN_IF_ERROR(
+      CheckKeyUnclaimed(hq, hq_cert, node, signing, std::string(what) + ".signingKey"));
+  return CheckKeyUnclaimed(hq, hq_cert, node, kx, std::string(what) + ".kxKey");
+}
+
 Result<CheckedRequest> CheckRequest(Store& hq, std::span<const uint8_t> bytes) {
   OUTPOST_RETURN_IF_ERROR(RequireRole(hq, Role::kHq, "enrolling a node"));
   OUTPOST_ASSIGN_OR_RETURN(Certificate hq_cert, RequireHq(hq));
@@ -383,6 +431,8 @@ Result<CheckedRequest> CheckRequest(Store& hq, std::span<const uint8_t> bytes) {
       }
       s.epoch = ex.cert.epoch;  // a renewal keeps the epoch
     }
+    OUTPOST_RETURN_IF_ERROR(
+        CheckKeysUnclaimed(hq, hq_cert, req.node_id, req.signing_key, req.kx_key, "request"));
     out.enrollment = std::move(req);
   } else if (env.kind == kKindRotation) {
     OUTPOST_ASSIGN_OR_RETURN(RotationStatement unverified, DecodeRotation(env.body));
@@ -403,6 +453,8 @@ Result<CheckedRequest> CheckRequest(Store& hq, std::span<const uint8_t> bytes) {
     }
     OUTPOST_ASSIGN_OR_RETURN(RotationStatement rot,
                              OpenRotation(env, crypto::VerifyKey(ex.cert.signing_key)));
+    OUTPOST_RETURN_IF_ERROR(CheckKeysUnclaimed(hq, hq_cert, rot.node_id, rot.new_signing_key,
+                                               rot.new_kx_key, "rotation"));
     s.node_id = rot.node_id;
     s.name = ex.cert.name;
     s.role = ex.cert.role;
@@ -451,8 +503,25 @@ Result<Issued> Enroll(Store& hq, const crypto::NodeSecrets& hq_keys,
     cert.signing_key = c.enrollment->signing_key;
     cert.kx_key = c.enrollment->kx_key;
   } else {
-    cert.signing_key = c.rotation->new_signing_key;
-    cert.kx_key = c.rotation->new_kx_key;
+    // The new signing key signed the statement (OpenRotation); the new kx
+    // key proves itself to HQ's (docs/keys.md, "Rotation").
+    const RotationStatement& rot = *c.rotation;
+    if (rot.kx_proof.empty()) {
+      return Status::Unauthenticated(
+          "rotation.kxProof: missing: the statement does not prove possession of its new "
+          "key-exchange key " +
+          crypto::Fingerprint(rot.new_kx_key) + " (run `outpost keys rotate` again to remake it)");
+    }
+    OUTPOST_ASSIGN_OR_RETURN(Bytes want, RotationKxProof(rot, hq_keys.kx, rot.new_kx_key));
+    if (rot.kx_proof.size() != want.size() ||
+        sodium_memcmp(rot.kx_proof.data(), want.data(), want.size()) != 0) {
+      return Status::Unauthenticated(
+          "rotation.kxProof: does not prove possession of the new "
+          "key-exchange key " +
+          crypto::Fingerprint(rot.new_kx_key));
+    }
+    cert.signing_key = rot.new_signing_key;
+    cert.kx_key = rot.new_kx_key;
   }
   Envelope env = SignCertificate(cert, hq_keys.signing);
   cert.hq_signing_key = hq_keys.signing.PublicKey().bytes();
@@ -473,6 +542,17 @@ Result<Issued> Enroll(Store& hq, const crypto::NodeSecrets& hq_keys,
     OUTPOST_RETURN_IF_ERROR(writer->Update(table, cert.node_id, cols));
   } else {
     OUTPOST_RETURN_IF_ERROR(writer->Insert(table, cert.node_id, "shared", cols));
+  }
+  {
+    // Every key certified, for ever: the registry keeps only the current
+    // and the previous ones.
+    OUTPOST_ASSIGN_OR_RETURN(
+        auto hist, hq.db().Cached("INSERT OR IGNORE INTO key_history(key, node) VALUES(?, ?)"));
+    for (const auto* key : {&cert.signing_key, &cert.kx_key}) {
+      hist->Reset();
+      hist->BindBlob(1, *key).BindBlob(2, cert.node_id);
+      OUTPOST_RETURN_IF_ERROR(hist->Run());
+    }
   }
   OUTPOST_RETURN_IF_ERROR(writer->Commit());
   OUTPOST_RETURN_IF_ERROR(SignOwnBatches(hq, hq_keys));
@@ -630,23 +710,33 @@ Result<Bytes> RotateKeys(Store& store, const crypto::NodeSecrets& current,
   // A pending rotation is resumed, never replaced: HQ may have certified
   // its keys already (a cut before the answer arrived), and new keys would
   // then have no way to a certificate.
+  OUTPOST_ASSIGN_OR_RETURN(Certificate hq, RequireHq(store));
   OUTPOST_ASSIGN_OR_RETURN(auto pending, PendingRotation(store));
   std::error_code ec;
-  if (pending && fs::exists(NextKeyFilePath(store.dir()), ec)) return *pending;
-  crypto::NodeSecrets next = GenerateNodeSecrets(random);
-  OUTPOST_RETURN_IF_ERROR(
-      WriteKeyFile(NextKeyFilePath(store.dir()), next, passphrase, pwhash, /*overwrite=*/true));
+  std::optional<crypto::NodeSecrets> next;
   RotationStatement rot;
-  rot.node_id = store.identity().id;
-  rot.old_epoch = cert->epoch;
-  rot.new_signing_key = next.signing.PublicKey().bytes();
-  rot.new_kx_key = next.kx.PublicKey();
-  rot.time = store.clock().NowMicros();
-  Bytes statement = EncodeEnvelope(SignRotation(rot, current.signing, next.signing));
+  if (pending && fs::exists(NextKeyFilePath(store.dir()), ec)) {
+    OUTPOST_ASSIGN_OR_RETURN(Envelope env, DecodeEnvelope(*pending));
+    OUTPOST_ASSIGN_OR_RETURN(rot, DecodeRotation(env.body));
+    if (!rot.kx_proof.empty()) return *pending;
+    // Made before statements carried a kx proof: the same keys, proved.
+    OUTPOST_ASSIGN_OR_RETURN(next, ReadKeyFile(NextKeyFilePath(store.dir()), passphrase));
+  } else {
+    next = GenerateNodeSecrets(random);
+    OUTPOST_RETURN_IF_ERROR(
+        WriteKeyFile(NextKeyFilePath(store.dir()), *next, passphrase, pwhash, /*overwrite=*/true));
+    rot.node_id = store.identity().id;
+    rot.old_epoch = cert->epoch;
+    rot.new_signing_key = next->signing.PublicKey().bytes();
+    rot.new_kx_key = next->kx.PublicKey();
+    rot.time = store.clock().NowMicros();
+  }
+  OUTPOST_ASSIGN_OR_RETURN(rot.kx_proof, RotationKxProof(rot, next->kx, hq.kx_key));
+  Bytes statement = EncodeEnvelope(SignRotation(rot, current.signing, next->signing));
   OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(store.db()));
   OUTPOST_RETURN_IF_ERROR(
-      PutKeyState(store.db(), "next_signing_public", next.signing.PublicKey().bytes()));
-  OUTPOST_RETURN_IF_ERROR(PutKeyState(store.db(), "next_kx_public", next.kx.PublicKey()));
+      PutKeyState(store.db(), "next_signing_public", next->signing.PublicKey().bytes()));
+  OUTPOST_RETURN_IF_ERROR(PutKeyState(store.db(), "next_kx_public", next->kx.PublicKey()));
   OUTPOST_RETURN_IF_ERROR(PutKeyState(store.db(), "rotation_statement", statement));
   OUTPOST_RETURN_IF_ERROR(txn->Commit());
   return statement;

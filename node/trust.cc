@@ -1,13 +1,32 @@
 #include "node/trust.h"
 
+#include <algorithm>
+
 #include "node/registry.h"
 #include "node/registry_internal.h"
+#include "schema/table_ids.h"
 
 namespace outpost::node {
 
 namespace {
 
 int64_t BatchMicros(sync::HlcTime hlc) { return sync::HlcPhysicalMillis(hlc) * 1000; }
+
+// Drops the entries of `origin` (NULL: entries with none) beyond the newest
+// kMaxTrustLogPerOrigin. Best effort, like the logging itself.
+void TrimTrustLog(Db& db, const sync::NodeId* origin) {
+  auto st = db.Cached(
+      "DELETE FROM trust_log WHERE origin IS ?1 AND id <= (SELECT id FROM trust_log WHERE origin "
+      "IS ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)");
+  if (!st.ok()) return;
+  if (origin) {
+    (*st)->BindBlob(1, *origin);
+  } else {
+    (*st)->BindNull(1);
+  }
+  (*st)->Bind(2, kMaxTrustLogPerOrigin);
+  (void)(*st)->Run();
+}
 
 }  // namespace
 
@@ -34,6 +53,30 @@ Bytes TrustPolicy::Sign(std::span<const uint8_t> input) {
   return Bytes(sig.begin(), sig.end());
 }
 
+Status TrustPolicy::VerifySignature(const sync::NodeId& signer, std::span<const uint8_t> message,
+                                    std::span<const uint8_t> signature) {
+  const std::string who = "node " + UuidToString(signer);
+  internal::TrustedNode node;
+  if (signer == hq_.node_id) {
+    node.cert = hq_;
+  } else {
+    OUTPOST_ASSIGN_OR_RETURN(
+        auto loaded,
+        internal::LoadTrustedNode(store_.db(), crypto::VerifyKey(hq_.signing_key), signer));
+    if (!loaded) return Status::Unauthenticated(who + ": no certificate here");
+    node = std::move(*loaded);
+  }
+  if (crypto::VerifyKey(node.cert.signing_key).Verify(message, signature).ok()) {
+    return Status::Ok();
+  }
+  if (node.prev && crypto::VerifyKey(node.prev->signing_key).Verify(message, signature).ok() &&
+      store_.clock().NowMicros() <= node.cert.valid_from + options_.rotation_grace_micros) {
+    return Status::Ok();
+  }
+  return Status::Unauthenticated(who + ": signature does not verify with its key (epoch " +
+                                 std::to_string(node.cert.epoch) + ")");
+}
+
 sync::BatchVerifier TrustPolicy::Verifier() {
   return
       [this](const sync::ChangeBatch& b, const sync::SignedBatch& s) { return VerifyBatch(b, s); };
@@ -54,6 +97,7 @@ Status TrustPolicy::Refuse(const sync::ChangeBatch& batch, Status s) {
     // stands either way.
     (void)(*st)->Run();
   }
+  TrimTrustLog(store_.db(), &batch.origin);
   return s;
 }
 
@@ -67,6 +111,7 @@ void TrustPolicy::LogEvent(const sync::NodeId& origin, const Status& s) {
       .Bind(3, CodeName(s.code()))
       .Bind(4, s.message());
   (void)(*st)->Run();  // the log is for the admin; the decision stands either way
+  TrimTrustLog(store_.db(), &origin);
 }
 
 Status TrustPolicy::SetNextKeys(crypto::NodeSecrets next) {
@@ -212,6 +257,30 @@ Status TrustPolicy::VerifyBatch(const sync::ChangeBatch& batch,
                                                       "scope \"" +
                                                       batch.scope + "\""));
       }
+    }
+  }
+  // 6. An audit entry speaks for the node that signed it: an entry naming
+  //    another node would be counted in that node's chain (HQ's own next
+  //    entry would chain onto it; `audit verify` would blame the wrong node).
+  constexpr uint16_t kAuditNodeColumn = 1;  // audit_entry.node (schema/domain_catalogue.cc)
+  for (const auto& row : batch.rows) {
+    if (row.table != schema::kAuditEntryTableId) continue;
+    const sync::ColumnChange* node_col = nullptr;
+    for (const auto& c : row.columns) {
+      if (c.column == kAuditNodeColumn) node_col = &c;
+    }
+    const Bytes* named = node_col ? std::get_if<Bytes>(&node_col->value) : nullptr;
+    if (named == nullptr || named->size() != batch.origin.size() ||
+        !std::equal(named->begin(), named->end(), batch.origin.begin())) {
+      std::string who = "no node";
+      if (named != nullptr && named->size() == 16) {
+        sync::NodeId id;
+        std::copy(named->begin(), named->end(), id.begin());
+        who = "node " + UuidToString(id);
+      }
+      return Refuse(batch, Status::PermissionDenied(
+                               author + ": audit_entry " + UuidToString(row.id) + " names " + who +
+                               " as its author; a node writes only its own audit entries"));
     }
   }
   if (auto st = store_.db().Cached(
@@ -365,6 +434,8 @@ Result<sync::MergeReport> MergeTrusted(Store& store, TrustPolicy& policy,
     st->Bind(1, store.clock().NowMicros()).Bind(2, CodeName(s->code())).Bind(3, s->message());
     OUTPOST_RETURN_IF_ERROR(st->Run());
   }
+  st.reset();
+  TrimTrustLog(store.db(), nullptr);
   OUTPOST_RETURN_IF_ERROR(txn->Commit());
   return report;
 }

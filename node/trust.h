@@ -21,6 +21,8 @@
 //     scope is one the certificate may write ("shared" only for HQ), and no
 //     row is of an HQ-only table (ScopeRule::kShared) outside "shared";
 //     else kPermissionDenied, logged in trust_log.
+//  6. Own audit entries only: every audit_entry row carries `node` = the
+//     batch's author (node/audit.h); else kPermissionDenied, logged.
 // Equivocation (two bodies for one (origin, scope, seq)) is detected by
 // sync::Replica::Merge (kConflict); MergeTrusted logs it in trust_log.
 //
@@ -45,6 +47,13 @@
 #include "sync/replica.h"
 
 namespace outpost::node {
+
+// trust_log keeps, per origin (the batch's claimed author, or the node a
+// rotation was about; entries with no origin count as one), the newest
+// kMaxTrustLogPerOrigin entries: a peer that sends refused batches without
+// end evicts only its own oldest entries, never another node's
+// (docs/keys.md, "Trust log").
+inline constexpr int64_t kMaxTrustLogPerOrigin = 1000;
 
 struct TrustOptions {
   // How long after HQ certifies a node's new key its previous key is still
@@ -92,6 +101,11 @@ class TrustPolicy final : public sync::PeerPolicy {
   Status VerifyBatch(const sync::ChangeBatch& batch,
                      const sync::SignedBatch& signed_batch) override;
   Bytes Sign(std::span<const uint8_t> input) override;
+  // With the signer's current key (HQ: the pinned one), or its previous key
+  // while the rotation grace period lasts. kUnauthenticated otherwise, or
+  // if the registry has no certificate for `signer`.
+  Status VerifySignature(const sync::NodeId& signer, std::span<const uint8_t> message,
+                         std::span<const uint8_t> signature) override;
 
   // Key rotation at sync (docs/keys.md, docs/protocol.md):
   //  - a site with a pending rotation and its new keys (SetNextKeys)

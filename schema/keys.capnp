@@ -60,13 +60,16 @@ struct Revocation {
 
 # A node replaces its keys (kind "rotate"). Signed by the current signing key
 # (envelope.signature) and by the new one (envelope.newKeySignature, proof of
-# possession).
+# possession of the new signing key). kxProof proves possession of the new
+# key-exchange key to HQ (docs/keys.md, "Rotation"): crypto::KxPossessionTag
+# of the new X25519 key and HQ's, over node/keys.h RotationKxContext.
 struct RotationStatement {
   nodeId @0 :Data;
   oldEpoch @1 :UInt32;
   newSigningKey @2 :Data;
   newKxKey @3 :Data;
   time @4 :Int64;
+  kxProof @5 :Data;         # 32 bytes
 }
 
 struct Envelope {

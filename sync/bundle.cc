@@ -99,6 +99,18 @@ Result<BundleInfo> ImportBundle(const BundleEnv& env, std::span<const uint8_t> f
     return Status::InvalidArgument("bundle is for node " + UuidToString(info.to) +
                                    ", not this node " + UuidToString(env.policy->SelfId()));
   }
+  // The sender's signature over the whole file, checked before the box is
+  // opened: a file whose signature fails is never taken in, and one that
+  // passes can be attributed by anyone holding the sender's certificate.
+  {
+    const size_t signed_len = file.size() - kSignatureBytes;
+    Status s =
+        env.policy->VerifySignature(info.from, file.first(signed_len), file.subspan(signed_len));
+    if (!s.ok()) {
+      return Status::Unauthenticated("bundle.signature: does not verify with the key of node " +
+                                     UuidToString(info.from) + " (" + s.message() + ")");
+    }
+  }
   auto header = file.first(kHeaderBytes);
   auto box = file.subspan(kHeaderBytes + 4, box_len);
   OUTPOST_ASSIGN_OR_RETURN(auto opened,

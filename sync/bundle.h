@@ -13,11 +13,12 @@
 // (a bundle or a session), so exporting again is always safe.
 //
 // Import checks, in order: the header; that the bundle is for this node;
-// the box opens with this node's key and was made by a sender key that
+// the file signature; the box opens with this node's key and was made by a sender key that
 // PeerPolicy::AuthorizePeer maps to the header's sender; then merges the
 // batches (each verified by PeerPolicy::VerifyBatch) idempotently and
-// records the sender's version vector in the ledger. The file signature is
-// for third parties (audit); the recipient relies on the authenticated box.
+// records the sender's version vector in the ledger. The file signature
+// (by the header's sender, PeerPolicy::VerifySignature) is checked before
+// the box is opened; it also lets third parties attribute the file.
 //
 // Thread safety: like the Replica, one thread at a time.
 #ifndef OUTPOST_SYNC_BUNDLE_H_
@@ -63,7 +64,8 @@ Result<Bytes> ExportBundle(const BundleEnv& env, const NodeId& to,
 // Verifies, decrypts and merges a bundle file.
 //   kCorruption        not a bundle, unknown version, truncated, bad payload
 //   kInvalidArgument   the bundle is for another node
-//   kUnauthenticated   the box does not open (altered, not for this key) or
+//   kUnauthenticated   the file signature is not the header sender's, the
+//                      box does not open (altered, not for this key) or
 //                      its sender key is not the header's sender
 //   kPermissionDenied  the sender is revoked
 Result<BundleInfo> ImportBundle(const BundleEnv& env, std::span<const uint8_t> file);

@@ -47,6 +47,12 @@ class PeerPolicy {
   // Signs this node's batches: 64-byte Ed25519 signature over `input`.
   virtual Bytes Sign(std::span<const uint8_t> input) = 0;
 
+  // Checks a 64-byte Ed25519 signature by `signer` (a bundle file's, for
+  // instance) with a key valid for it now. kUnauthenticated if it does not
+  // verify, or `signer` has no key here.
+  virtual Status VerifySignature(const NodeId& signer, std::span<const uint8_t> message,
+                                 std::span<const uint8_t> signature) = 0;
+
   // Key rotation at sync (docs/protocol.md). The defaults do without it.
   //
   // Initiator: a rotation statement to present to `peer` in this session

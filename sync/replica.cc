@@ -343,6 +343,9 @@ Status Replica::CreateOrMigrate() {
     CREATE INDEX IF NOT EXISTS crdt_tomb_by_batch ON crdt_tomb(origin, scope, seq);
     CREATE TABLE IF NOT EXISTS crdt_pending(
       scope INTEGER NOT NULL, hlc INTEGER NOT NULL, rows BLOB NOT NULL);
+    CREATE TABLE IF NOT EXISTS crdt_replay_refused(
+      tbl INTEGER NOT NULL, id BLOB NOT NULL, scope INTEGER NOT NULL, origin INTEGER NOT NULL,
+      reason TEXT NOT NULL);
   )sql"));
 
   // Node identity: a store belongs to one node for life.
@@ -445,32 +448,87 @@ Status Replica::CreateOrMigrate() {
           db_.Prepare("SELECT id, col, scope, cl, value, hlc, origin FROM crdt_extra WHERE tbl = ? "
                       "ORDER BY id, col"));
       st->Bind(1, static_cast<int64_t>(t.id));
-      std::vector<std::tuple<RowChange, uint32_t, uint32_t>> moves;
+      // One row change per row, scope, incarnation and author (a row's
+      // marker, column 0, joins the first group of its row), so a row
+      // arrives whole, as its batch carried it.
+      struct Move {
+        RowChange rc;
+        uint32_t origin = 0, scope = 0;
+        bool has_origin = false;
+        std::vector<uint16_t> cols;  // crdt_extra entries it came from
+      };
+      std::vector<Move> moves;
       for (;;) {
         OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
         if (!row) break;
         uint16_t col = static_cast<uint16_t>(st->Int(1));
         if (col != 0 && t.FindColumnById(col) == nullptr) continue;  // still unknown
-        RowChange rc;
-        rc.table = t.id;
         auto b = st->Blob(0);
         if (b.size() != 16) return Status::Corruption("crdt_extra: id is not 16 bytes");
-        std::memcpy(rc.id.data(), b.data(), 16);
-        rc.causal_length = static_cast<uint32_t>(st->Int(3));
-        if (col != 0)
-          rc.columns.push_back({col, static_cast<HlcTime>(st->Int(5)), ReadValue(*st, 4)});
-        moves.emplace_back(std::move(rc), static_cast<uint32_t>(st->Int(6)),
-                           static_cast<uint32_t>(st->Int(2)));
+        Uuid id;
+        std::memcpy(id.data(), b.data(), 16);
+        const auto cl = static_cast<uint32_t>(st->Int(3));
+        const auto scope = static_cast<uint32_t>(st->Int(2));
+        const auto origin = static_cast<uint32_t>(st->Int(6));
+        Move* m = moves.empty() ? nullptr : &moves.back();
+        if (m == nullptr || m->rc.id != id || m->scope != scope || m->rc.causal_length != cl ||
+            (col != 0 && m->has_origin && m->origin != origin)) {
+          moves.emplace_back();
+          m = &moves.back();
+          m->rc.table = t.id;
+          m->rc.id = id;
+          m->rc.causal_length = cl;
+          m->scope = scope;
+          m->origin = origin;
+        }
+        if (col != 0) {
+          m->rc.columns.push_back({col, static_cast<HlcTime>(st->Int(5)), ReadValue(*st, 4)});
+          m->origin = origin;
+          m->has_origin = true;
+        }
+        m->cols.push_back(col);
       }
       st.reset();
-      for (auto& [rc, origin, scope] : moves) {
-        OUTPOST_ASSIGN_OR_RETURN(size_t n, ApplyRow(rc, origin, scope, 0));
-        (void)n;
-        OUTPOST_ASSIGN_OR_RETURN(
-            auto del, db_.Cached("DELETE FROM crdt_extra WHERE tbl = ? AND id = ? AND col = ?"));
-        del->Bind(1, static_cast<int64_t>(t.id)).BindBlob(2, rc.id);
-        del->Bind(3, static_cast<int64_t>(rc.columns.empty() ? 0 : rc.columns[0].column));
-        OUTPOST_RETURN_IF_ERROR(del->Run());
+      // Checked as a merge checks them (what could not be checked while
+      // the table was unknown): the table's scope rule, then ApplyRow's
+      // types, append-only and scope checks. A row that fails is set aside
+      // in crdt_replay_refused and the store opens anyway.
+      for (auto& m : moves) {
+        Status refused;
+        if (t.scope == schema::ScopeRule::kShared) {
+          OUTPOST_ASSIGN_OR_RETURN(std::string scope_name, ScopeName(m.scope));
+          if (scope_name != "shared") {
+            refused = Status::PermissionDenied(t.name + " row " + UuidToString(m.rc.id) +
+                                               ": a table only HQ writes (scope shared), held "
+                                               "in scope \"" +
+                                               scope_name + "\"");
+          }
+        }
+        if (refused.ok()) {
+          OUTPOST_ASSIGN_OR_RETURN(auto sp, Savepoint::Begin(db_));
+          auto applied = ApplyRow(m.rc, m.origin, m.scope, 0);
+          if (applied.ok()) {
+            OUTPOST_RETURN_IF_ERROR(sp->Release());
+          } else {
+            refused = applied.status();  // sp rolls the row back
+          }
+        }
+        if (!refused.ok()) {
+          OUTPOST_ASSIGN_OR_RETURN(
+              auto ins, db_.Cached("INSERT INTO crdt_replay_refused(tbl, id, scope, origin, "
+                                   "reason) VALUES(?, ?, ?, ?, ?)"));
+          ins->Bind(1, static_cast<int64_t>(t.id)).BindBlob(2, m.rc.id);
+          ins->Bind(3, static_cast<int64_t>(m.scope)).Bind(4, static_cast<int64_t>(m.origin));
+          ins->Bind(5, refused.message());
+          OUTPOST_RETURN_IF_ERROR(ins->Run());
+        }
+        for (uint16_t col : m.cols) {
+          OUTPOST_ASSIGN_OR_RETURN(
+              auto del, db_.Cached("DELETE FROM crdt_extra WHERE tbl = ? AND id = ? AND col = ?"));
+          del->Bind(1, static_cast<int64_t>(t.id)).BindBlob(2, m.rc.id);
+          del->Bind(3, static_cast<int64_t>(col));
+          OUTPOST_RETURN_IF_ERROR(del->Run());
+        }
       }
     }
     OUTPOST_ASSIGN_OR_RETURN(auto up,
@@ -1044,6 +1102,14 @@ Result<MergeReport> Replica::Merge(std::span<const SignedBatch> batches,
     if (origin_idx == self_idx_) {
       report.refused.push_back(Status::Conflict(
           label + ": claims to be this node's own batch, which this node never wrote"));
+      continue;
+    }
+    if (batch.seq > cur_seq + options_.max_buffered_ahead) {
+      report.refused.push_back(Status::Unavailable(
+          label + ": " + std::to_string(batch.seq - cur_seq) +
+          " ahead of the last batch applied from its chain (" + std::to_string(cur_seq) +
+          "), more than the " + std::to_string(options_.max_buffered_ahead) +
+          " held while earlier ones are missing; not stored, it comes again"));
       continue;
     }
     if (batch.seq > cur_seq + 1) {  // a gap: wait for the missing batches

@@ -27,6 +27,8 @@
 //     was; other batches in the same call are unaffected.
 //  4. One SQLite transaction per Merge call: a crash loses the whole call or
 //     nothing, and the version vector moves with the rows.
+//  4a. Bounded buffer: a batch is buffered only within
+//     ReplicaOptions::max_buffered_ahead of its chain's head.
 //  5. Incarnations (docs/crdt.md, merge invariant 7): a column write
 //     belongs to the causal length its row change carries. A write of an
 //     older incarnation than the row's is ignored; a newer one starts the
@@ -83,6 +85,12 @@ struct ColumnValue {
 struct ReplicaOptions {
   int64_t max_skew_micros = 5 * 60 * 1000000LL;  // 5 minutes
   size_t max_batch_bytes = 48 * 1024;            // a batch fits a 64 KB chunk
+  // How far past its chain's head a batch may be buffered while it waits for
+  // the batches before it: at most this many per (origin, scope), so about
+  // 1024 x 48 KB. A batch further ahead is refused with kUnavailable and not
+  // stored; its sender offers it again once the gap is filled (it sends from
+  // the version vector on), so an honest peer loses nothing.
+  uint64_t max_buffered_ahead = 1024;
 };
 
 // Checks the author's signature and authority over a batch before it is
@@ -168,7 +176,9 @@ class Replica {
  public:
   // Opens the CRDT state in `db`, creating or migrating the replicated tables
   // of `catalogue` (adding columns a newer schema brought, and moving values
-  // held aside for them into place). `self` is this node's id. `db`, `clock`
+  // held aside for them into place, each row checked as a merge checks it:
+  // one that fails is recorded in the local table crdt_replay_refused and
+  // never stops the store from opening). `self` is this node's id. `db`, `clock`
   // must outlive the Replica. kFailedPrecondition if the store belongs to
   // another node id or was written by a newer schema version.
   static Result<std::unique_ptr<Replica>> Open(Db& db, const schema::Catalogue& catalogue,

@@ -81,6 +81,31 @@ BOOST_AUTO_TEST_CASE(x25519_public_matches_rfc7748) {
   BOOST_TEST(copy.Secret().Equals(kx->Secret().span()));
 }
 
+// The tag both ends of one X25519 pair compute, and no third key can
+// (node/keys.h RotationKxProof builds on it).
+BOOST_AUTO_TEST_CASE(kx_possession_tag_matches_at_both_ends_only) {
+  auto alice = KxKeyPair::FromSecret(
+      Hex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"));
+  auto bob = KxKeyPair::FromSecret(
+      Hex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"));
+  auto eve = KxKeyPair::FromSecret(
+      Hex("0101010101010101010101010101010101010101010101010101010101010101"));
+  BOOST_REQUIRE(alice.ok() && bob.ok() && eve.ok());
+  const Bytes ctx = Msg("context");
+  auto ab = KxPossessionTag(*alice, bob->PublicKey(), ctx);
+  auto ba = KxPossessionTag(*bob, alice->PublicKey(), ctx);
+  auto eb = KxPossessionTag(*eve, bob->PublicKey(), ctx);
+  auto other = KxPossessionTag(*alice, bob->PublicKey(), Msg("other"));
+  BOOST_REQUIRE(ab.ok() && ba.ok() && eb.ok() && other.ok());
+  BOOST_TEST(ToHex(*ab) == ToHex(*ba));
+  BOOST_TEST(ToHex(*ab) != ToHex(*eb));
+  BOOST_TEST(ToHex(*ab) != ToHex(*other));
+  // A low-order point (here 0) has no shared secret.
+  PublicKeyBytes zero{};
+  auto low = KxPossessionTag(*alice, zero, ctx);
+  BOOST_TEST(low.status().code() == Code::kUnauthenticated, low.status().ToString());
+}
+
 BOOST_AUTO_TEST_CASE(hash256_is_blake2b_256) {
   // Values from Python's hashlib.blake2b(digest_size=32), an independent
   // implementation.

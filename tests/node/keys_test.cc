@@ -13,6 +13,7 @@
 
 #include "base/file.h"
 #include "crypto/secret.h"
+#include "node/audit.h"
 #include "node/registry.h"
 #include "node/trust.h"
 #include "sync/change_batch.h"
@@ -38,6 +39,40 @@ bool AnyFileContains(const std::string& dir, std::span<const uint8_t> needle) {
     }
   }
   return false;
+}
+
+// docs/audit.md, "Tamper evidence": what a node that rewrites an entry
+// can recompute.
+std::string AuditHash(std::span<const uint8_t> node, int64_t seq, int64_t time,
+                      const std::string& officer, const std::string& action,
+                      const std::string& record_type, const std::string& detail,
+                      const std::string& prev_hash) {
+  crypto::Hasher h;
+  auto field = [&](std::span<const uint8_t> b) {
+    Bytes len;
+    PutVarint(len, b.size());
+    h.Update(len);
+    h.Update(b);
+  };
+  auto text = [&](const std::string& t) {
+    field(std::span(reinterpret_cast<const uint8_t*>(t.data()), t.size()));
+  };
+  auto integer = [&](int64_t v) {
+    Bytes b;
+    PutVarint(b, static_cast<uint64_t>(v));
+    field(b);
+  };
+  text("outpost-audit-v1");
+  field(node);
+  integer(seq);
+  integer(time);
+  text(officer);
+  text(action);
+  text(record_type);
+  text("");  // no record id
+  text(detail);
+  text(prev_hash);
+  return ToHex(h.Finish());
 }
 
 }  // namespace
@@ -347,6 +382,70 @@ BOOST_AUTO_TEST_CASE(forged_altered_and_reattributed_batches_are_refused_at_merg
   BOOST_TEST(log->size() >= 5u);
 }
 
+// Issue 16, flaw 1: a crossing rewrites its pending audit entry to name
+// another node (HQ, or the other crossing) as its author, with a valid hash
+// as entry 1 of that node's chain, and syncs. HQ must refuse the batch, or
+// HQ's own next entry would chain onto the forged one and `audit verify`
+// would vouch for it (or blame the innocent crossing).
+BOOST_AUTO_TEST_CASE(audit_entry_naming_another_node_is_refused_at_merge) {
+  for (int victim = 0; victim < 2; ++victim) {
+    Network net;
+    Node& claimed = victim == 0 ? net.hq : net.bij;
+    {
+      auto w = net.gra.store->replica().BeginWrite();
+      BOOST_REQUIRE(w.ok());
+      AuditEvent ev;
+      ev.action = AuditAction::kCollect;
+      ev.officer = "BA-GRA-0042";
+      ev.record_type = "movement";
+      BOOST_REQUIRE(AuditLog(*net.gra.store).Append(**w, ev).ok());
+      BOOST_REQUIRE((*w)->Commit().ok());
+    }
+    Db& db = net.gra.store->db();
+    auto st = db.Prepare("SELECT time, officer, action, record_type, detail FROM audit_entry");
+    BOOST_REQUIRE(st.ok());
+    BOOST_REQUIRE(*(*st)->Step());
+    const std::string hash = AuditHash(claimed.id(), 1, (*st)->Int(0), std::string((*st)->Text(1)),
+                                       std::string((*st)->Text(2)), std::string((*st)->Text(3)),
+                                       std::string((*st)->Text(4)), std::string(64, '0'));
+    st->reset();
+    auto up = db.Prepare("UPDATE audit_entry SET node = ?, hash = ?");
+    BOOST_REQUIRE(up.ok());
+    (*up)->BindBlob(1, claimed.id()).Bind(2, hash);
+    BOOST_REQUIRE((*up)->Run().ok());
+    up->reset();
+
+    auto r = Deliver(net.gra, net.hq);
+    BOOST_TEST(r.applied == 0u, Describe(r));
+    BOOST_TEST(RefusedWith(r, Code::kPermissionDenied,
+                           "names node " + UuidToString(claimed.id()) + " as its author"),
+               Describe(r));
+    auto log = net.hq.policy->Log();
+    BOOST_REQUIRE(log.ok());
+    BOOST_REQUIRE(!log->empty());
+    BOOST_TEST(log->back().message.find("audit_entry") != std::string::npos);
+    // HQ's chain is its own: its next entry is its entry 1, and verify
+    // finds no entry of the node the forgery named.
+    {
+      auto w = net.hq.store->replica().BeginWrite();
+      BOOST_REQUIRE(w.ok());
+      AuditEvent ev;
+      ev.action = AuditAction::kConsult;
+      ev.officer = "HQ-ANALYST";
+      BOOST_REQUIRE(AuditLog(*net.hq.store).Append(**w, ev).ok());
+      BOOST_REQUIRE((*w)->Commit().ok());
+    }
+    auto seqs = net.hq.store->db().QueryInt("SELECT max(seq) FROM audit_entry WHERE node = X'" +
+                                            ToHex(net.hq.id()) + "'");
+    BOOST_REQUIRE(seqs.ok());
+    BOOST_TEST(*seqs == 1);
+    auto v = AuditLog(*net.hq.store).Verify();
+    BOOST_REQUIRE(v.ok());
+    BOOST_TEST(v->ok, v->first_broken);
+    BOOST_TEST(v->entries == 1);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(out_of_scope_batches_are_refused_and_logged) {
   Network net;
   // Gradiška writes into Bijača's scope, into "shared", and an HQ-only
@@ -403,6 +502,90 @@ BOOST_AUTO_TEST_CASE(equivocation_is_detected_and_logged) {
   bool logged = false;
   for (const auto& e : *log) logged |= e.message.find("equivocation") != std::string::npos;
   BOOST_TEST(logged);
+}
+
+// The same forgery over a real session with a serving HQ: refused at
+// HQ's merge, logged there, and HQ's audit log holds none of it.
+BOOST_AUTO_TEST_CASE(audit_entry_naming_hq_is_refused_over_a_session) {
+  ServiceNetwork net(ServiceNetwork::ServiceClock::kNetwork);
+  auto hq = net.Open(net.hq);
+  BOOST_REQUIRE(hq->Serve("127.0.0.1:0").ok());
+  auto gra = net.Open(net.gra);
+  {
+    auto w = net.gra.store->replica().BeginWrite();
+    BOOST_REQUIRE(w.ok());
+    AuditEvent ev;
+    ev.officer = "BA-GRA-0042";
+    ev.record_type = "movement";
+    BOOST_REQUIRE(AuditLog(*net.gra.store).Append(**w, ev).ok());
+    BOOST_REQUIRE((*w)->Commit().ok());
+  }
+  Db& db = net.gra.store->db();
+  auto st = db.Prepare("SELECT time, officer, action, record_type, detail FROM audit_entry");
+  BOOST_REQUIRE(st.ok());
+  BOOST_REQUIRE(*(*st)->Step());
+  const std::string hash = AuditHash(net.hq.id(), 1, (*st)->Int(0), std::string((*st)->Text(1)),
+                                     std::string((*st)->Text(2)), std::string((*st)->Text(3)),
+                                     std::string((*st)->Text(4)), std::string(64, '0'));
+  st->reset();
+  auto up = db.Prepare("UPDATE audit_entry SET node = ?, hash = ?");
+  BOOST_REQUIRE(up.ok());
+  (*up)->BindBlob(1, net.hq.id()).Bind(2, hash);
+  BOOST_REQUIRE((*up)->Run().ok());
+  up->reset();
+
+  auto t = gra->SyncWith(Address(*hq));
+  BOOST_REQUIRE_MESSAGE(t.ok(), t.status().ToString());
+  auto log = ListTrustLog(*net.hq.store);
+  BOOST_REQUIRE(log.ok());
+  bool refused = false;
+  for (const auto& e : *log) {
+    if (e.code == "permission denied" &&
+        e.message.find("names node " + UuidToString(net.hq.id())) != std::string::npos) {
+      refused = true;
+    }
+  }
+  BOOST_TEST(refused);
+  BOOST_TEST(*net.hq.store->db().QueryInt("SELECT count(*) FROM audit_entry") == 0);
+}
+
+// Issue 16, flaw 9: every refused batch added a trust_log row, for ever. A
+// crossing sending altered batches without end now keeps only its newest
+// kMaxTrustLogPerOrigin rows, and never evicts another node's.
+BOOST_AUTO_TEST_CASE(trust_log_is_bounded_per_origin) {
+  Network net;
+  // One refusal about Bijača first.
+  net.bij.Write("BIJ1", std::string("site:BA-GRA"));
+  auto r = Deliver(net.bij, net.hq);
+  BOOST_REQUIRE_MESSAGE(RefusedWith(r, Code::kPermissionDenied), Describe(r));
+  net.gra.Write("SA123BC");
+  auto batches = net.gra.BatchesFor(net.hq);
+  BOOST_REQUIRE_EQUAL(batches.size(), 1u);
+  auto decoded = sync::DecodeBatchBody(batches[0].body);
+  BOOST_REQUIRE(decoded.ok());
+  std::vector<sync::SignedBatch> altered;
+  const int64_t n = kMaxTrustLogPerOrigin + 200;
+  for (int64_t i = 0; i < n; ++i) {
+    sync::ChangeBatch changed = *decoded;
+    changed.rows[0].columns[0].value = "X" + std::to_string(i);
+    altered.push_back({sync::EncodeBatchBody(changed), batches[0].signature});
+  }
+  r = MergeInto(net.hq, altered);
+  BOOST_TEST(r.refused.size() == static_cast<size_t>(n));
+  Db& db = net.hq.store->db();
+  auto count = [&](const Node& who) {
+    auto c =
+        db.QueryInt("SELECT count(*) FROM trust_log WHERE origin = X'" + ToHex(who.id()) + "'");
+    BOOST_REQUIRE(c.ok());
+    return *c;
+  };
+  BOOST_TEST(count(net.gra) == kMaxTrustLogPerOrigin);
+  BOOST_TEST(count(net.bij) == 1);
+  // The newest are the ones kept.
+  auto log = ListTrustLog(*net.hq.store, 1);
+  BOOST_REQUIRE(log.ok() && log->size() == 1u);
+  BOOST_TEST(log->back().code == "unauthenticated");
+  BOOST_TEST(*db.QueryInt("SELECT count(*) FROM trust_log") == kMaxTrustLogPerOrigin + 1);
 }
 
 BOOST_AUTO_TEST_CASE(changes_after_revocation_are_quarantined) {

@@ -371,6 +371,61 @@ BOOST_AUTO_TEST_CASE(reordered_entries_are_detected) {
   BOOST_TEST(bad->first_broken.find("entry 2") != std::string::npos, bad->first_broken);
 }
 
+// Issue 16, flaw 1: verify used to stop at the first break, so a first,
+// visible break hid every later one. Now every chain is walked to its end.
+BOOST_AUTO_TEST_CASE(verify_reports_every_break_of_every_node) {
+  SiteFixture gra;
+  SiteFixture bij(Role::kSite, "BA-BIJ");
+  SiteFixture hq(Role::kHq, "HQ");
+  for (int i = 0; i < 5; ++i) {
+    BOOST_REQUIRE(gra.records->Add("movement", json::parse(kTruck), gra.officer).ok());
+  }
+  for (int i = 0; i < 3; ++i) {
+    BOOST_REQUIRE(bij.records->Add("movement", json::parse(kTruck), bij.officer).ok());
+  }
+  auto accept = [](const sync::ChangeBatch&, const sync::SignedBatch&) { return Status::Ok(); };
+  for (SiteFixture* site : {&gra, &bij}) {
+    auto out = site->store->replica().BatchesFor(
+        sync::VersionVector{}, [](const std::string&) { return true; }, SIZE_MAX);
+    BOOST_REQUIRE(out.ok());
+    std::vector<sync::SignedBatch> batches;
+    for (auto& b : *out) batches.push_back(b.batch);
+    auto rep = hq.store->replica().Merge(batches, accept);
+    BOOST_REQUIRE(rep.ok());
+    BOOST_REQUIRE(rep->refused.empty());
+  }
+  AuditLog log(*hq.store);
+  BOOST_REQUIRE(log.Verify().ok() && log.Verify()->ok);
+  // Gradiška's entries 2 and 4 altered, Bijača's entry 2 removed.
+  Db& db = hq.store->db();
+  auto node_hex = [](const SiteFixture& f) { return ToHex(f.store->identity().id); };
+  BOOST_REQUIRE(db.Exec("UPDATE audit_entry SET officer = 'x' WHERE seq IN (2, 4) AND hex(node) = "
+                        "upper('" +
+                        node_hex(gra) + "')")
+                    .ok());
+  BOOST_REQUIRE(db.Exec("DELETE FROM audit_entry WHERE seq = 2 AND hex(node) = upper('" +
+                        node_hex(bij) + "')")
+                    .ok());
+  auto bad = log.Verify();
+  BOOST_REQUIRE(bad.ok());
+  BOOST_TEST(!bad->ok);
+  BOOST_TEST(bad->breaks == 3);
+  BOOST_REQUIRE_EQUAL(bad->broken.size(), 3u);
+  const std::string g = "node " + UuidToString(gra.store->identity().id);
+  const std::string b = "node " + UuidToString(bij.store->identity().id);
+  int altered = 0, missing = 0;
+  for (const auto& line : bad->broken) {
+    if (line.starts_with(g + " entry 2 ") || line.starts_with(g + " entry 4 ")) {
+      BOOST_TEST(line.find("altered") != std::string::npos, line);
+      ++altered;
+    }
+    if (line.starts_with(b + " entry 2: missing")) ++missing;
+  }
+  BOOST_TEST(altered == 2);
+  BOOST_TEST(missing == 1);
+  BOOST_TEST(bad->first_broken == bad->broken.front());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(audit_replication)

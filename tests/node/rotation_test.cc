@@ -353,4 +353,134 @@ BOOST_AUTO_TEST_CASE(a_crash_between_install_and_rename_is_finished_at_unlock) {
   BOOST_TEST((reread->signing.PublicKey().bytes() == inst->certificate.signing_key));
 }
 
+// Issue 16, flaw 2: Gradiška's rotation statement names Bijača's X25519 key
+// as its own new one. Certified, it made HQ map Bijača's handshakes to
+// Gradiška, so Bijača was locked out (for good once Gradiška was revoked).
+// A key another node holds, or held, is refused at enrollment and rotation.
+BOOST_AUTO_TEST_CASE(another_nodes_key_is_refused_at_enrollment_and_rotation) {
+  Rotation net;
+  net.Sync();
+  const int64_t now = net.clock.NowMicros();
+  // Rotation naming Bijača's kx key, signed by Gradiška's current key and a
+  // new signing key of its own.
+  crypto::NodeSecrets next = GenerateNodeSecrets(net.random);
+  RotationStatement rot;
+  rot.node_id = net.gra.id();
+  rot.old_epoch = 1;
+  rot.new_signing_key = next.signing.PublicKey().bytes();
+  rot.new_kx_key = net.bij.keys->kx.PublicKey();
+  rot.time = now;
+  auto proof = RotationKxProof(rot, next.kx, net.hq.keys->kx.PublicKey());
+  BOOST_REQUIRE(proof.ok());
+  rot.kx_proof = *proof;
+  auto r = IssueRotation(*net.hq.store, *net.hq.keys, net.gra.id(),
+                         EncodeEnvelope(SignRotation(rot, net.gra.keys->signing, next.signing)));
+  BOOST_TEST(r.status().code() == Code::kAlreadyExists, r.status().ToString());
+  BOOST_TEST(r.status().message().find("rotation.kxKey") != std::string::npos);
+  BOOST_TEST(r.status().message().find(UuidToString(net.bij.id())) != std::string::npos,
+             r.status().ToString());
+  BOOST_TEST(net.EpochAt(net.hq, net.gra.id()) == 1u);
+
+  // Enrollment of a new crossing naming Bijača's kx key, or HQ's.
+  Node ver(net.clock, net.random, Role::kSite, "Vermicë", "XK-VER");
+  auto enroll_with_kx = [&](const crypto::PublicKeyBytes& kx) {
+    EnrollmentRequest req;
+    req.node_id = ver.id();
+    req.name = "Vermicë";
+    req.role = Role::kSite;
+    req.site = "XK-VER";
+    req.signing_key = ver.keys->signing.PublicKey().bytes();
+    req.kx_key = kx;
+    req.time = now;
+    return node::Enroll(*net.hq.store, *net.hq.keys,
+                        EncodeEnvelope(SignEnrollmentRequest(req, ver.keys->signing)));
+  };
+  for (const auto* kx : {&net.bij.keys->kx.PublicKey(), &net.hq.keys->kx.PublicKey()}) {
+    auto e = enroll_with_kx(*kx);
+    BOOST_TEST(e.status().code() == Code::kAlreadyExists, e.status().ToString());
+    BOOST_TEST(e.status().message().find("request.kxKey") != std::string::npos);
+  }
+
+  // Bijača still syncs, even once Gradiška is revoked.
+  BOOST_REQUIRE(RevokeNode(*net.hq.store, *net.hq.keys, net.gra.id(), "compromised").ok());
+  auto hq = net.Open(net.hq);
+  BOOST_REQUIRE(hq->Serve("127.0.0.1:0").ok());
+  auto bij = net.Open(net.bij);
+  Uuid row = net.bij.Write("BIJ-STILL-SYNCS");
+  auto t = bij->SyncWith(Address(*hq));
+  BOOST_REQUIRE_MESSAGE(t.ok(), t.status().ToString());
+  BOOST_TEST(net.hq.Has(row));
+}
+
+// Keys a node held before its rotations stay its own: after Bijača rotates
+// twice, its first kx key is neither in its certificate nor in the
+// registry's previous one, and is still refused to a new node.
+BOOST_AUTO_TEST_CASE(a_key_a_node_held_before_two_rotations_is_refused_to_another) {
+  Rotation net;
+  net.Sync();
+  const crypto::PublicKeyBytes first_kx = net.bij.keys->kx.PublicKey();
+  for (int i = 0; i < 2; ++i) {
+    auto statement = RotateKeys(*net.bij.store, *net.bij.keys, kPass, net.random,
+                                crypto::PwhashParams::ForTests());
+    BOOST_REQUIRE_MESSAGE(statement.ok(), statement.status().ToString());
+    auto issued = IssueRotation(*net.hq.store, *net.hq.keys, net.bij.id(), *statement);
+    BOOST_REQUIRE_MESSAGE(issued.ok(), issued.status().ToString());
+    auto inst = CompleteRotation(*net.bij.store, issued->certificate_file);
+    BOOST_REQUIRE_MESSAGE(inst.ok(), inst.status().ToString());
+    net.bij.Unlock();
+  }
+  BOOST_TEST(net.EpochAt(net.hq, net.bij.id()) == 3u);
+  Node ver(net.clock, net.random, Role::kSite, "Vermicë", "XK-VER");
+  EnrollmentRequest req;
+  req.node_id = ver.id();
+  req.name = "Vermicë";
+  req.role = Role::kSite;
+  req.site = "XK-VER";
+  req.signing_key = ver.keys->signing.PublicKey().bytes();
+  req.kx_key = first_kx;
+  req.time = net.clock.NowMicros();
+  auto e = node::Enroll(*net.hq.store, *net.hq.keys,
+                        EncodeEnvelope(SignEnrollmentRequest(req, ver.keys->signing)));
+  BOOST_TEST(e.status().code() == Code::kAlreadyExists, e.status().ToString());
+  BOOST_TEST(e.status().message().find("was a key of node " + UuidToString(net.bij.id())) !=
+                 std::string::npos,
+             e.status().ToString());
+}
+
+// The new kx key must be proved, not just named: a statement with no proof,
+// or a proof made with another X25519 secret, is refused.
+BOOST_AUTO_TEST_CASE(rotation_without_proof_of_the_new_kx_key_is_refused) {
+  Rotation net;
+  net.Sync();
+  crypto::NodeSecrets next = GenerateNodeSecrets(net.random);
+  crypto::NodeSecrets other = GenerateNodeSecrets(net.random);
+  RotationStatement rot;
+  rot.node_id = net.gra.id();
+  rot.old_epoch = 1;
+  rot.new_signing_key = next.signing.PublicKey().bytes();
+  rot.new_kx_key = next.kx.PublicKey();
+  rot.time = net.clock.NowMicros();
+  auto issue = [&](const RotationStatement& s) {
+    return IssueRotation(*net.hq.store, *net.hq.keys, net.gra.id(),
+                         EncodeEnvelope(SignRotation(s, net.gra.keys->signing, next.signing)));
+  };
+  auto r = issue(rot);
+  BOOST_TEST(r.status().code() == Code::kUnauthenticated, r.status().ToString());
+  BOOST_TEST(r.status().message().find("kxProof: missing") != std::string::npos);
+  auto wrong = RotationKxProof(rot, other.kx, net.hq.keys->kx.PublicKey());
+  BOOST_REQUIRE(wrong.ok());
+  rot.kx_proof = *wrong;
+  r = issue(rot);
+  BOOST_TEST(r.status().code() == Code::kUnauthenticated, r.status().ToString());
+  BOOST_TEST(r.status().message().find("kxProof: does not prove") != std::string::npos);
+  BOOST_TEST(net.EpochAt(net.hq, net.gra.id()) == 1u);
+  // The right proof is accepted.
+  auto right = RotationKxProof(rot, next.kx, net.hq.keys->kx.PublicKey());
+  BOOST_REQUIRE(right.ok());
+  rot.kx_proof = *right;
+  r = issue(rot);
+  BOOST_TEST(r.ok(), r.status().ToString());
+  BOOST_TEST(net.EpochAt(net.hq, net.gra.id()) == 2u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "base/bytes.h"
+#include "base/file.h"
 #include "tests/node/network_fixture.h"
 
 using namespace outpost;
@@ -138,6 +139,20 @@ BOOST_AUTO_TEST_CASE(bundle_round_trip_hq_to_site_to_hq_by_files_only) {
   auto e1 = gra->ExportBundle("HQ Sarajevo", f1);
   BOOST_REQUIRE_MESSAGE(e1.ok(), e1.status().ToString());
   BOOST_TEST(e1->batches >= 1u);
+  {
+    // Issue 16, flaw 7: the file's closing signature is checked (with the
+    // sender's certified key) before anything is merged.
+    auto bytes = ReadFile(f1);
+    BOOST_REQUIRE(bytes.ok());
+    Bytes bad = *bytes;
+    bad.back() ^= 0x01;
+    const std::string f_bad = net.gra.dir.str() + "/to-hq-bad-signature.opb";
+    BOOST_REQUIRE(WriteFileAtomic(f_bad, bad).ok());
+    auto refused = hq->ImportBundle(f_bad);
+    BOOST_TEST(refused.status().code() == Code::kUnauthenticated, refused.status().ToString());
+    BOOST_TEST(refused.status().message().find("bundle.signature") != std::string::npos);
+    BOOST_TEST(!net.hq.Has(g));
+  }
   auto i1 = hq->ImportBundle(f1);
   BOOST_REQUIRE_MESSAGE(i1.ok(), i1.status().ToString());
   BOOST_TEST(i1->merge.refused.empty());

@@ -72,4 +72,33 @@ BOOST_AUTO_TEST_CASE(tampered_misaddressed_or_foreign_bundles_are_refused) {
   BOOST_TEST(ImportBundle(Env(site), sf).status().code() == Code::kUnauthenticated);
 }
 
+// Issue 16, flaw 7: the signature that closes a bundle file was written and
+// never checked. A flipped signature byte, or the file re-signed by another
+// enrolled node, must be refused before anything is merged.
+BOOST_AUTO_TEST_CASE(a_bundle_whose_file_signature_fails_is_refused) {
+  Directory dir;
+  NetNode hq(dir, 1), site(dir, 2), other(dir, 3);
+  hq.Write(5, "shared");
+  const Bytes f = *ExportBundle(Env(hq), site.id(), site.kx.PublicKey());
+  for (size_t k : {f.size() - 64, f.size() - 30, f.size() - 1}) {
+    Bytes bad = f;
+    bad[k] ^= 0x01;
+    auto r = ImportBundle(Env(site), bad);
+    BOOST_TEST_CONTEXT("flip at " << k) {
+      BOOST_TEST(r.status().code() == Code::kUnauthenticated, r.status().ToString());
+      BOOST_TEST(r.status().message().find("bundle.signature") != std::string::npos);
+    }
+  }
+  Bytes resigned(f.begin(), f.end() - 64);
+  auto sig = other.signing.Sign(resigned);
+  resigned.insert(resigned.end(), sig.begin(), sig.end());
+  auto r = ImportBundle(Env(site), resigned);
+  BOOST_TEST(r.status().code() == Code::kUnauthenticated, r.status().ToString());
+  BOOST_TEST(*site.node.db->QueryInt("SELECT count(*) FROM item") == 0);
+  // The file as signed is taken in.
+  auto ok = ImportBundle(Env(site), f);
+  BOOST_REQUIRE_MESSAGE(ok.ok(), ok.status().ToString());
+  BOOST_TEST(ok->merge.applied == 5u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

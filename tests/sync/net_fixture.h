@@ -67,6 +67,13 @@ class FakePolicy final : public sync::PeerPolicy {
     auto sig = key_.Sign(input);
     return Bytes(sig.begin(), sig.end());
   }
+  Status VerifySignature(const sync::NodeId& signer, std::span<const uint8_t> message,
+                         std::span<const uint8_t> signature) override {
+    std::lock_guard<std::mutex> lock(dir_.mu);
+    auto it = dir_.verify.find(signer);
+    if (it == dir_.verify.end()) return Status::Unauthenticated("signer unknown here");
+    return it->second.Verify(message, signature);
+  }
 
  private:
   Directory& dir_;

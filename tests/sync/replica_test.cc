@@ -526,6 +526,44 @@ BOOST_AUTO_TEST_CASE(newer_schema_values_survive_an_older_node_and_relay) {
   BOOST_TEST(std::get<std::string>((*row)[5]) == "new-col");
 }
 
+// Issue 16, flaw 9: batches ahead of a gap were buffered without limit, so
+// a peer could fill the receiver's disk with batches that never apply. At
+// most max_buffered_ahead per chain are kept; the rest are refused
+// (kUnavailable), not stored, and merge once the gap is filled.
+BOOST_AUTO_TEST_CASE(batches_far_ahead_of_a_gap_are_refused_not_buffered) {
+  TestNode a(1), b(2);
+  const uint64_t window = ReplicaOptions{}.max_buffered_ahead;
+  const size_t n = window + 76;
+  for (size_t i = 0; i < n; ++i) {
+    Uuid id = Id(0);
+    id[13] = static_cast<uint8_t>(i >> 8);
+    id[14] = static_cast<uint8_t>(i);
+    Insert(a, id, "v", static_cast<int64_t>(i));
+  }
+  auto out = a.replica->BatchesFor(
+      VersionVector{}, [](const std::string&) { return true; }, SIZE_MAX);
+  BOOST_REQUIRE(out.ok());
+  BOOST_REQUIRE_EQUAL(out->size(), n);
+  std::vector<SignedBatch> first, rest;
+  for (size_t i = 0; i < out->size(); ++i) ((i == 0) ? first : rest).push_back((*out)[i].batch);
+  auto rep = b.replica->Merge(rest, AcceptAll);  // batch 1 missing
+  BOOST_REQUIRE(rep.ok());
+  BOOST_TEST(rep->applied == 0u);
+  BOOST_TEST(rep->buffered == window - 1);
+  BOOST_REQUIRE_EQUAL(rep->refused.size(), n - window);
+  for (const auto& r : rep->refused) BOOST_TEST(r.code() == Code::kUnavailable, r.ToString());
+  BOOST_TEST(*b.db->QueryInt("SELECT count(*) FROM crdt_batch WHERE applied = 0") ==
+             static_cast<int64_t>(window - 1));
+  // The gap filled, the buffered ones apply, and the refused ones come again.
+  rep = b.replica->Merge(first, AcceptAll);
+  BOOST_REQUIRE(rep.ok());
+  BOOST_TEST(rep->applied == window);
+  auto again = Deliver(a, b);
+  BOOST_TEST(again.applied == n - window);
+  BOOST_TEST(again.refused.empty());
+  BOOST_TEST(DigestHex(a) == DigestHex(b));
+}
+
 BOOST_AUTO_TEST_CASE(upgrading_moves_held_values_into_place) {
   std::string path = "/tmp/outpost-upgrade-" + std::to_string(::getpid()) + ".db";
   std::remove(path.c_str());
@@ -554,6 +592,109 @@ BOOST_AUTO_TEST_CASE(upgrading_moves_held_values_into_place) {
   auto r = Replica::Open(*db, TestCatalogue(1), upgraded.id, clock);
   BOOST_TEST(r.status().code() == Code::kFailedPrecondition);
   BOOST_TEST(r.status().message().find("upgrade outpost") != std::string::npos);
+  std::remove(path.c_str());
+  std::remove((path + "-wal").c_str());
+  std::remove((path + "-shm").c_str());
+}
+
+// Issue 16, flaw 6: rows of a table this node did not know were held under
+// the sender's scope and, at the upgrade, moved into place without the
+// checks of a merge; one conflicting row stopped the store from opening.
+// Version 2 here makes table 3 HQ-only and adds an append-only table 4.
+BOOST_AUTO_TEST_CASE(held_rows_are_checked_on_replay_and_a_bad_one_does_not_stop_opening) {
+  auto catalogue = [](uint32_t version) {
+    const schema::Catalogue base = TestCatalogue(2);
+    std::vector<schema::Table> tables = base.tables();
+    for (auto& t : tables) {
+      if (t.id == 3) t.scope = schema::ScopeRule::kShared;
+    }
+    schema::Table journal;
+    journal.id = 4;
+    journal.name = "journal";
+    journal.append_only = true;
+    journal.since_version = 2;
+    journal.columns = {Col(1, "what", schema::ColumnType::kText),
+                       Col(2, "n", schema::ColumnType::kInteger)};
+    tables.push_back(journal);
+    return schema::Catalogue(2, tables).AsOfVersion(version);
+  };
+  struct Newer {
+    FakeClock clock{kStartMicros};
+    std::unique_ptr<Db> db;
+    std::unique_ptr<Replica> replica;
+    NodeId id{};
+  };
+  auto make = [&](uint8_t tag) {
+    auto n = std::make_unique<Newer>();
+    n->id[0] = tag;
+    n->id[15] = tag;
+    n->db = std::move(*Db::Open(":memory:"));
+    auto r = Replica::Open(*n->db, catalogue(2), n->id, n->clock);
+    BOOST_REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+    n->replica = std::move(*r);
+    return n;
+  };
+  auto insert = [](Newer& n, const char* table, const Uuid& id, const std::string& scope,
+                   std::vector<ColumnValue> vals) {
+    auto w = std::move(*n.replica->BeginWrite());
+    Status st = w->Insert(*n.replica->catalogue().Find(table), id, scope, vals);
+    BOOST_REQUIRE_MESSAGE(st.ok(), st.ToString());
+    BOOST_REQUIRE(w->Commit().ok());
+  };
+  auto a = make(11), b = make(12);
+  // Table 3 (HQ-only in version 2): one row in "shared", one in a site's scope.
+  insert(*a, "newer", Id(1), "shared", {{1, Value{int64_t{1}}}});
+  insert(*a, "newer", Id(2), "site:AA-ONE", {{1, Value{int64_t{2}}}});
+  // Table 4 (append-only): a whole row of two columns, and one id written by
+  // two nodes in two scopes (a conflict).
+  insert(*a, "journal", Id(3), "site:AA-ONE",
+         {{1, Value{std::string("x")}}, {2, Value{int64_t{3}}}});
+  insert(*a, "journal", Id(4), "site:AA-ONE", {{1, Value{std::string("a")}}});
+  insert(*b, "journal", Id(4), "site:BB-TWO", {{1, Value{std::string("b")}}});
+
+  std::string path = "/tmp/outpost-replay-" + std::to_string(::getpid()) + ".db";
+  std::remove(path.c_str());
+  NodeId older_id{};
+  older_id[0] = 2;
+  {
+    auto db = std::move(*Db::Open(path));
+    FakeClock clock(kStartMicros);
+    auto older = std::move(*Replica::Open(*db, catalogue(1), older_id, clock));
+    for (Newer* n : {a.get(), b.get()}) {
+      auto out = n->replica->BatchesFor(
+          VersionVector{}, [](const std::string&) { return true; }, SIZE_MAX);
+      BOOST_REQUIRE(out.ok());
+      std::vector<SignedBatch> batches;
+      for (auto& o : *out) batches.push_back(o.batch);
+      auto rep = older->Merge(batches, AcceptAll);
+      BOOST_REQUIRE(rep.ok());
+      BOOST_TEST(rep->refused.empty());
+    }
+    BOOST_TEST(*db->QueryInt("SELECT count(*) FROM crdt_extra") > 0);
+  }
+  // The upgrade opens, and takes in only what a merge would have.
+  auto db = std::move(*Db::Open(path));
+  FakeClock clock(kStartMicros);
+  auto upgraded = Replica::Open(*db, catalogue(2), older_id, clock);
+  BOOST_REQUIRE_MESSAGE(upgraded.ok(), upgraded.status().ToString());
+  const schema::Catalogue& cat = (*upgraded)->catalogue();
+  bool deleted = false;
+  BOOST_TEST((*upgraded)->ReadRow(*cat.Find("newer"), Id(1), &deleted).ok());
+  BOOST_TEST((*upgraded)->ReadRow(*cat.Find("newer"), Id(2), &deleted).status().code() ==
+             Code::kNotFound);
+  auto whole = (*upgraded)->ReadRow(*cat.Find("journal"), Id(3), &deleted);
+  BOOST_REQUIRE_MESSAGE(whole.ok(), whole.status().ToString());
+  BOOST_TEST(std::get<std::string>((*whole)[0]) == "x");
+  BOOST_TEST(std::get<int64_t>((*whole)[1]) == 3);
+  BOOST_TEST((*upgraded)->ReadRow(*cat.Find("journal"), Id(4), &deleted).ok());
+  BOOST_TEST(*db->QueryInt("SELECT count(*) FROM crdt_extra") == 0);
+  BOOST_TEST(*db->QueryInt("SELECT count(*) FROM crdt_replay_refused") == 2);
+  BOOST_TEST(*db->QueryInt("SELECT count(*) FROM crdt_replay_refused WHERE tbl = 3 AND reason "
+                           "LIKE '%only HQ writes%'") == 1);
+  BOOST_TEST(*db->QueryInt("SELECT count(*) FROM crdt_replay_refused WHERE tbl = 4 AND reason "
+                           "LIKE '%another scope%'") == 1);
+  upgraded->reset();
+  db.reset();
   std::remove(path.c_str());
   std::remove((path + "-wal").c_str());
   std::remove((path + "-shm").c_str());
