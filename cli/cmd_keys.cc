@@ -96,7 +96,7 @@ Status RunInit(Context& ctx, const InitArgs& a) {
     }
     id.site = a.site;
   }
-  OUTPOST_ASSIGN_OR_RETURN(std::string pass, ctx.Passphrase());
+  OUTPOST_ASSIGN_OR_RETURN(std::string pass, ctx.NewPassphrase());
   node::InitOptions opts;  // Argon2id MODERATE
   opts.hq_address = a.hq_address;
   OUTPOST_ASSIGN_OR_RETURN(
@@ -354,6 +354,7 @@ Result<std::string> NewPassphrase(Context& ctx, const std::string& file) {
         "no new passphrase: pass --new-passphrase-file FILE or set OUTPOST_NEW_PASSPHRASE");
   }
   if (value.empty()) return Status::InvalidArgument("new passphrase: must not be empty");
+  OUTPOST_RETURN_IF_ERROR(CheckPassphraseStrength(value).WithContext("new passphrase"));
   return value;
 }
 

@@ -22,7 +22,22 @@ Result<node::UnlockedKeys> UnlockNodeKeys(Context& ctx) {
   OUTPOST_RETURN_IF_ERROR(crypto::InitCrypto());
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
   OUTPOST_ASSIGN_OR_RETURN(std::string pass, ctx.Passphrase());
-  return node::UnlockNodeKeys(*store, pass);
+  auto keys = node::UnlockNodeKeys(*store, pass);
+  if (keys.status().code() == Code::kUnauthenticated) {
+    // Retrying cannot help (and each try costs an Argon2id run): say where
+    // the passphrase came from, and let the unit stop.
+    ctx.wrong_passphrase = true;
+    const std::string& src = ctx.passphrase_source();
+    std::string from = src == "file"  ? "the passphrase file " + ctx.passphrase_file
+                       : src == "env" ? std::string("$OUTPOST_PASSPHRASE")
+                                      : std::string("the passphrase typed");
+    return Status::Unauthenticated(
+        "the key file " + node::KeyFilePath(store->dir()) + " does not open with " + from +
+        " (wrong passphrase, or a damaged key file): put the right passphrase there (on a "
+        "packaged node /etc/outpost/passphrase, then `systemctl restart outpost`), or restore "
+        "node.key from a backup");
+  }
+  return keys;
 }
 
 }  // namespace outpost::cli
