@@ -30,6 +30,12 @@ constexpr const char* kSyncLogSql = R"sql(
     refused INTEGER NOT NULL DEFAULT 0,
     last_refusal TEXT NOT NULL DEFAULT ''))sql";
 
+// For FailingSince and status's last attempt per address: status runs
+// them per peer, and the daemon every poll, over up to kSyncLogKeep rows.
+constexpr const char* kSyncLogIndexSql = R"sql(
+  CREATE INDEX IF NOT EXISTS sync_log_by_peer ON sync_log(peer, id);
+  CREATE INDEX IF NOT EXISTS sync_log_by_address ON sync_log(address, id))sql";
+
 // Keeps the log bounded: the newest this many entries.
 constexpr int64_t kSyncLogKeep = 10'000;
 
@@ -78,6 +84,7 @@ Result<SyncService::Handle> SyncService::OpenHandle(const std::string& dir,
   Handle h;
   OUTPOST_ASSIGN_OR_RETURN(h.store, Store::Open(dir, clock, random));
   OUTPOST_RETURN_IF_ERROR(h.store->db().Exec(kSyncLogSql));
+  OUTPOST_RETURN_IF_ERROR(h.store->db().Exec(kSyncLogIndexSql));
   OUTPOST_ASSIGN_OR_RETURN(crypto::NodeSecrets copy, CopySecrets(keys));
   OUTPOST_ASSIGN_OR_RETURN(h.policy, TrustPolicy::Create(*h.store, std::move(copy), trust));
   OUTPOST_ASSIGN_OR_RETURN(h.ledger, sync::PeerLedger::Open(h.store->db()));
@@ -423,6 +430,7 @@ Result<std::vector<PeerStatus>> ListPeerStatuses(Store& store) {
     return t.ok() && *t && !(*t)->revocation && (*t)->cert.MayRead(scope);
   };
   OUTPOST_RETURN_IF_ERROR(store.db().Exec(kSyncLogSql));
+  OUTPOST_RETURN_IF_ERROR(store.db().Exec(kSyncLogIndexSql));
   // HQ: an enrolled node that never connected is a peer too (its lag is
   // everything it may read), so a crossing that never came shows.
   std::vector<sync::PeerRecord> never;
@@ -529,6 +537,7 @@ Result<std::vector<TransferRecord>> SyncService::Transfers(int64_t limit) {
 
 Result<std::vector<TransferRecord>> ListTransfers(Store& store, int64_t limit) {
   OUTPOST_RETURN_IF_ERROR(store.db().Exec(kSyncLogSql));
+  OUTPOST_RETURN_IF_ERROR(store.db().Exec(kSyncLogIndexSql));
   std::vector<TransferRecord> out;
   OUTPOST_ASSIGN_OR_RETURN(
       auto st,
