@@ -34,8 +34,7 @@ using nlohmann::json;
 constexpr uint64_t kMaxDocumentFileBytes = 256 * 1024;
 
 Result<crypto::NodeSecrets> Unlock(Context& ctx, node::Store& store) {
-  OUTPOST_ASSIGN_OR_RETURN(std::string pass, ctx.Passphrase());
-  return node::ReadKeyFile(node::KeyFilePath(store.dir()), pass);
+  return UnlockKeyFile(ctx, node::KeyFilePath(store.dir()));
 }
 
 Status WritePublicFile(const std::string& path, const Bytes& bytes, const char* flag) {
@@ -370,7 +369,7 @@ Status RunChangePassphrase(Context& ctx, const std::string& new_file) {
   }
   // Check every file opens before changing any.
   for (const auto& f : files) {
-    OUTPOST_ASSIGN_OR_RETURN(auto s, node::ReadKeyFile(f, old_pass));
+    OUTPOST_ASSIGN_OR_RETURN(auto s, UnlockKeyFile(ctx, f));
     (void)s;
   }
   for (const auto& f : files) {

@@ -108,6 +108,10 @@ BOOST_AUTO_TEST_CASE(a_wrong_passphrase_exits_3_naming_its_source) {
   auto env = Run({"--data", data, "sync"}, {{"OUTPOST_PASSPHRASE", "wrong but long passphrase"}});
   BOOST_TEST(env.exit_code == 3, env.err);
   BOOST_TEST(Contains(env.err, "$OUTPOST_PASSPHRASE"), env.err);
+  // The same for every command that opens the key.
+  auto rotate = Run({"--data", data, "keys", "rotate"}, {{"OUTPOST_PASSPHRASE", "wrong but long"}});
+  BOOST_TEST(rotate.exit_code == 3, rotate.err);
+  BOOST_TEST(Contains(rotate.err, "does not open with $OUTPOST_PASSPHRASE"), rotate.err);
   // The unit stops on it instead of restarting forever.
   std::string unit = Slurp(fs::path(OUTPOST_SOURCE_DIR) / "packaging/outpost.service");
   BOOST_TEST(Contains(unit, "\nRestartPreventExitStatus=3\n"));
