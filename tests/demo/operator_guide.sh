@@ -116,8 +116,8 @@ has "$(nopass --data "$SITE_DATA" keys show | grep 'fingerprint:')" "$SITE_FP" "
 hq --data "$HQ_DATA" keys enroll gradiska.request --out gradiska.cert --yes --valid-days 365 >/dev/null
 cp gradiska.cert "$SITE_ROOT/"
 cd "$SITE_ROOT"
-WRONG_FP=$(sed 's/^./0/; t' <<<"$HQ_FP")
-[[ $WRONG_FP != "$HQ_FP" ]] || WRONG_FP=$(sed 's/^./1/' <<<"$HQ_FP")
+WRONG_FP="0${HQ_FP:1}"
+[[ $WRONG_FP != "$HQ_FP" ]] || WRONG_FP="1${HQ_FP:1}"
 set +e
 out=$(site --data "$SITE_DATA" keys install gradiska.cert --hq-fingerprint "$WRONG_FP" 2>&1); rc=$?
 set -e
