@@ -34,8 +34,7 @@ using nlohmann::json;
 constexpr uint64_t kMaxDocumentFileBytes = 256 * 1024;
 
 Result<crypto::NodeSecrets> Unlock(Context& ctx, node::Store& store) {
-  OUTPOST_ASSIGN_OR_RETURN(std::string pass, ctx.Passphrase());
-  return node::ReadKeyFile(node::KeyFilePath(store.dir()), pass);
+  return UnlockKeyFile(ctx, node::KeyFilePath(store.dir()));
 }
 
 Status WritePublicFile(const std::string& path, const Bytes& bytes, const char* flag) {
@@ -96,7 +95,7 @@ Status RunInit(Context& ctx, const InitArgs& a) {
     }
     id.site = a.site;
   }
-  OUTPOST_ASSIGN_OR_RETURN(std::string pass, ctx.Passphrase());
+  OUTPOST_ASSIGN_OR_RETURN(std::string pass, ctx.NewPassphrase());
   node::InitOptions opts;  // Argon2id MODERATE
   opts.hq_address = a.hq_address;
   OUTPOST_ASSIGN_OR_RETURN(
@@ -354,6 +353,7 @@ Result<std::string> NewPassphrase(Context& ctx, const std::string& file) {
         "no new passphrase: pass --new-passphrase-file FILE or set OUTPOST_NEW_PASSPHRASE");
   }
   if (value.empty()) return Status::InvalidArgument("new passphrase: must not be empty");
+  OUTPOST_RETURN_IF_ERROR(CheckPassphraseStrength(value).WithContext("new passphrase"));
   return value;
 }
 
@@ -369,7 +369,7 @@ Status RunChangePassphrase(Context& ctx, const std::string& new_file) {
   }
   // Check every file opens before changing any.
   for (const auto& f : files) {
-    OUTPOST_ASSIGN_OR_RETURN(auto s, node::ReadKeyFile(f, old_pass));
+    OUTPOST_ASSIGN_OR_RETURN(auto s, UnlockKeyFile(ctx, f));
     (void)s;
   }
   for (const auto& f : files) {

@@ -99,13 +99,29 @@ Status RunStatus(Context& ctx) {
                   {"last_attempt", p.last_attempt ? FormatUtcMicros(p.last_attempt) : ""},
                   {"pending_out", p.pending_out},
                   {"pending_in", p.pending_in},
-                  {"last_error", p.last_error}});
+                  {"last_error", p.last_error},
+                  {"failing_since", p.failing_since ? FormatUtcMicros(p.failing_since) : ""},
+                  {"never_connected", p.never_connected},
+                  {"revoked", p.revoked_at != 0},
+                  {"revoked_at", p.revoked_at ? FormatUtcMicros(p.revoked_at) : ""}});
     h << "  peer " << (p.name.empty() ? UuidToString(p.id) : p.name)
-      << (p.address.empty() ? "" : " (" + p.address + ")") << ": last sync "
-      << Ago(now, p.last_success) << ", pending out "
-      << (p.pending_out < 0 ? std::string("?") : std::to_string(p.pending_out)) << ", in "
-      << p.pending_in;
-    if (!p.last_error.empty()) h << ", last error: " << p.last_error;
+      << (p.address.empty() ? "" : " (" + p.address + ")") << ": ";
+    if (p.revoked_at) h << "REVOKED at " << FormatUtcMicros(p.revoked_at) << ", ";
+    if (p.never_connected) {
+      h << "never connected";
+    } else {
+      h << "last sync " << Ago(now, p.last_success);
+    }
+    h << ", pending out " << (p.pending_out < 0 ? std::string("?") : std::to_string(p.pending_out))
+      << ", in " << p.pending_in;
+    if (!p.last_error.empty()) {
+      h << ", last error";
+      if (p.failing_since) {
+        h << " (failing since " << FormatUtcMicros(p.failing_since) << ", "
+          << Ago(now, p.failing_since) << ")";
+      }
+      h << ": " << p.last_error;
+    }
     h << "\n";
   }
   j["peers"] = pj;

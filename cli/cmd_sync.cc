@@ -131,9 +131,9 @@ json TransferJson(const node::TransferRecord& t) {
           {"rotated", t.rotated}};
 }
 
-std::string PeerName(node::SyncService& s, const std::optional<sync::NodeId>& id) {
+std::string PeerName(node::Store& store, const std::optional<sync::NodeId>& id) {
   if (!id) return "?";
-  auto entries = node::ListRegistry(s.store());
+  auto entries = node::ListRegistry(store);
   if (entries.ok()) {
     for (const auto& e : *entries) {
       if (e.id == *id) return e.name;
@@ -181,7 +181,7 @@ Status RunSync(Context& ctx, const NetArgs& a) {
   }
   OUTPOST_ASSIGN_OR_RETURN(node::TransferRecord t, service->SyncWith(peer));
   std::ostringstream h;
-  h << "in sync with " << PeerName(*service, t.peer) << " (" << t.address << "): sent "
+  h << "in sync with " << PeerName(service->store(), t.peer) << " (" << t.address << "): sent "
     << t.batches_sent << " batches, received " << t.batches_received << " (" << t.column_changes
     << " column changes), " << Human(t.bytes_out) << " out, " << Human(t.bytes_in) << " in, "
     << static_cast<double>(t.finished - t.started) / 1e6 << " s";
@@ -192,7 +192,7 @@ Status RunSync(Context& ctx, const NetArgs& a) {
   }
   if (!t.rotation.empty()) h << "\nkey rotation: " << t.rotation;
   json j = TransferJson(t);
-  j["peer_name"] = PeerName(*service, t.peer);
+  j["peer_name"] = PeerName(service->store(), t.peer);
   ctx.Emit(j, h.str());
   return Status::Ok();
 }
@@ -268,7 +268,7 @@ Status RunBundleExport(Context& ctx, const std::string& to, const std::string& o
   OUTPOST_ASSIGN_OR_RETURN(sync::BundleInfo info, service->ExportBundle(to, out));
   ctx.Emit({{"to", UuidToString(info.to)}, {"file", out}, {"batches", info.batches}},
            "wrote " + out + ": " + std::to_string(info.batches) + " batches for " +
-               PeerName(*service, info.to));
+               PeerName(service->store(), info.to));
   return Status::Ok();
 }
 
@@ -284,23 +284,25 @@ Status RunBundleImport(Context& ctx, const std::string& file) {
             {"duplicates", info.merge.duplicates},
             {"column_changes", info.merge.column_changes},
             {"refused", refused}},
-           "imported " + file + " from " + PeerName(*service, info.from) + ": " +
+           "imported " + file + " from " + PeerName(service->store(), info.from) + ": " +
                std::to_string(info.merge.applied) + " batches applied, " +
                std::to_string(info.merge.duplicates) + " already here, " +
                std::to_string(info.merge.refused.size()) + " refused");
   return Status::Ok();
 }
 
+// Reads the store only: no passphrase (a failing daemon is diagnosed
+// without its credential).
 Status RunTransfers(Context& ctx, int64_t limit) {
-  OUTPOST_ASSIGN_OR_RETURN(Resolved r, Resolve(ctx, NetArgs{}));
-  OUTPOST_ASSIGN_OR_RETURN(auto service, OpenService(ctx, r));
-  OUTPOST_ASSIGN_OR_RETURN(auto list, service->Transfers(limit));
+  OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
+  OUTPOST_ASSIGN_OR_RETURN(auto list, node::ListTransfers(*store, limit));
   json j = json::array();
   std::ostringstream h;
   for (const auto& t : list) {
     j.push_back(TransferJson(t));
-    h << FormatUtcMicros(t.started) << "  " << t.direction << "  " << PeerName(*service, t.peer)
-      << "  " << (t.ok ? "ok" : "FAILED") << "  sent " << t.batches_sent << ", received "
+    std::string peer = t.peer ? PeerName(*store, t.peer) : t.address.empty() ? "?" : t.address;
+    h << FormatUtcMicros(t.started) << "  " << t.direction << "  " << peer << "  "
+      << (t.ok ? "ok" : "FAILED") << "  sent " << t.batches_sent << ", received "
       << t.batches_received << (t.ok ? "" : "  " + t.error) << "\n";
   }
   if (list.empty()) h << "no transfers yet";

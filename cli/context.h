@@ -82,6 +82,14 @@ struct Context {
   // One trailing "\n" or "\r\n" is stripped from the file. Warns on stderr if
   // the file is readable by group or others.
   Result<std::string> Passphrase();
+  // The passphrase for a new key file (`init`): from the same sources as
+  // Passphrase(), but a prompt asks twice and the two must match; then it
+  // must pass CheckPassphraseStrength. kInvalidArgument otherwise.
+  Result<std::string> NewPassphrase();
+  // Set when the node's key file did not open with the passphrase given
+  // (UnlockNodeKeys): main exits with kExitWrongPassphrase, which the
+  // systemd unit does not restart on.
+  bool wrong_passphrase = false;
   // "file", "env" or "prompt" once Passphrase() succeeded; empty before.
   const std::string& passphrase_source() const { return passphrase_source_; }
 
@@ -98,6 +106,19 @@ struct Context {
   std::optional<std::string> passphrase_;
   std::string passphrase_source_;
 };
+
+// A new passphrase must have at least kMinPassphraseChars characters and an
+// estimated kMinPassphraseBits bits (EstimatePassphraseBits): kInvalidArgument
+// naming both and the passphrase's own figures otherwise.
+inline constexpr size_t kMinPassphraseChars = 12;
+inline constexpr double kMinPassphraseBits = 50;
+Status CheckPassphraseStrength(const std::string& passphrase);
+// A conservative estimate of a passphrase's entropy: per character the log2
+// of the pool its character classes span (lower, upper, digits, space,
+// punctuation, other bytes), 1 bit for a repeat of the previous character
+// or a step of a run (abc, 123, cba), capped at 1.5 pools per distinct
+// character, so "aaaa..." and "abab..." stay weak however long.
+double EstimatePassphraseBits(const std::string& passphrase);
 
 // Checks an officer ID: 1-64 characters, letters, digits, '.', '_', '-'.
 // kInvalidArgument otherwise, quoting the ID (callers add the source as context).

@@ -2,7 +2,8 @@
 // themselves live in cmd_<group>.cc (see commands.h).
 //
 // Exit codes: 0 success; 1 the command failed; 2 usage error (unknown
-// command or option, missing or invalid argument). Errors are one line on
+// command or option, missing or invalid argument); 3 the key file does not
+// open with the passphrase given. Errors are one line on
 // stderr: "outpost: error: <message>".
 #include <exception>
 #include <iostream>
@@ -20,6 +21,9 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
+// The node's key file did not open with the passphrase given: a restart
+// cannot help (packaging/outpost.service: RestartPreventExitStatus=3).
+constexpr int kExitWrongPassphrase = 3;
 
 constexpr const char* kFooter = R"(
 Environment:
@@ -31,6 +35,7 @@ Exit codes:
   0  success
   1  the command failed (the reason is printed on stderr)
   2  usage error: unknown command or option, missing or invalid argument
+  3  the node's key file does not open with the passphrase given
 
 Run 'outpost COMMAND --help' for a command's options.)";
 
@@ -131,7 +136,8 @@ int main(int argc, char** argv) {
   try {
     outpost::Status s = ctx.handler();
     std::cout.flush();
-    if (!s.ok()) return Fail(kExitFailure, s.message());
+    if (!s.ok())
+      return Fail(ctx.wrong_passphrase ? kExitWrongPassphrase : kExitFailure, s.message());
   } catch (const std::exception& e) {
     // A handler should return a Status; reaching here is a bug, but the officer
     // still gets one clear line rather than an abort.

@@ -27,6 +27,12 @@ Result<std::unique_ptr<node::Store>> OpenStore(Context& ctx);
 // interrupted rotation finished.
 Result<node::UnlockedKeys> UnlockNodeKeys(Context& ctx);
 
+// Opens one key file with the passphrase (asked for now if not yet
+// resolved). Both this and UnlockNodeKeys answer a passphrase that does not
+// open the file with kUnauthenticated naming the file, where the passphrase
+// came from and what to do, and set ctx.wrong_passphrase (exit status 3).
+Result<crypto::NodeSecrets> UnlockKeyFile(Context& ctx, const std::string& path);
+
 }  // namespace outpost::cli
 
 #endif  // OUTPOST_CLI_NODE_ACCESS_H_

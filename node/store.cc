@@ -1,7 +1,13 @@
 #include "node/store.h"
 
+#include <pwd.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "schema/validators.h"
@@ -19,6 +25,74 @@ Result<Role> ParseRole(std::string_view text) {
                                  "\" is not a role (hq or site)");
 }
 
+namespace {
+
+std::string UserName(uid_t uid) {
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  char buf[1024];
+  if (getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found) {
+    return std::string(found->pw_name) + " (uid " + std::to_string(uid) + ")";
+  }
+  return "uid " + std::to_string(uid);
+}
+
+std::string Mode(mode_t m) {
+  char b[8];
+  std::snprintf(b, sizeof b, "%04o", static_cast<unsigned>(m & 07777));
+  return b;
+}
+
+// The data directory as the operator must hear about it: who owns it, who
+// is asking, and what to do, instead of SQLite's "unable to open database
+// file" or a filesystem exception. OK if `dir` does not exist (the caller
+// says so), or if this user may read and write it.
+Status CheckDataDirAccess(const std::string& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) {
+    if (errno == ENOENT) return Status::Ok();
+    if (errno == EACCES) {
+      return Status::PermissionDenied("data directory " + dir + " cannot be reached by " +
+                                      UserName(::geteuid()) +
+                                      ": a directory above it is closed to this user; run "
+                                      "outpost as the store's owner, or choose another --data");
+    }
+    return Status::IoError("data directory " + dir + ": " + std::strerror(errno));
+  }
+  const uid_t me = ::geteuid();
+  const std::string who = UserName(me);
+  const std::string owner = UserName(st.st_uid);
+  const std::string db = dir + "/outpost.db";
+  if (::access(dir.c_str(), R_OK | X_OK) != 0 ||
+      (::access(db.c_str(), F_OK) != 0 && errno == EACCES)) {
+    return Status::PermissionDenied(
+        "data directory " + dir + " is owned by " + owner + ", mode " + Mode(st.st_mode) +
+        ", and this is " + who + ", who may not open it: run outpost as its owner (e.g. `sudo -u " +
+        owner.substr(0, owner.find(' ')) + " outpost --data " + dir + " ...`)");
+  }
+  struct statvfs vfs {};
+  bool read_only_fs = ::statvfs(dir.c_str(), &vfs) == 0 && (vfs.f_flag & ST_RDONLY) != 0;
+  if (read_only_fs) {
+    return Status::IoError("data directory " + dir +
+                           " is on a read-only file system: outpost writes to its store even "
+                           "to read it (the write-ahead log); remount it read-write, or copy "
+                           "the directory to a writable disk");
+  }
+  bool dir_writable = ::access(dir.c_str(), W_OK) == 0;
+  bool db_writable = ::access(db.c_str(), F_OK) != 0 || ::access(db.c_str(), W_OK) == 0;
+  if (!dir_writable || !db_writable) {
+    return Status::PermissionDenied(
+        (dir_writable ? "the store " + db + " is read-only"
+                      : "data directory " + dir + " is read-only (mode " + Mode(st.st_mode) + ")") +
+        " for " + who + "; owner " + owner +
+        ": outpost writes to its store even to read it (the write-ahead log); run outpost as "
+        "the owner, or give the owner write access (chmod u+w)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Store>> Store::Create(const std::string& dir, const Identity& identity,
                                              Clock& clock, Random& random) {
   if (identity.role == Role::kSite) {
@@ -31,6 +105,7 @@ Result<std::unique_ptr<Store>> Store::Create(const std::string& dir, const Ident
   fs::create_directories(dir, ec);
   if (ec) return Status::IoError("cannot create data directory " + dir + ": " + ec.message());
   ::chmod(dir.c_str(), 0700);
+  OUTPOST_RETURN_IF_ERROR(CheckDataDirAccess(dir));
   if (fs::exists(DbPath(dir))) {
     return Status::AlreadyExists("a store already exists in " + dir +
                                  " (node data is never overwritten)");
@@ -41,6 +116,7 @@ Result<std::unique_ptr<Store>> Store::Create(const std::string& dir, const Ident
 }
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, Clock& clock, Random& random) {
+  OUTPOST_RETURN_IF_ERROR(CheckDataDirAccess(dir));
   if (!fs::exists(DbPath(dir))) {
     return Status::NotFound("no Outpost store in " + dir +
                             ": run `outpost init` first, or pass --data DIR");

@@ -30,6 +30,12 @@ constexpr const char* kSyncLogSql = R"sql(
     refused INTEGER NOT NULL DEFAULT 0,
     last_refusal TEXT NOT NULL DEFAULT ''))sql";
 
+// For FailingSince and status's last attempt per address: status runs
+// them per peer, and the daemon every poll, over up to kSyncLogKeep rows.
+constexpr const char* kSyncLogIndexSql = R"sql(
+  CREATE INDEX IF NOT EXISTS sync_log_by_peer ON sync_log(peer, id);
+  CREATE INDEX IF NOT EXISTS sync_log_by_address ON sync_log(address, id))sql";
+
 // Keeps the log bounded: the newest this many entries.
 constexpr int64_t kSyncLogKeep = 10'000;
 
@@ -48,6 +54,26 @@ void FillFromStats(TransferRecord& t, const sync::SessionStats& s) {
   t.last_refusal = s.last_refusal;
 }
 
+// When the current run of failures with a peer began: the first failed
+// transfer after the last successful one, matched by the address dialled or
+// by the peer's id. 0 if the log has none.
+Result<int64_t> FailingSince(Db& db, const std::string& address,
+                             const std::optional<sync::NodeId>& peer) {
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto st, db.Cached("WITH m AS (SELECT id, started, ok FROM sync_log WHERE "
+                         "(direction = 'out' AND ?1 <> '' AND address = ?1) OR peer = ?2) "
+                         "SELECT coalesce(min(started), 0) FROM m WHERE ok = 0 AND id > "
+                         "(SELECT coalesce(max(id), 0) FROM m WHERE ok = 1)"));
+  st->Bind(1, std::string_view(address));
+  if (peer) {
+    st->BindBlob(2, *peer);
+  } else {
+    st->BindNull(2);
+  }
+  OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+  return row ? st->Int(0) : 0;
+}
+
 }  // namespace
 
 SyncService::~SyncService() { StopServing(); }
@@ -58,6 +84,7 @@ Result<SyncService::Handle> SyncService::OpenHandle(const std::string& dir,
   Handle h;
   OUTPOST_ASSIGN_OR_RETURN(h.store, Store::Open(dir, clock, random));
   OUTPOST_RETURN_IF_ERROR(h.store->db().Exec(kSyncLogSql));
+  OUTPOST_RETURN_IF_ERROR(h.store->db().Exec(kSyncLogIndexSql));
   OUTPOST_ASSIGN_OR_RETURN(crypto::NodeSecrets copy, CopySecrets(keys));
   OUTPOST_ASSIGN_OR_RETURN(h.policy, TrustPolicy::Create(*h.store, std::move(copy), trust));
   OUTPOST_ASSIGN_OR_RETURN(h.ledger, sync::PeerLedger::Open(h.store->db()));
@@ -240,21 +267,39 @@ Result<TransferRecord> SyncService::SyncWith(const std::string& peer) {
       name = n;
     }
   }
-  if (name.empty() && peer.find(':') == std::string::npos) {
-    return Status::NotFound("peer \"" + peer +
-                            "\": no such peer name (add it with `outpost peers add NAME "
-                            "HOST:PORT`) and not a HOST:PORT address");
+  // "hq" with no address-book entry: HQ at the address its certificate
+  // gives (what the daemon dials after `keys install`, with no `peers add`).
+  const Certificate& hq_cert = client_.policy->hq();
+  if (name.empty() && peer == "hq" && client_.store->identity().role != Role::kHq &&
+      !hq_cert.hq_address.empty()) {
+    address = hq_cert.hq_address;
   }
-  OUTPOST_RETURN_IF_ERROR(sync::ParseHostPort(address).status());
+  TransferRecord t;
+  t.direction = "out";
+  t.address = address;
+  t.started = clock_.NowMicros();
+  // A failure before any session (a name or address that does not resolve)
+  // is a transfer that failed too: logged, so `transfers` and `status` show it.
+  auto fail_early = [&](Status s) -> Status {
+    t.finished = clock_.NowMicros();
+    t.error = s.ToString();
+    (void)LogTransfer(*client_.store, t);
+    return s.WithContext("sync with " + peer);
+  };
+  if (name.empty() && address.find(':') == std::string::npos) {
+    return fail_early(Status::NotFound("peer \"" + peer +
+                                       "\": no such peer name (add it with `outpost peers add NAME "
+                                       "HOST:PORT`) and not a HOST:PORT address"));
+  }
+  if (Status s = sync::ParseHostPort(address).status(); !s.ok()) return fail_early(s);
   OUTPOST_ASSIGN_OR_RETURN(auto pin, PinFor(address, name));
 
   sync::SessionEnv env{&client_.store->replica(), client_.policy.get(), client_.ledger.get(),
                        &clock_, &random_};
+  sync::SessionOptions session_options = options_.session;
+  session_options.peer_label = address;
   OUTPOST_ASSIGN_OR_RETURN(auto session, sync::Session::Create(sync::SessionRole::kInitiator, env,
-                                                               *kx_, pin, options_.session));
-  TransferRecord t;
-  t.direction = "out";
-  t.address = address;
+                                                               *kx_, pin, session_options));
   t.started = clock_.NowMicros();
   auto result = sync::RunClient(address, *session, options_.limits, options_.log);
   t.finished = clock_.NowMicros();
@@ -384,20 +429,49 @@ Result<std::vector<PeerStatus>> ListPeerStatuses(Store& store) {
     auto t = internal::LoadTrustedNode(store.db(), crypto::VerifyKey(hq->signing_key), node);
     return t.ok() && *t && !(*t)->revocation && (*t)->cert.MayRead(scope);
   };
+  OUTPOST_RETURN_IF_ERROR(store.db().Exec(kSyncLogSql));
+  OUTPOST_RETURN_IF_ERROR(store.db().Exec(kSyncLogIndexSql));
+  // HQ: an enrolled node that never connected is a peer too (its lag is
+  // everything it may read), so a crossing that never came shows.
+  std::vector<sync::PeerRecord> never;
+  if (store.identity().role == Role::kHq) {
+    for (const auto& e : registry) {
+      if (e.id == self || std::any_of(records.begin(), records.end(),
+                                      [&](const sync::PeerRecord& r) { return r.id == e.id; })) {
+        continue;
+      }
+      sync::PeerRecord r;
+      r.id = e.id;
+      never.push_back(std::move(r));
+    }
+  }
+  const size_t reached = records.size();
+  records.insert(records.end(), never.begin(), never.end());
   std::vector<PeerStatus> out;
-  for (const auto& r : records) {
+  for (size_t i = 0; i < records.size(); ++i) {
+    const sync::PeerRecord& r = records[i];
     PeerStatus p;
+    p.never_connected = i >= reached;
     p.id = r.id;
     p.name = r.name;
     p.address = r.address;
     p.last_success = r.last_success_micros;
     p.last_attempt = r.last_attempt_micros;
     p.last_error = r.last_error;
+    // HQ as reached through its certificate (no address-book entry): its
+    // name and address come from the certificate until the registry came.
+    if (store.identity().role != Role::kHq && hq && r.id == hq->node_id) {
+      if (p.address.empty()) p.address = hq->hq_address;
+      if (p.name.empty()) p.name = hq->name;
+    }
+    if (!p.last_error.empty()) {
+      OUTPOST_ASSIGN_OR_RETURN(p.failing_since, FailingSince(store.db(), p.address, r.id));
+    }
     if (r.id != sync::NodeId{}) {
-      if (p.name.empty()) {
-        for (const auto& e : registry) {
-          if (e.id == r.id) p.name = e.name;
-        }
+      for (const auto& e : registry) {
+        if (e.id != r.id) continue;
+        if (p.name.empty()) p.name = e.name;
+        if (e.revoked) p.revoked_at = e.revoked_at;
       }
       OUTPOST_ASSIGN_OR_RETURN(sync::VersionVector known, ledger->Known(r.id));
       for (const auto& [key, seq] : mine.seqs) {
@@ -427,7 +501,6 @@ Result<std::vector<PeerStatus>> ListPeerStatuses(Store& store) {
                       std::none_of(out.begin(), out.end(),
                                    [&](const PeerStatus& p) { return p.id == hq->node_id; });
   if (hq_unreached) unreached.emplace_back("hq", hq->hq_address);
-  OUTPOST_RETURN_IF_ERROR(store.db().Exec(kSyncLogSql));
   for (const auto& [name, address] : unreached) {
     PeerStatus p;
     p.name = name;
@@ -450,18 +523,27 @@ Result<std::vector<PeerStatus>> ListPeerStatuses(Store& store) {
       if (st->Int(1) != 0) p.last_success = st->Int(0);
       p.last_error = std::string(st->Text(2));
     }
+    if (!p.last_error.empty()) {
+      OUTPOST_ASSIGN_OR_RETURN(p.failing_since, FailingSince(store.db(), address, std::nullopt));
+    }
     out.push_back(std::move(p));
   }
   return out;
 }
 
 Result<std::vector<TransferRecord>> SyncService::Transfers(int64_t limit) {
+  return ListTransfers(*client_.store, limit);
+}
+
+Result<std::vector<TransferRecord>> ListTransfers(Store& store, int64_t limit) {
+  OUTPOST_RETURN_IF_ERROR(store.db().Exec(kSyncLogSql));
+  OUTPOST_RETURN_IF_ERROR(store.db().Exec(kSyncLogIndexSql));
   std::vector<TransferRecord> out;
   OUTPOST_ASSIGN_OR_RETURN(
-      auto st, client_.store->db().Cached(
-                   "SELECT id, direction, peer, address, started, finished, ok, error, "
-                   "batches_sent, batches_received, bytes_out, bytes_in, column_changes, "
-                   "refused, last_refusal FROM sync_log ORDER BY id DESC LIMIT ?"));
+      auto st,
+      store.db().Cached("SELECT id, direction, peer, address, started, finished, ok, error, "
+                        "batches_sent, batches_received, bytes_out, bytes_in, column_changes, "
+                        "refused, last_refusal FROM sync_log ORDER BY id DESC LIMIT ?"));
   st->Bind(1, limit);
   for (;;) {
     OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());

@@ -81,6 +81,11 @@ struct PeerStatus {
   std::string address;  // HOST:PORT, "" if bundle-only
   int64_t last_success = 0, last_attempt = 0;
   std::string last_error;
+  // With a last_error: when the failures began (the first failed transfer
+  // after the last success; 0 if not known). 0 when the last one succeeded.
+  int64_t failing_since = 0;
+  bool never_connected = false;  // HQ: an enrolled node no session reached yet
+  int64_t revoked_at = 0;        // micros; 0: not revoked
   // Batches this node holds that the peer may read and is not known to hold;
   // -1: unknown (a peer never reached, whose identity is not known yet).
   int64_t pending_out = 0;
@@ -92,6 +97,10 @@ struct PeerStatus {
 // Every peer this node has a record of, with its lag; reads only, needs no
 // keys (scopes come from the certificates in the registry).
 Result<std::vector<PeerStatus>> ListPeerStatuses(Store& store);
+
+// The newest `limit` transfers of sync_log, newest first; reads only, needs
+// no keys (for `outpost transfers`).
+Result<std::vector<TransferRecord>> ListTransfers(Store& store, int64_t limit);
 
 // Where the daemon syncs to: an address-book entry, or HQ's address from the
 // certificate.

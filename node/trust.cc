@@ -334,9 +334,11 @@ Result<sync::NodeId> TrustPolicy::AuthorizePeer(const sync::KxPublicKey& remote_
       continue;  // the column matched but the signed certificate does not
     }
     if (node->revocation) {
-      return Status::PermissionDenied("node " + UuidToString(id) + " was revoked at " +
-                                      FormatUtcMicros(node->revocation->time) + " (" +
-                                      node->revocation->reason + ")");
+      return Status::PermissionDenied(
+          "node " + UuidToString(id) + " was revoked at " +
+          FormatUtcMicros(node->revocation->time) + " (" + node->revocation->reason +
+          "): it can no longer sync; set up a new node and enroll it (operator guide, "
+          "section 8)");
     }
     if (now > cert->valid_until) {
       return Status::PermissionDenied("node " + UuidToString(id) + ": certificate expired at " +

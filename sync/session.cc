@@ -131,6 +131,28 @@ Status Session::Receive(std::span<const uint8_t> bytes) {
           "peer refused protocol version " + std::to_string(options_.protocol_version) +
           (pre.ok() ? "; it speaks version " + std::to_string(pre->version) : std::string())));
     }
+    // Something else answered: an operator needs "wrong service on that
+    // port", not a frame length. (The peer's bytes are not echoed.)
+    if (stats_.frames_in == 0 && head.size() >= 4) {
+      const std::string who =
+          options_.peer_label.empty() ? "the peer" : "the peer at " + options_.peer_label;
+      if (std::memcmp(head.data(), "HTTP", 4) == 0) {
+        return Fail(Status::FailedPrecondition(
+            who +
+            " is not an Outpost node (it answered like an HTTP server): check the address "
+            "and port (HQ's is the one given to `init --hq-address`)"));
+      }
+      uint32_t n = (uint32_t{head[0]} << 24) | (uint32_t{head[1]} << 16) |
+                   (uint32_t{head[2]} << 8) | uint32_t{head[3]};
+      bool text = std::all_of(head.begin(), head.begin() + 4,
+                              [](uint8_t c) { return c >= 0x20 && c < 0x7f; });
+      if (text && (n == 0 || n > kMaxFrameBytes)) {
+        return Fail(Status::FailedPrecondition(
+            who +
+            " is not an Outpost node (it answered with text, not an Outpost handshake): "
+            "check the address and port"));
+      }
+    }
   }
 
   while (state_ == SessionState::kHandshake || state_ == SessionState::kOpen) {
@@ -165,7 +187,21 @@ Status Session::HandleHandshakeFrame(std::span<const uint8_t> frame) {
   // The peer's static key is known once the message carrying it decrypted:
   // refuse an unknown or revoked peer before saying anything more.
   if (!peer_ && hs_->RemoteStatic()) {
-    OUTPOST_RETURN_IF_ERROR(Authorize(*hs_->RemoteStatic()));
+    const crypto::PublicKeyBytes key = *hs_->RemoteStatic();
+    auto id = env_.policy->AuthorizePeer(key);
+    if (!id.ok()) {
+      Status refused = id.status().WithContext("peer key " + crypto::Fingerprint(key) + " refused");
+      // An enrolled node that is revoked or expired (kPermissionDenied) has
+      // just proved it holds its key: finish the handshake and tell it why,
+      // in one encrypted Error, so its operator reads the reason instead of
+      // "connection closed". An unknown key learns nothing.
+      if (role_ == SessionRole::kResponder && refused.code() == Code::kPermissionDenied) {
+        return RefuseAfterHandshake(std::move(refused));
+      }
+      return Fail(std::move(refused));
+    }
+    remote_static_ = key;
+    peer_ = *id;
   }
   if (hs_->IsMyTurn()) {
     auto msg = hs_->WriteMessage({});
@@ -182,6 +218,23 @@ Status Session::HandleHandshakeFrame(std::span<const uint8_t> frame) {
     return Open();
   }
   return Status::Ok();
+}
+
+Status Session::RefuseAfterHandshake(Status refused) {
+  if (hs_->IsMyTurn()) {
+    auto msg = hs_->WriteMessage({});
+    if (!msg.ok()) return Fail(msg.status());
+    AppendFrame(out_, *msg);
+    ++stats_.frames_out;
+  }
+  if (hs_->Complete()) {
+    auto ts = hs_->Split(options_.rekey_interval);
+    if (!ts.ok()) return Fail(ts.status());
+    ts_.emplace(std::move(*ts));
+    hs_.reset();
+    (void)Send(ErrorMsg{refused.code(), refused.message()});
+  }
+  return Fail(std::move(refused));
 }
 
 Status Session::Open() {

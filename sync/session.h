@@ -73,6 +73,8 @@ struct SessionOptions {
   uint64_t rekey_interval = crypto::kNoiseRekeyInterval;
   // Protocol version offered and accepted (tests change it).
   uint32_t protocol_version = kProtocolVersion;
+  // How error messages name the peer, e.g. its HOST:PORT ("" : "the peer").
+  std::string peer_label;
 };
 
 struct SessionStats {
@@ -151,6 +153,9 @@ class Session {
   Status HandleHandshakeFrame(std::span<const uint8_t> frame);
   Status Authorize(const crypto::PublicKeyBytes& key);
   Status Open();
+  // Responder, peer refused with kPermissionDenied (revoked, expired):
+  // completes the handshake, sends one Error naming `refused`, and fails.
+  Status RefuseAfterHandshake(Status refused);
   Status Send(const Message& m);
   Status HandleMessage(Message m);
   Status OnHello(HelloMsg m);

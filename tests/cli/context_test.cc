@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <vector>
 
 namespace fs = std::filesystem;
 using outpost::Code;
@@ -23,6 +24,7 @@ struct Fake {
   bool tty = false;
   int prompts = 0;
   std::string typed = "typed secret";
+  std::vector<std::string> answers;  // if not empty: typed in turn, instead of `typed`
   unsigned mode = 0600;
   std::ostringstream out, err;
 
@@ -36,6 +38,11 @@ struct Fake {
     e.stdin_is_tty = [this] { return tty; };
     e.read_secret = [this](const std::string&) -> Result<std::string> {
       ++prompts;
+      if (!answers.empty()) {
+        std::string a = answers.front();
+        answers.erase(answers.begin());
+        return a;
+      }
       return typed;
     };
     e.file_mode = [this](const std::string&) -> std::optional<unsigned> { return mode; };
@@ -180,6 +187,47 @@ BOOST_AUTO_TEST_CASE(passphrase_prompts_once_on_a_terminal) {
   BOOST_TEST(*c.Passphrase() == "typed secret");
   BOOST_TEST(f.prompts == 1);
   BOOST_TEST(c.passphrase_source() == "prompt");
+}
+
+BOOST_AUTO_TEST_CASE(a_new_passphrase_is_asked_twice_on_a_terminal) {
+  Fake f;
+  f.tty = true;
+  f.answers = {"Kestrel-harbour 42 lantern", "Kestrel-harbour 42 lantern"};
+  Context c(f.Env());
+  auto p = c.NewPassphrase();
+  BOOST_REQUIRE_MESSAGE(p.ok(), p.status().ToString());
+  BOOST_TEST(*p == "Kestrel-harbour 42 lantern");
+  BOOST_TEST(f.prompts == 2);
+
+  Fake g;
+  g.tty = true;
+  g.answers = {"Kestrel-harbour 42 lantern", "Kestrel-harbour 42 lanterm"};
+  Context d(g.Env());
+  auto q = d.NewPassphrase();
+  BOOST_TEST(q.status().code() == Code::kInvalidArgument);
+  BOOST_TEST(q.status().message().find("differ") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_weak_new_passphrase_is_refused_before_the_second_prompt) {
+  Fake f;
+  f.tty = true;
+  f.answers = {"a", "a"};
+  Context c(f.Env());
+  auto p = c.NewPassphrase();
+  BOOST_TEST(p.status().code() == Code::kInvalidArgument);
+  BOOST_TEST(p.status().message().find("too weak") != std::string::npos, p.status().message());
+  BOOST_TEST(f.prompts == 1);
+}
+
+BOOST_AUTO_TEST_CASE(passphrase_strength_estimate) {
+  using outpost::cli::EstimatePassphraseBits;
+  BOOST_TEST(EstimatePassphraseBits("") == 0);
+  BOOST_TEST(EstimatePassphraseBits("aaaaaaaaaaaaaaaaaaaaaaaa") < 10);
+  BOOST_TEST(EstimatePassphraseBits("abababababababababababab") < 20);
+  BOOST_TEST(EstimatePassphraseBits("abcdefghijklmnopqrstuvwx") < 40);
+  BOOST_TEST(EstimatePassphraseBits("correct horse battery staple") > 80);
+  BOOST_TEST(outpost::cli::CheckPassphraseStrength("correct horse battery staple").ok());
+  BOOST_TEST(!outpost::cli::CheckPassphraseStrength("Tr0ub4dor&3").ok());  // 11 characters
 }
 
 BOOST_AUTO_TEST_CASE(no_passphrase_source_is_a_clear_error) {
