@@ -147,6 +147,7 @@ Status Session::Receive(std::span<const uint8_t> bytes) {
       return Fail(
           plain.status().WithContext("transport frame " + std::to_string(stats_.frames_in)));
     }
+    proven_ = true;
     auto msg = DecodeMessage(*plain, kMaxMessageBytes);
     if (!msg.ok()) {
       Status s = msg.status();
