@@ -151,7 +151,7 @@ std::string AssessmentHuman(const risk::Assessment& a) {
 }
 
 Result<crypto::NodeSecrets> Unlock(Context& ctx, node::Store& store) {
-  OUTPOST_ASSIGN_OR_RETURN(std::string pass, ctx.Passphrase());
+  OUTPOST_ASSIGN_OR_RETURN(std::string_view pass, ctx.Passphrase());
   return node::ReadKeyFile(node::KeyFilePath(store.dir()), pass);
 }
 

@@ -4,7 +4,7 @@
 //   outpost run [--listen HOST:PORT]           the daemon: serve + sync with peers
 //   outpost peers add NAME HOST:PORT | peers remove NAME | peers list
 //   outpost bundle export --to NODE --out FILE | bundle import FILE
-//   outpost transfers [--limit N]              the transfer log
+//   outpost transfers [--limit N] [--refused]  the transfer log
 // serve and run stop cleanly on SIGINT or SIGTERM.
 #include <csignal>
 #include <iostream>
@@ -72,7 +72,8 @@ Result<Resolved> Resolve(Context& ctx, const NetArgs& a) {
                line.find("failed") != std::string::npos ||
                line.find("refused") != std::string::npos;
     if (warn_only && !bad) return;
-    *err << "outpost: " << FormatUtcMicros(ProcessClock().NowMicros()) << " " << line << "\n";
+    *err << "outpost: " << FormatUtcMicros(ProcessClock().NowMicros()) << " " << Printable(line)
+         << "\n";
     err->flush();
   };
   return r;
@@ -291,9 +292,31 @@ Status RunBundleImport(Context& ctx, const std::string& file) {
   return Status::Ok();
 }
 
-Status RunTransfers(Context& ctx, int64_t limit) {
+// Connections whose peer never proved its keys, per address (sync_refused).
+Status RunRefused(Context& ctx, node::SyncService& service, int64_t limit) {
+  OUTPOST_ASSIGN_OR_RETURN(auto list, service.RefusedConnections());
+  json j = json::array();
+  std::ostringstream h;
+  int64_t n = 0;
+  for (const auto& c : list) {
+    if (n++ == limit) break;
+    j.push_back({{"address", c.address},
+                 {"first_seen", FormatUtcMicros(c.first_seen)},
+                 {"last_seen", FormatUtcMicros(c.last_seen)},
+                 {"count", c.count},
+                 {"last_error", c.last_error}});
+    h << FormatUtcMicros(c.last_seen) << "  " << c.address << "  " << c.count << " refused since "
+      << FormatUtcMicros(c.first_seen) << "  " << c.last_error << "\n";
+  }
+  if (list.empty()) h << "no unauthenticated connections refused";
+  ctx.Emit(j, h.str());
+  return Status::Ok();
+}
+
+Status RunTransfers(Context& ctx, int64_t limit, bool refused) {
   OUTPOST_ASSIGN_OR_RETURN(Resolved r, Resolve(ctx, NetArgs{}));
   OUTPOST_ASSIGN_OR_RETURN(auto service, OpenService(ctx, r));
+  if (refused) return RunRefused(ctx, *service, limit);
   OUTPOST_ASSIGN_OR_RETURN(auto list, service->Transfers(limit));
   json j = json::array();
   std::ostringstream h;
@@ -374,7 +397,10 @@ void AddSyncCommands(CLI::App& app, Context& ctx) {
   auto* transfers = app.add_subcommand("transfers", "The log of sync transfers, newest first");
   transfers->add_option("--limit", *limit, "How many (default 20)")
       ->check(CLI::Range(int64_t{1}, int64_t{100'000}));
-  OnRun(transfers, ctx, [&ctx, limit] { return RunTransfers(ctx, *limit); });
+  auto refused = std::make_shared<bool>(false);
+  transfers->add_flag("--refused", *refused,
+                      "Incoming connections refused before the peer proved its keys, per address");
+  OnRun(transfers, ctx, [&ctx, limit, refused] { return RunTransfers(ctx, *limit, *refused); });
 }
 
 }  // namespace outpost::cli

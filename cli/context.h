@@ -21,6 +21,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 
@@ -46,6 +47,14 @@ struct Environment {
 // A command handler. Its Status becomes the exit code: OK -> 0, else 1 with
 // "outpost: error: <message>" on stderr.
 using Handler = std::function<Status()>;
+
+// `text` made safe for a terminal: every byte that is not printable UTF-8 --
+// C0 controls (ESC included) but '\n' and '\t' when `keep_newlines`, DEL,
+// C1 controls, bidirectional overrides, invalid UTF-8 -- is written as
+// \xNN or \u{NNNN}. Peer-supplied text (error reasons, scope names, node
+// names) reaches every output through this (Context::Emit does it), so a
+// peer cannot send escape sequences to an operator's terminal.
+std::string Printable(std::string_view text, bool keep_newlines = false);
 
 struct Context {
   explicit Context(Environment env);
@@ -80,8 +89,9 @@ struct Context {
   //   kInvalidArgument       the file is empty, or there is no source at all:
   //     "no passphrase: pass --passphrase-file FILE or set OUTPOST_PASSPHRASE"
   // One trailing "\n" or "\r\n" is stripped from the file. Warns on stderr if
-  // the file is readable by group or others.
-  Result<std::string> Passphrase();
+  // the file is readable by group or others. The view is of the one copy
+  // this Context keeps (wiped when it goes): callers hold no copies.
+  Result<std::string_view> Passphrase();
   // "file", "env" or "prompt" once Passphrase() succeeded; empty before.
   const std::string& passphrase_source() const { return passphrase_source_; }
 

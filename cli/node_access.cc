@@ -21,7 +21,7 @@ Result<std::unique_ptr<node::Store>> OpenStore(Context& ctx) {
 Result<node::UnlockedKeys> UnlockNodeKeys(Context& ctx) {
   OUTPOST_RETURN_IF_ERROR(crypto::InitCrypto());
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
-  OUTPOST_ASSIGN_OR_RETURN(std::string pass, ctx.Passphrase());
+  OUTPOST_ASSIGN_OR_RETURN(std::string_view pass, ctx.Passphrase());
   return node::UnlockNodeKeys(*store, pass);
 }
 

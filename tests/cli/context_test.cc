@@ -15,6 +15,7 @@ using outpost::Result;
 using outpost::Status;
 using outpost::cli::Context;
 using outpost::cli::Environment;
+using outpost::cli::Printable;
 
 namespace {
 
@@ -113,6 +114,68 @@ BOOST_AUTO_TEST_CASE(officer_order_and_requirement) {
     Status s = c.Resolve();
     BOOST_TEST(s.code() == Code::kInvalidArgument);
     BOOST_TEST(s.message().rfind("OUTPOST_OFFICER: officer ID", 0) == 0, s.message());
+  }
+}
+
+// Issue 16, flaw 10: the passphrase is kept once (and wiped with the
+// Context); callers get views of that copy, not copies of their own that
+// nobody wipes. A short one (it fits a string's inline buffer) and a long one.
+BOOST_AUTO_TEST_CASE(passphrase_is_handed_out_as_views_of_one_copy) {
+  for (std::string secret : {std::string("short"), std::string(64, 'p')}) {
+    Fake f;
+    f.vars["OUTPOST_PASSPHRASE"] = secret;
+    Context c(f.Env());
+    auto p1 = c.Passphrase();
+    auto p2 = c.Passphrase();
+    BOOST_REQUIRE(p1.ok());
+    BOOST_REQUIRE(p2.ok());
+    BOOST_TEST(*p1 == secret);
+    BOOST_TEST(static_cast<const void*>(p1->data()) == static_cast<const void*>(p2->data()));
+  }
+}
+
+// Issue 16, flaw 8: what a peer wrote never reaches a terminal as control
+// bytes: escape sequences, C1 controls, bidi overrides, invalid UTF-8.
+BOOST_AUTO_TEST_CASE(printable_escapes_control_bytes_and_keeps_text) {
+  BOOST_TEST(Printable("site:BA-GRA Gradiška Vermicë") == "site:BA-GRA Gradiška Vermicë");
+  BOOST_TEST(Printable("\x1b]0;owned\x07\x1b[2J") == "\\x1b]0;owned\\x07\\x1b[2J");
+  BOOST_TEST(Printable("a\r\nb") == "a\\x0d\\x0ab");
+  BOOST_TEST(Printable("a\nb\tc", true) == "a\nb\tc");
+  BOOST_TEST(Printable("\xc2\x9b"
+                       "31m") == "\\u{009b}31m");  // C1 CSI
+  BOOST_TEST(Printable("x\xe2\x80\xae"
+                       "y") == "x\\u{202e}y");         // right-to-left override
+  BOOST_TEST(Printable("\xff\xc0\xaf\xed\xa0\x80") ==  // invalid, overlong, surrogate
+             "\\xff\\xc0\\xaf\\xed\\xa0\\x80");
+  BOOST_TEST(Printable("\x7f") == "\\x7f");
+}
+
+// Emit escapes the human text, and --json output survives invalid UTF-8.
+BOOST_AUTO_TEST_CASE(emit_never_prints_a_peers_control_bytes) {
+  const std::string peer = "peer reported: \x1b[2J\x1b]0;owned\x07\xff";
+  {
+    Fake f;
+    Context c(f.Env());
+    c.Emit({{"error", peer}}, "FAILED  " + peer + "\nnext line");
+    const std::string out = f.out.str();
+    BOOST_TEST(out.find('\x1b') == std::string::npos, out);
+    BOOST_TEST(out.find('\x07') == std::string::npos, out);
+    BOOST_TEST(out.find("\\x1b[2J") != std::string::npos, out);
+    BOOST_TEST(out.find("\nnext line") != std::string::npos, out);
+  }
+  {
+    Fake f;
+    Context c(f.Env());
+    c.json = true;
+    c.Emit({{"error", peer}}, "");
+    const std::string out = f.out.str();
+    BOOST_TEST(out.find('\x1b') == std::string::npos, out);
+    auto j = nlohmann::json::parse(out, nullptr, false);
+    BOOST_REQUIRE(!j.is_discarded());
+    // The text itself is kept (JSON escaped it on the wire); the invalid byte
+    // became U+FFFD rather than an exception.
+    BOOST_TEST(j["error"].get<std::string>().find('\x1b') != std::string::npos);
+    BOOST_TEST(j["error"].get<std::string>().find("\xef\xbf\xbd") != std::string::npos);
   }
 }
 
