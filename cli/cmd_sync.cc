@@ -62,6 +62,8 @@ Result<Resolved> Resolve(Context& ctx, const NetArgs& a) {
   if (a.interval > 0) r.config.sync_interval_seconds = a.interval;
   auto& l = r.options.limits;
   l.max_connections = static_cast<size_t>(r.config.max_connections);
+  l.max_per_address = static_cast<size_t>(r.config.max_connections_per_address);
+  l.max_handshaking = static_cast<size_t>(r.config.max_handshaking);
   l.handshake_timeout = std::chrono::seconds(r.config.handshake_timeout_seconds);
   l.idle_timeout = std::chrono::seconds(r.config.idle_timeout_seconds);
   l.max_rate_bytes_per_sec = static_cast<uint64_t>(r.config.max_rate_kbps) * 1000 / 8;

@@ -9,6 +9,8 @@
 #include <map>
 #include <sstream>
 
+#include "cli/config.h"
+
 namespace fs = std::filesystem;
 using outpost::Code;
 using outpost::Result;
@@ -120,6 +122,24 @@ BOOST_AUTO_TEST_CASE(officer_order_and_requirement) {
 // Issue 16, flaw 10: the passphrase is kept once (and wiped with the
 // Context); callers get views of that copy, not copies of their own that
 // nobody wipes. A short one (it fits a string's inline buffer) and a long one.
+// The admission limits of issue 16 are settings; their defaults are the
+// transport's, and a value out of range names the key.
+BOOST_AUTO_TEST_CASE(config_reads_the_admission_limits) {
+  auto d = outpost::cli::ParseConfig("", "t.toml");
+  BOOST_REQUIRE(d.ok());
+  BOOST_TEST(d->max_connections_per_address == 8);
+  BOOST_TEST(d->max_handshaking == 32);
+  auto c = outpost::cli::ParseConfig("max_connections_per_address = 64\nmax_handshaking = 48\n",
+                                     "t.toml");
+  BOOST_REQUIRE_MESSAGE(c.ok(), c.status().ToString());
+  BOOST_TEST(c->max_connections_per_address == 64);
+  BOOST_TEST(c->max_handshaking == 48);
+  auto bad = outpost::cli::ParseConfig("max_handshaking = 0\n", "t.toml");
+  BOOST_TEST(!bad.ok());
+  BOOST_TEST(bad.status().message().find("max_handshaking") != std::string::npos,
+             bad.status().message());
+}
+
 BOOST_AUTO_TEST_CASE(passphrase_is_handed_out_as_views_of_one_copy) {
   for (std::string secret : {std::string("short"), std::string(64, 'p')}) {
     Fake f;
