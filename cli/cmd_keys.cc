@@ -166,7 +166,7 @@ Status RunEnroll(Context& ctx, const EnrollArgs& a) {
                       "  signing key fingerprint: " + s.signing_fingerprint + "\n" +
                       "  certificate epoch: " + std::to_string(s.epoch);
   if (!a.yes) {
-    ctx.err() << shown << "\n";
+    ctx.err() << Printable(shown, true) << "\n";  // the name is the requester's text
     return Status::FailedPrecondition(
         "keys enroll: not confirmed; compare the fingerprint above with the one the site's admin "
         "reads from `outpost keys show`, then run again with --yes");
