@@ -590,6 +590,12 @@ BOOST_AUTO_TEST_CASE(replayed_sessions_merge_nothing) {
         // the key, answers to a fresh ephemeral, and the first transport
         // frame of the recording fails to decrypt.
         BOOST_TEST(t.error.find("transport frame") != std::string::npos, t.error);
+        // ...and it is not charged to Gradiška, who was not there.
+        auto peers = hq->PeerStatuses();
+        BOOST_REQUIRE(peers.ok());
+        for (const auto& p : *peers) {
+          if (p.id == f.gra.id()) BOOST_TEST(p.last_error.empty(), p.last_error);
+        }
       } else {
         // XX: message 3 was made for another ephemeral: never authenticated.
         BOOST_TEST(!t.peer.has_value());
