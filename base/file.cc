@@ -1,6 +1,7 @@
 #include "base/file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,8 +64,17 @@ Result<Bytes> ReadFile(const std::string& path, uint64_t max_bytes) {
 }
 
 Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> data, unsigned mode) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  // Never through what is already there: another user's symlink at the
+  // predictable name would otherwise have us write (and later rename) a file
+  // of its choosing. A name that exists is skipped, not removed.
+  const std::string base = path + ".tmp." + std::to_string(::getpid());
+  std::string tmp;
+  int fd = -1;
+  for (int attempt = 0; attempt < 16 && fd < 0; ++attempt) {
+    tmp = attempt == 0 ? base : base + "." + std::to_string(attempt);
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0 && errno != EEXIST) return Errno("cannot create", tmp);
+  }
   if (fd < 0) return Errno("cannot create", tmp);
   size_t off = 0;
   while (off < data.size()) {
@@ -97,5 +107,34 @@ Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> data, u
   }
   return Status::Ok();
 }
+
+Result<std::unique_ptr<FileLock>> FileLock::Acquire(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("cannot open lock file", path);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK) {
+      Status s = Errno("cannot lock", path);
+      ::close(fd);
+      return s;
+    }
+    char buf[32] = {};
+    ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+    ::close(fd);
+    std::string pid;
+    for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; ++i) pid += buf[i];
+    return Status::FailedPrecondition(path + " is held by process " +
+                                      (pid.empty() ? std::string("(unknown)") : pid));
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 ||
+      ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    Status s = Errno("cannot write", path);
+    ::close(fd);
+    return s;
+  }
+  return std::unique_ptr<FileLock>(new FileLock(fd));
+}
+
+FileLock::~FileLock() { ::close(fd_); }
 
 }  // namespace outpost

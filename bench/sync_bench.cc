@@ -200,7 +200,7 @@ std::unique_ptr<Served> Serve(Node& n) {
   Served* sp = served.get();
   auto s = sync::Server::Start(
       "127.0.0.1:0",
-      [&n, sp]() -> Result<sync::HostedSession> {
+      [&n, sp](const std::string&) -> Result<sync::HostedSession> {
         OUTPOST_ASSIGN_OR_RETURN(auto session, sync::Session::Create(sync::SessionRole::kResponder,
                                                                      n.Env(), n.kx, std::nullopt));
         sync::HostedSession h;

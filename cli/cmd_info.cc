@@ -32,7 +32,7 @@ Status RunPaths(Context& ctx) {
 }
 
 Status RunCheckPassphrase(Context& ctx) {
-  OUTPOST_ASSIGN_OR_RETURN(std::string passphrase, ctx.Passphrase());
+  OUTPOST_ASSIGN_OR_RETURN(std::string_view passphrase, ctx.Passphrase());
   (void)passphrase;  // resolving is the check; the value is never shown
   ctx.Emit({{"passphrase", "ok"}, {"source", ctx.passphrase_source()}},
            "passphrase: ok (from " + ctx.passphrase_source() + ")");

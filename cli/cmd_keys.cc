@@ -11,6 +11,7 @@
 //   outpost keys change-passphrase                  re-seal the key file(s)
 //   outpost keys show                               this node's keys and certificate
 // Key files are sealed with Argon2id at MODERATE (crypto::PwhashParams).
+#include <cstring>
 #include <filesystem>
 #include <string>
 
@@ -95,7 +96,7 @@ Status RunInit(Context& ctx, const InitArgs& a) {
     }
     id.site = a.site;
   }
-  OUTPOST_ASSIGN_OR_RETURN(std::string pass, ctx.NewPassphrase());
+  OUTPOST_ASSIGN_OR_RETURN(std::string_view pass, ctx.NewPassphrase());
   node::InitOptions opts;  // Argon2id MODERATE
   opts.hq_address = a.hq_address;
   OUTPOST_ASSIGN_OR_RETURN(
@@ -164,7 +165,7 @@ Status RunEnroll(Context& ctx, const EnrollArgs& a) {
                       "  signing key fingerprint: " + s.signing_fingerprint + "\n" +
                       "  certificate epoch: " + std::to_string(s.epoch);
   if (!a.yes) {
-    ctx.err() << shown << "\n";
+    ctx.err() << Printable(shown, true) << "\n";  // the name is the requester's text
     return Status::FailedPrecondition(
         "keys enroll: not confirmed; compare the fingerprint above with the one the site's admin "
         "reads from `outpost keys show`, then run again with --yes");
@@ -270,7 +271,7 @@ Status RunRotate(Context& ctx, const std::string& out) {
   OUTPOST_RETURN_IF_ERROR(crypto::InitCrypto());
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
   OUTPOST_ASSIGN_OR_RETURN(crypto::NodeSecrets keys, Unlock(ctx, *store));
-  OUTPOST_ASSIGN_OR_RETURN(std::string pass, ctx.Passphrase());
+  OUTPOST_ASSIGN_OR_RETURN(std::string_view pass, ctx.Passphrase());
   OUTPOST_ASSIGN_OR_RETURN(auto pending, node::PendingRotation(*store));
   OUTPOST_ASSIGN_OR_RETURN(Bytes statement, node::RotateKeys(*store, keys, pass, ProcessRandom()));
   const bool resumed = pending && *pending == statement;
@@ -336,17 +337,26 @@ Status RunLog(Context& ctx, int64_t limit) {
 
 // ---- keys change-passphrase ------------------------------------------------
 
+// Wipes a string holding a secret when it goes out of scope.
+struct WipeOnExit {
+  std::string& s;
+  ~WipeOnExit() { explicit_bzero(s.data(), s.size()); }
+};
+
 Result<std::string> NewPassphrase(Context& ctx, const std::string& file) {
   std::string value;
+  value.reserve(1024);  // on the heap: returning it moves the buffer, no copy is left
   if (!file.empty()) {
     OUTPOST_ASSIGN_OR_RETURN(Bytes b, ReadFile(file, 4096));
     value.assign(b.begin(), b.end());
+    explicit_bzero(b.data(), b.size());
     while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
   } else if (auto v = ctx.env().getenv("OUTPOST_NEW_PASSPHRASE"); v && !v->empty()) {
     value = *v;
   } else if (ctx.env().stdin_is_tty()) {
     OUTPOST_ASSIGN_OR_RETURN(value, ctx.env().read_secret("New passphrase: "));
     OUTPOST_ASSIGN_OR_RETURN(std::string again, ctx.env().read_secret("New passphrase again: "));
+    WipeOnExit wipe_again{again};
     if (again != value) return Status::InvalidArgument("new passphrase: the two entries differ");
   } else {
     return Status::InvalidArgument(
@@ -360,8 +370,9 @@ Result<std::string> NewPassphrase(Context& ctx, const std::string& file) {
 Status RunChangePassphrase(Context& ctx, const std::string& new_file) {
   OUTPOST_RETURN_IF_ERROR(crypto::InitCrypto());
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
-  OUTPOST_ASSIGN_OR_RETURN(std::string old_pass, ctx.Passphrase());
+  OUTPOST_ASSIGN_OR_RETURN(std::string_view old_pass, ctx.Passphrase());
   OUTPOST_ASSIGN_OR_RETURN(std::string new_pass, NewPassphrase(ctx, new_file));
+  WipeOnExit wipe_new{new_pass};
   std::vector<std::string> files = {node::KeyFilePath(store->dir())};
   std::error_code ec;
   if (fs::exists(node::NextKeyFilePath(store->dir()), ec)) {

@@ -4,7 +4,7 @@
 //   outpost run [--listen HOST:PORT]           the daemon: serve + sync with peers
 //   outpost peers add NAME HOST:PORT | peers remove NAME | peers list
 //   outpost bundle export --to NODE --out FILE | bundle import FILE
-//   outpost transfers [--limit N]              the transfer log
+//   outpost transfers [--limit N] [--refused]  the transfer log
 // serve and run stop cleanly on SIGINT or SIGTERM.
 #include <csignal>
 #include <iostream>
@@ -62,6 +62,8 @@ Result<Resolved> Resolve(Context& ctx, const NetArgs& a) {
   if (a.interval > 0) r.config.sync_interval_seconds = a.interval;
   auto& l = r.options.limits;
   l.max_connections = static_cast<size_t>(r.config.max_connections);
+  l.max_per_address = static_cast<size_t>(r.config.max_connections_per_address);
+  l.max_handshaking = static_cast<size_t>(r.config.max_handshaking);
   l.handshake_timeout = std::chrono::seconds(r.config.handshake_timeout_seconds);
   l.idle_timeout = std::chrono::seconds(r.config.idle_timeout_seconds);
   l.max_rate_bytes_per_sec = static_cast<uint64_t>(r.config.max_rate_kbps) * 1000 / 8;
@@ -72,7 +74,8 @@ Result<Resolved> Resolve(Context& ctx, const NetArgs& a) {
                line.find("failed") != std::string::npos ||
                line.find("refused") != std::string::npos;
     if (warn_only && !bad) return;
-    *err << "outpost: " << FormatUtcMicros(ProcessClock().NowMicros()) << " " << line << "\n";
+    *err << "outpost: " << FormatUtcMicros(ProcessClock().NowMicros()) << " " << Printable(line)
+         << "\n";
     err->flush();
   };
   return r;
@@ -291,10 +294,33 @@ Status RunBundleImport(Context& ctx, const std::string& file) {
   return Status::Ok();
 }
 
+// Connections whose peer never proved its keys, per address (sync_refused).
+// Reads the store only, like `transfers`.
+Status RunRefused(Context& ctx, node::Store& store, int64_t limit) {
+  OUTPOST_ASSIGN_OR_RETURN(auto list, node::ListRefusedConnections(store));
+  json j = json::array();
+  std::ostringstream h;
+  int64_t n = 0;
+  for (const auto& c : list) {
+    if (n++ == limit) break;
+    j.push_back({{"address", c.address},
+                 {"first_seen", FormatUtcMicros(c.first_seen)},
+                 {"last_seen", FormatUtcMicros(c.last_seen)},
+                 {"count", c.count},
+                 {"last_error", c.last_error}});
+    h << FormatUtcMicros(c.last_seen) << "  " << c.address << "  " << c.count << " refused since "
+      << FormatUtcMicros(c.first_seen) << "  " << c.last_error << "\n";
+  }
+  if (list.empty()) h << "no unauthenticated connections refused";
+  ctx.Emit(j, h.str());
+  return Status::Ok();
+}
+
 // Reads the store only: no passphrase (a failing daemon is diagnosed
 // without its credential).
-Status RunTransfers(Context& ctx, int64_t limit) {
+Status RunTransfers(Context& ctx, int64_t limit, bool refused) {
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
+  if (refused) return RunRefused(ctx, *store, limit);
   OUTPOST_ASSIGN_OR_RETURN(auto list, node::ListTransfers(*store, limit));
   json j = json::array();
   std::ostringstream h;
@@ -376,7 +402,10 @@ void AddSyncCommands(CLI::App& app, Context& ctx) {
   auto* transfers = app.add_subcommand("transfers", "The log of sync transfers, newest first");
   transfers->add_option("--limit", *limit, "How many (default 20)")
       ->check(CLI::Range(int64_t{1}, int64_t{100'000}));
-  OnRun(transfers, ctx, [&ctx, limit] { return RunTransfers(ctx, *limit); });
+  auto refused = std::make_shared<bool>(false);
+  transfers->add_flag("--refused", *refused,
+                      "Incoming connections refused before the peer proved its keys, per address");
+  OnRun(transfers, ctx, [&ctx, limit, refused] { return RunTransfers(ctx, *limit, *refused); });
 }
 
 }  // namespace outpost::cli

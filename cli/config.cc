@@ -21,6 +21,8 @@ constexpr IntKey kIntKeys[] = {
     {"sync_interval_seconds", &NodeConfig::sync_interval_seconds, 1, 86'400},
     {"max_rate_kbps", &NodeConfig::max_rate_kbps, 0, 10'000'000},
     {"max_connections", &NodeConfig::max_connections, 1, 10'000},
+    {"max_connections_per_address", &NodeConfig::max_connections_per_address, 1, 10'000},
+    {"max_handshaking", &NodeConfig::max_handshaking, 1, 10'000},
     {"handshake_timeout_seconds", &NodeConfig::handshake_timeout_seconds, 1, 3'600},
     {"idle_timeout_seconds", &NodeConfig::idle_timeout_seconds, 1, 86'400},
 };

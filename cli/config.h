@@ -6,6 +6,8 @@
 //   sync_interval_seconds = 60       # sync with every peer at least this often
 //   max_rate_kbps = 0                # bandwidth cap per connection, 0: none
 //   max_connections = 64
+//   max_connections_per_address = 8  # from one remote address
+//   max_handshaking = 32             # connections whose peer has not yet proved its keys
 //   handshake_timeout_seconds = 10
 //   idle_timeout_seconds = 60
 //   log_level = "info"               # "info" (every event) or "warn" (failures only)
@@ -31,6 +33,8 @@ struct NodeConfig {
   int64_t sync_interval_seconds = 60;
   int64_t max_rate_kbps = 0;
   int64_t max_connections = 64;
+  int64_t max_connections_per_address = 8;
+  int64_t max_handshaking = 32;
   int64_t handshake_timeout_seconds = 10;
   int64_t idle_timeout_seconds = 60;
   std::string log_level = "info";

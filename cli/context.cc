@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -49,6 +50,7 @@ class EchoOff {
 Result<std::string> ProcessReadSecret(const std::string& prompt) {
   std::cerr << prompt << std::flush;
   std::string line;
+  line.reserve(1024);  // on the heap, so returning it moves the buffer rather than copying
   {
     EchoOff echo_off(STDIN_FILENO);
     // Refuse to read a secret that would be echoed on the screen.
@@ -151,8 +153,8 @@ Result<std::string> Context::Officer() const {
   return officer;
 }
 
-Result<std::string> Context::Passphrase() {
-  if (passphrase_) return *passphrase_;
+Result<std::string_view> Context::Passphrase() {
+  if (passphrase_) return std::string_view(*passphrase_);
 
   std::string value;
   std::string source;
@@ -183,19 +185,80 @@ Result<std::string> Context::Passphrase() {
     return Status::InvalidArgument(
         "no passphrase: pass --passphrase-file FILE or set OUTPOST_PASSPHRASE");
   }
-  passphrase_ = std::move(value);
+  // Copied, then the source wiped: a move would leave a short passphrase's
+  // bytes in the source's inline buffer.
+  passphrase_.emplace(value);
+  explicit_bzero(value.data(), value.size());
   passphrase_source_ = std::move(source);
-  return *passphrase_;
+  return std::string_view(*passphrase_);
 }
 
-Result<std::string> Context::NewPassphrase() {
+std::string Printable(std::string_view text, bool keep_newlines) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  auto byte = [&out](uint8_t b) {
+    out += "\\x";
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  };
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<uint8_t>(text[i]);
+    if (c < 0x80) {
+      bool ok = (c >= 0x20 && c != 0x7f) || (keep_newlines && (c == '\n' || c == '\t'));
+      if (ok) {
+        out += static_cast<char>(c);
+      } else {
+        byte(c);
+      }
+      ++i;
+      continue;
+    }
+    // One UTF-8 sequence, shortest form, no surrogates, at most U+10FFFF.
+    size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+    if (c > 0xf4) len = 0;
+    uint32_t cp = len == 2 ? c & 0x1fu : len == 3 ? c & 0x0fu : c & 0x07u;
+    bool valid = len != 0 && i + len <= text.size();
+    for (size_t k = 1; valid && k < len; ++k) {
+      const auto cc = static_cast<uint8_t>(text[i + k]);
+      valid = (cc & 0xc0) == 0x80;
+      cp = (cp << 6) | (cc & 0x3fu);
+    }
+    if (valid) {
+      valid = !(len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) &&
+              !(len == 4 && (cp < 0x10000 || cp > 0x10ffff));
+    }
+    if (!valid) {
+      byte(c);
+      ++i;
+      continue;
+    }
+    bool control = (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+                   (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f || cp == 0x061c;
+    if (control) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "\\u{%04x}", static_cast<unsigned>(cp));
+      out += buf;
+    } else {
+      out.append(text.substr(i, len));
+    }
+    i += len;
+  }
+  return out;
+}
+
+Result<std::string_view> Context::NewPassphrase() {
   if (!passphrase_ && passphrase_file.empty() && !NonEmptyEnv(env_, "OUTPOST_PASSPHRASE") &&
       env_.stdin_is_tty()) {
     OUTPOST_ASSIGN_OR_RETURN(std::string value, env_.read_secret("New passphrase: "));
     if (value.empty()) {
       return Status::InvalidArgument("no passphrase: the prompt got an empty line");
     }
-    OUTPOST_RETURN_IF_ERROR(CheckPassphraseStrength(value));
+    if (Status weak = CheckPassphraseStrength(value); !weak.ok()) {
+      explicit_bzero(value.data(), value.size());
+      return weak;
+    }
     OUTPOST_ASSIGN_OR_RETURN(std::string again, env_.read_secret("New passphrase again: "));
     bool same = again == value;
     explicit_bzero(again.data(), again.size());
@@ -205,15 +268,15 @@ Result<std::string> Context::NewPassphrase() {
     }
     passphrase_ = std::move(value);
     passphrase_source_ = "prompt";
-    return *passphrase_;
+    return std::string_view(*passphrase_);
   }
-  OUTPOST_ASSIGN_OR_RETURN(std::string value, Passphrase());
+  OUTPOST_ASSIGN_OR_RETURN(std::string_view value, Passphrase());
   OUTPOST_RETURN_IF_ERROR(CheckPassphraseStrength(value).WithContext(
       passphrase_source_ == "file" ? "--passphrase-file" : "OUTPOST_PASSPHRASE"));
   return value;
 }
 
-double EstimatePassphraseBits(const std::string& p) {
+double EstimatePassphraseBits(std::string_view p) {
   bool lower = false, upper = false, digit = false, space = false, punct = false, other = false;
   std::set<unsigned char> distinct;
   for (unsigned char c : p) {
@@ -248,7 +311,7 @@ double EstimatePassphraseBits(const std::string& p) {
   return std::min(bits, 1.5 * per * static_cast<double>(distinct.size()));
 }
 
-Status CheckPassphraseStrength(const std::string& p) {
+Status CheckPassphraseStrength(std::string_view p) {
   double bits = EstimatePassphraseBits(p);
   if (p.size() >= kMinPassphraseChars && bits >= kMinPassphraseBits) return Status::Ok();
   return Status::InvalidArgument(
@@ -261,11 +324,13 @@ Status CheckPassphraseStrength(const std::string& p) {
 
 void Context::Emit(const nlohmann::json& j, const std::string& human) {
   if (json) {
-    out() << j.dump() << '\n';
+    // JSON escapes control characters itself; invalid UTF-8 (a peer's bytes)
+    // becomes U+FFFD instead of an exception.
+    out() << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     return;
   }
   if (human.empty()) return;
-  out() << human;
+  out() << Printable(human, true);
   if (human.back() != '\n') out() << '\n';
 }
 

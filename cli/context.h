@@ -21,6 +21,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 
@@ -46,6 +47,14 @@ struct Environment {
 // A command handler. Its Status becomes the exit code: OK -> 0, else 1 with
 // "outpost: error: <message>" on stderr.
 using Handler = std::function<Status()>;
+
+// `text` made safe for a terminal: every byte that is not printable UTF-8 --
+// C0 controls (ESC included) but '\n' and '\t' when `keep_newlines`, DEL,
+// C1 controls, bidirectional overrides, invalid UTF-8 -- is written as
+// \xNN or \u{NNNN}. Peer-supplied text (error reasons, scope names, node
+// names) reaches every output through this (Context::Emit does it), so a
+// peer cannot send escape sequences to an operator's terminal.
+std::string Printable(std::string_view text, bool keep_newlines = false);
 
 struct Context {
   explicit Context(Environment env);
@@ -80,12 +89,14 @@ struct Context {
   //   kInvalidArgument       the file is empty, or there is no source at all:
   //     "no passphrase: pass --passphrase-file FILE or set OUTPOST_PASSPHRASE"
   // One trailing "\n" or "\r\n" is stripped from the file. Warns on stderr if
-  // the file is readable by group or others.
-  Result<std::string> Passphrase();
+  // the file is readable by group or others. The view is of the one copy
+  // this Context keeps (wiped when it goes): callers hold no copies.
+  Result<std::string_view> Passphrase();
   // The passphrase for a new key file (`init`): from the same sources as
   // Passphrase(), but a prompt asks twice and the two must match; then it
-  // must pass CheckPassphraseStrength. kInvalidArgument otherwise.
-  Result<std::string> NewPassphrase();
+  // must pass CheckPassphraseStrength. kInvalidArgument otherwise. A view of
+  // the same kept copy.
+  Result<std::string_view> NewPassphrase();
   // Set when the node's key file did not open with the passphrase given
   // (UnlockNodeKeys): main exits with kExitWrongPassphrase, which the
   // systemd unit does not restart on.
@@ -112,13 +123,13 @@ struct Context {
 // naming both and the passphrase's own figures otherwise.
 inline constexpr size_t kMinPassphraseChars = 12;
 inline constexpr double kMinPassphraseBits = 50;
-Status CheckPassphraseStrength(const std::string& passphrase);
+Status CheckPassphraseStrength(std::string_view passphrase);
 // A conservative estimate of a passphrase's entropy: per character the log2
 // of the pool its character classes span (lower, upper, digits, space,
 // punctuation, other bytes), 1 bit for a repeat of the previous character
 // or a step of a run (abc, 123, cba), capped at 1.5 pools per distinct
 // character, so "aaaa..." and "abab..." stay weak however long.
-double EstimatePassphraseBits(const std::string& passphrase);
+double EstimatePassphraseBits(std::string_view passphrase);
 
 // Checks an officer ID: 1-64 characters, letters, digits, '.', '_', '-'.
 // kInvalidArgument otherwise, quoting the ID (callers add the source as context).

@@ -51,7 +51,7 @@ std::string OneLine(std::string m) {
 }
 
 int Fail(int code, const std::string& message) {
-  std::cerr << "outpost: error: " << OneLine(message) << "\n";
+  std::cerr << "outpost: error: " << outpost::cli::Printable(OneLine(message)) << "\n";
   return code;
 }
 

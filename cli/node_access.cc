@@ -38,7 +38,7 @@ Status WrongPassphrase(Context& ctx, const std::string& key_file) {
 }  // namespace
 
 Result<crypto::NodeSecrets> UnlockKeyFile(Context& ctx, const std::string& path) {
-  OUTPOST_ASSIGN_OR_RETURN(std::string pass, ctx.Passphrase());
+  OUTPOST_ASSIGN_OR_RETURN(std::string_view pass, ctx.Passphrase());
   auto keys = node::ReadKeyFile(path, pass);
   if (keys.status().code() == Code::kUnauthenticated) return WrongPassphrase(ctx, path);
   return keys;
@@ -47,7 +47,7 @@ Result<crypto::NodeSecrets> UnlockKeyFile(Context& ctx, const std::string& path)
 Result<node::UnlockedKeys> UnlockNodeKeys(Context& ctx) {
   OUTPOST_RETURN_IF_ERROR(crypto::InitCrypto());
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
-  OUTPOST_ASSIGN_OR_RETURN(std::string pass, ctx.Passphrase());
+  OUTPOST_ASSIGN_OR_RETURN(std::string_view pass, ctx.Passphrase());
   auto keys = node::UnlockNodeKeys(*store, pass);
   if (keys.status().code() == Code::kUnauthenticated) {
     return WrongPassphrase(ctx, node::KeyFilePath(store->dir()));

@@ -39,6 +39,22 @@ constexpr const char* kSyncLogIndexSql = R"sql(
 // Keeps the log bounded: the newest this many entries.
 constexpr int64_t kSyncLogKeep = 10'000;
 
+constexpr const char* kSyncRefusedSql = R"sql(
+  CREATE TABLE IF NOT EXISTS sync_refused(
+    address TEXT PRIMARY KEY,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    last_error TEXT NOT NULL))sql";
+// Unproven connections: the most recently seen this many addresses are kept;
+// counts are written at most once a kRefusedFlushMicros; at most
+// kRefusedPendingMax addresses are counted between two writes (the rest
+// under "(other addresses)").
+constexpr int64_t kRefusedKeep = 1000;
+constexpr int64_t kRefusedFlushMicros = 1'000'000;
+constexpr size_t kRefusedPendingMax = 1000;
+constexpr size_t kRefusedErrorMax = 300;
+
 Result<crypto::NodeSecrets> CopySecrets(const crypto::NodeSecrets& keys) {
   crypto::SecretBytes blob = crypto::SerializeNodeSecrets(keys);
   return crypto::ParseNodeSecrets(blob.span());
@@ -85,6 +101,7 @@ Result<SyncService::Handle> SyncService::OpenHandle(const std::string& dir,
   OUTPOST_ASSIGN_OR_RETURN(h.store, Store::Open(dir, clock, random));
   OUTPOST_RETURN_IF_ERROR(h.store->db().Exec(kSyncLogSql));
   OUTPOST_RETURN_IF_ERROR(h.store->db().Exec(kSyncLogIndexSql));
+  OUTPOST_RETURN_IF_ERROR(h.store->db().Exec(kSyncRefusedSql));
   OUTPOST_ASSIGN_OR_RETURN(crypto::NodeSecrets copy, CopySecrets(keys));
   OUTPOST_ASSIGN_OR_RETURN(h.policy, TrustPolicy::Create(*h.store, std::move(copy), trust));
   OUTPOST_ASSIGN_OR_RETURN(h.ledger, sync::PeerLedger::Open(h.store->db()));
@@ -130,8 +147,24 @@ Status SyncService::LogTransfer(Store& store, TransferRecord& t) {
   return Status::Ok();
 }
 
+Status SyncService::LockDataDir() {
+  if (daemon_lock_) return Status::Ok();
+  const std::string& dir = client_.store->dir();
+  auto lock = FileLock::Acquire(dir + "/outpost.lock");
+  if (!lock.ok()) {
+    if (lock.status().code() != Code::kFailedPrecondition) return lock.status();
+    return Status::FailedPrecondition(
+        "data directory " + dir +
+        " is in use by another daemon (`outpost serve` or `outpost run`): " +
+        lock.status().message() + "; stop that one first");
+  }
+  daemon_lock_ = std::move(*lock);
+  return Status::Ok();
+}
+
 Status SyncService::Serve(const std::string& listen) {
   if (server_loop_) return Status::FailedPrecondition("already serving");
+  OUTPOST_RETURN_IF_ERROR(LockDataDir());
   listen_ = listen;
   Handle* h = &server_;
   Clock* clock = &clock_;
@@ -139,8 +172,8 @@ Status SyncService::Serve(const std::string& listen) {
   const crypto::KxKeyPair* kx = &*kx_;
   sync::SessionOptions session_options = options_.session;
   sync::LogSink log = options_.log;
-  sync::SessionFactory factory = [h, clock, random, kx, session_options,
-                                  log]() -> Result<sync::HostedSession> {
+  sync::SessionFactory factory = [this, h, clock, random, kx, session_options,
+                                  log](const std::string& address) -> Result<sync::HostedSession> {
     sync::SessionEnv env{&h->store->replica(), h->policy.get(), h->ledger.get(), clock, random};
     OUTPOST_ASSIGN_OR_RETURN(
         auto session, sync::Session::Create(sync::SessionRole::kResponder, env, *kx, std::nullopt,
@@ -148,7 +181,13 @@ Status SyncService::Serve(const std::string& listen) {
     sync::HostedSession hosted;
     hosted.session = std::move(session);
     int64_t started = clock->NowMicros();
-    hosted.on_finish = [h, clock, started, log](const Status& s, const sync::Session& session) {
+    hosted.on_finish = [this, h, clock, started, log, address](const Status& s,
+                                                               const sync::Session& session) {
+      if (!s.ok() && !session.peer_proven()) {
+        // Not a transfer: nobody proved who they are (transport.h).
+        NoteRefused(*h->store, address, s.ToString());
+        return;
+      }
       if (log && !session.stats().rotation.empty() && session.peer()) {
         log("key rotation presented by " + UuidToString(*session.peer()) + ": " +
             session.stats().rotation);
@@ -156,6 +195,7 @@ Status SyncService::Serve(const std::string& listen) {
       TransferRecord t;
       t.direction = "in";
       t.peer = session.peer();
+      t.address = address;
       t.started = started;
       t.finished = clock->NowMicros();
       t.ok = s.ok();
@@ -168,6 +208,70 @@ Status SyncService::Serve(const std::string& listen) {
   OUTPOST_ASSIGN_OR_RETURN(
       server_loop_, sync::Server::Start(listen, std::move(factory), options_.limits, options_.log));
   return Status::Ok();
+}
+
+void SyncService::NoteRefused(Store& store, const std::string& address, const std::string& error) {
+  std::lock_guard<std::mutex> lock(refused_mu_);
+  int64_t now = clock_.NowMicros();
+  std::string key = address;
+  if (refused_pending_.size() >= kRefusedPendingMax && refused_pending_.count(key) == 0) {
+    key = "(other addresses)";
+  }
+  RefusedConnection& r = refused_pending_[key];
+  if (r.count == 0) {
+    r.address = key;
+    r.first_seen = now;
+  }
+  ++r.count;
+  r.last_seen = now;
+  r.last_error = error.substr(0, kRefusedErrorMax);
+  if (now - refused_flushed_ >= kRefusedFlushMicros) (void)FlushRefused(store);
+}
+
+Status SyncService::FlushRefused(Store& store) {
+  refused_flushed_ = clock_.NowMicros();
+  if (refused_pending_.empty()) return Status::Ok();
+  OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(store.db()));
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto st, store.db().Cached("INSERT INTO sync_refused(address, first_seen, last_seen, count, "
+                                 "last_error) VALUES(?,?,?,?,?) ON CONFLICT(address) DO UPDATE SET "
+                                 "last_seen = excluded.last_seen, count = count + excluded.count, "
+                                 "last_error = excluded.last_error"));
+  for (const auto& [address, r] : refused_pending_) {
+    st->Bind(1, std::string_view(r.address)).Bind(2, r.first_seen).Bind(3, r.last_seen);
+    st->Bind(4, static_cast<int64_t>(r.count)).Bind(5, std::string_view(r.last_error));
+    OUTPOST_RETURN_IF_ERROR(st->Run());
+  }
+  OUTPOST_RETURN_IF_ERROR(store.db().Exec(
+      "DELETE FROM sync_refused WHERE address NOT IN (SELECT address FROM sync_refused ORDER BY "
+      "last_seen DESC LIMIT " +
+      std::to_string(kRefusedKeep) + ")"));
+  OUTPOST_RETURN_IF_ERROR(txn->Commit());
+  refused_pending_.clear();
+  return Status::Ok();
+}
+
+Result<std::vector<RefusedConnection>> SyncService::RefusedConnections() {
+  std::lock_guard<std::mutex> lock(refused_mu_);
+  OUTPOST_ASSIGN_OR_RETURN(auto stored, ListRefusedConnections(*client_.store));
+  std::map<std::string, RefusedConnection> all;
+  for (auto& r : stored) all[r.address] = std::move(r);
+  for (const auto& [address, p] : refused_pending_) {
+    RefusedConnection& r = all[address];
+    if (r.count == 0) {
+      r = p;
+      continue;
+    }
+    r.count += p.count;
+    r.last_seen = p.last_seen;
+    r.last_error = p.last_error;
+  }
+  std::vector<RefusedConnection> out;
+  for (auto& [address, r] : all) out.push_back(std::move(r));
+  std::sort(out.begin(), out.end(), [](const RefusedConnection& a, const RefusedConnection& b) {
+    return a.last_seen > b.last_seen;
+  });
+  return out;
 }
 
 Status SyncService::SetNextKeys(const crypto::NodeSecrets& next) {
@@ -198,7 +302,12 @@ Status SyncService::SwitchToRotatedKeys() {
 
 uint16_t SyncService::port() const { return server_loop_ ? server_loop_->port() : 0; }
 
-void SyncService::StopServing() { server_loop_.reset(); }
+void SyncService::StopServing() {
+  if (!server_loop_) return;
+  server_loop_.reset();  // joins the server thread: server_ is this thread's now
+  std::lock_guard<std::mutex> lock(refused_mu_);
+  if (server_.store) (void)FlushRefused(*server_.store);
+}
 
 const sync::ServerCounters* SyncService::server_counters() const {
   return server_loop_ ? &server_loop_->counters() : nullptr;
@@ -373,7 +482,10 @@ Result<sync::BundleInfo> SyncService::ExportBundle(const std::string& to,
   t.address = out_path;
   t.started = clock_.NowMicros();
   sync::BundleInfo info;
-  OUTPOST_ASSIGN_OR_RETURN(Bytes file, sync::ExportBundle(env, id, *kx, &info));
+  OUTPOST_ASSIGN_OR_RETURN(
+      Bytes file,
+      sync::ExportBundle(env, id, *kx, &info,
+                         std::min<uint64_t>(options_.max_bundle_bytes, sync::kMaxBundleBytes)));
   OUTPOST_RETURN_IF_ERROR(WriteFileAtomic(out_path, file, 0600).WithContext("--out"));
   t.finished = clock_.NowMicros();
   t.ok = true;
@@ -384,7 +496,9 @@ Result<sync::BundleInfo> SyncService::ExportBundle(const std::string& to,
 }
 
 Result<sync::BundleInfo> SyncService::ImportBundle(const std::string& path) {
-  OUTPOST_ASSIGN_OR_RETURN(Bytes file, ReadFile(path, sync::kMaxBundleBytes));
+  // The size is checked before anything is read (ReadFile stats first).
+  const uint64_t cap = std::min<uint64_t>(options_.max_bundle_bytes, sync::kMaxBundleBytes);
+  OUTPOST_ASSIGN_OR_RETURN(Bytes file, ReadFile(path, cap));
   sync::BundleEnv env = ClientBundleEnv();
   TransferRecord t;
   t.direction = "bundle-import";
@@ -535,6 +649,26 @@ Result<std::vector<TransferRecord>> SyncService::Transfers(int64_t limit) {
   return ListTransfers(*client_.store, limit);
 }
 
+Result<std::vector<RefusedConnection>> ListRefusedConnections(Store& store) {
+  OUTPOST_RETURN_IF_ERROR(store.db().Exec(kSyncRefusedSql));
+  OUTPOST_ASSIGN_OR_RETURN(auto st, store.db().Cached(
+                                        "SELECT address, first_seen, last_seen, count, last_error "
+                                        "FROM sync_refused ORDER BY last_seen DESC, address"));
+  std::vector<RefusedConnection> out;
+  for (;;) {
+    OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    RefusedConnection r;
+    r.address = std::string(st->Text(0));
+    r.first_seen = st->Int(1);
+    r.last_seen = st->Int(2);
+    r.count = static_cast<uint64_t>(st->Int(3));
+    r.last_error = std::string(st->Text(4));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 Result<std::vector<TransferRecord>> ListTransfers(Store& store, int64_t limit) {
   OUTPOST_RETURN_IF_ERROR(store.db().Exec(kSyncLogSql));
   OUTPOST_RETURN_IF_ERROR(store.db().Exec(kSyncLogIndexSql));
@@ -577,6 +711,7 @@ Result<std::vector<TransferRecord>> ListTransfers(Store& store, int64_t limit) {
 Result<DaemonStats> SyncService::RunDaemon(const DaemonOptions& options,
                                            const std::atomic<bool>& stop) {
   using std::chrono::milliseconds;
+  OUTPOST_RETURN_IF_ERROR(LockDataDir());
   if (!options.listen.empty()) OUTPOST_RETURN_IF_ERROR(Serve(options.listen));
   struct PeerState {
     int64_t next_due = 0;  // micros; 0: now

@@ -18,7 +18,12 @@
 //     table `sync_log` (who, when, which direction, what moved, the error):
 //     the transfer log of docs/audit.md. It is local on purpose: a
 //     replicated entry per session would itself be a change to send, so two
-//     nodes would never be in sync.
+//     nodes would never be in sync. An accepted connection whose peer never
+//     proved its keys (sync::Session::peer_proven) is not a transfer: it is
+//     counted per remote address in `sync_refused` instead (at most
+//     kRefusedKeep addresses, written at most once a second), so a flood of
+//     garbage connections can neither evict the transfer log nor make a
+//     disk write per connection.
 //  3. The ledger learns what a peer holds only from the peer (its Hello, its
 //     acks, its bundles), so `pending_out` can only over-estimate.
 //
@@ -30,12 +35,15 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/clock.h"
+#include "base/file.h"
 #include "base/status.h"
 #include "crypto/keystore.h"
 #include "node/store.h"
@@ -52,6 +60,10 @@ struct SyncServiceOptions {
   sync::SessionOptions session;
   TrustOptions trust;
   sync::LogSink log;  // one line per event; may be empty
+  // Largest bundle file imported or exported. An import is refused from the
+  // file's size, before a byte is read or decrypted: the whole file, its
+  // plaintext and the decoded batches are in memory at once (~3x this).
+  uint64_t max_bundle_bytes = uint64_t{256} << 20;
 };
 
 // One transfer, as logged in sync_log.
@@ -72,6 +84,15 @@ struct TransferRecord {
   // epoch N (...)" at the site, or why not; not kept in sync_log.
   std::string rotation;
   bool rotated = false;  // this node now uses its new keys
+};
+
+// Connections from one remote address refused before the peer proved its
+// keys (garbage, unknown or revoked keys, replayed handshakes, timeouts).
+struct RefusedConnection {
+  std::string address;                    // the remote IP
+  int64_t first_seen = 0, last_seen = 0;  // micros
+  uint64_t count = 0;
+  std::string last_error;
 };
 
 // What this node knows of one peer, for `outpost status`.
@@ -101,6 +122,10 @@ Result<std::vector<PeerStatus>> ListPeerStatuses(Store& store);
 // The newest `limit` transfers of sync_log, newest first; reads only, needs
 // no keys (for `outpost transfers`).
 Result<std::vector<TransferRecord>> ListTransfers(Store& store, int64_t limit);
+// sync_refused as stored, the most recently seen first; reads only, needs no
+// keys (for `outpost transfers --refused`). A running daemon's counts not
+// yet written (at most a second's) are in SyncService::RefusedConnections.
+Result<std::vector<RefusedConnection>> ListRefusedConnections(Store& store);
 
 // Where the daemon syncs to: an address-book entry, or HQ's address from the
 // certificate.
@@ -140,7 +165,10 @@ class SyncService {
   // kInvalidArgument if they are not the pending rotation's keys.
   Status SetNextKeys(const crypto::NodeSecrets& next);
 
-  // Starts accepting peers on HOST:PORT (port 0: any free port).
+  // Starts accepting peers on HOST:PORT (port 0: any free port). Serve and
+  // RunDaemon first take the data directory's daemon lock (DIR/outpost.lock,
+  // held until this service goes): kFailedPrecondition naming the process
+  // that holds it if another daemon runs on the same directory.
   Status Serve(const std::string& listen);
   uint16_t port() const;
   void StopServing();
@@ -167,6 +195,9 @@ class SyncService {
 
   Result<std::vector<PeerStatus>> PeerStatuses();
   Result<std::vector<TransferRecord>> Transfers(int64_t limit);
+  // sync_refused plus what is counted and not yet written, the most
+  // recently seen first.
+  Result<std::vector<RefusedConnection>> RefusedConnections();
 
   Store& store() { return *client_.store; }
   TrustPolicy& policy() { return *client_.policy; }
@@ -185,11 +216,16 @@ class SyncService {
   Result<std::optional<crypto::PublicKeyBytes>> PinFor(const std::string& address,
                                                        const std::string& name);
   static Status LogTransfer(Store& store, TransferRecord& t);
+  // Counts an unproven connection (server thread); writes the counts to
+  // `store` if the last write is a second old.
+  void NoteRefused(Store& store, const std::string& address, const std::string& error);
+  Status FlushRefused(Store& store);  // with refused_mu_ held
   // What a bundle export or import needs: the client handle and this node's keys.
   sync::BundleEnv ClientBundleEnv();
   // After the client policy completed a rotation: the server handle and the
   // Noise static key move to the new keys.
   Status SwitchToRotatedKeys();
+  Status LockDataDir();
 
   Clock& clock_;
   Random& random_;
@@ -199,6 +235,10 @@ class SyncService {
   Handle server_;  // touched only by server_'s thread once Serve ran
   std::unique_ptr<sync::Server> server_loop_;
   std::string listen_;  // as given to Serve
+  std::unique_ptr<FileLock> daemon_lock_;
+  std::mutex refused_mu_;                                     // guards the two below
+  std::map<std::string, RefusedConnection> refused_pending_;  // not yet in sync_refused
+  int64_t refused_flushed_ = 0;                               // micros
 };
 
 }  // namespace outpost::node

@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "schema/change.capnp.h"
@@ -255,6 +256,19 @@ Result<ChangeBatch> DecodeBatchBody(std::span<const uint8_t> body) {
   if (!r.Varint(&scope_len) || scope_len == 0 || scope_len > kMaxScopeBytes ||
       !r.Span(scope_len, &scope)) {
     return Bad("scope is missing, empty or longer than 64 bytes");
+  }
+  // A scope name is a node's name for a change log ("shared", "site:BA-GRA"):
+  // letters, digits and ":._-" only, so a peer's scope can never carry
+  // control bytes into a log line or a terminal (issue 16, flaw 8).
+  for (uint8_t c : scope) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == ':' || c == '.' || c == '_' || c == '-';
+    if (!ok) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", c);
+      return Bad(std::string("scope holds byte ") + hex +
+                 ": a scope name is letters, digits and \":._-\" only");
+    }
   }
   out.scope.assign(scope.begin(), scope.end());
   if (!r.Varint(&seq) || seq == 0) return Bad("sequence number missing or 0");

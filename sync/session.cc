@@ -53,7 +53,9 @@ Status Session::Fail(Status s) {
   state_ = SessionState::kFailed;
   failure_ = std::move(s);
   hs_.reset();
-  if (env_.ledger && peer_) {
+  // A responder charges the failure to the peer only once it proved its
+  // keys: a replayed IK first message names a node that is not there.
+  if (env_.ledger && peer_ && (proven_ || role_ == SessionRole::kInitiator)) {
     (void)env_.ledger->RecordError(*peer_, env_.clock->NowMicros(), failure_.ToString());
   }
   return failure_;
@@ -169,6 +171,7 @@ Status Session::Receive(std::span<const uint8_t> bytes) {
       return Fail(
           plain.status().WithContext("transport frame " + std::to_string(stats_.frames_in)));
     }
+    proven_ = true;
     auto msg = DecodeMessage(*plain, kMaxMessageBytes);
     if (!msg.ok()) {
       Status s = msg.status();

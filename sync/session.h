@@ -140,8 +140,12 @@ class Session {
   bool complete() const { return state_ == SessionState::kComplete; }
   bool failed() const { return state_ == SessionState::kFailed; }
   const Status& failure() const { return failure_; }
-  // The authenticated peer, once the handshake passed AuthorizePeer.
+  // The peer its handshake named, once that passed AuthorizePeer. Before
+  // peer_proven() this may be a replayed IK first message, not the peer.
   const std::optional<NodeId>& peer() const { return peer_; }
+  // A transport frame from the peer decrypted: the peer holds the keys the
+  // handshake named (a replayed handshake never gets this far).
+  bool peer_proven() const { return proven_; }
   const SessionStats& stats() const { return stats_; }
 
  private:
@@ -182,6 +186,7 @@ class Session {
   std::optional<crypto::TransportState> ts_;
   std::optional<crypto::PublicKeyBytes> remote_static_;
   std::optional<NodeId> peer_;
+  bool proven_ = false;
   SessionStats stats_;
 
   // Receiving side.

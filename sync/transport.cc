@@ -11,6 +11,53 @@ namespace {
 
 using Clock_ = std::chrono::steady_clock;
 constexpr size_t kReadBuffer = 16 * 1024;
+// Log lines about unproven connections: at most this many a window.
+constexpr size_t kLogBurst = 20;
+constexpr std::chrono::seconds kLogWindow{10};
+
+// Rate-limits the lines a flood of unproven connections would write (one a
+// failed connect, 16.8 MB in a 40 s flood without this). Loop thread only.
+class LogLimiter {
+ public:
+  LogLimiter(LogSink sink, std::atomic<uint64_t>* held_back)
+      : sink_(std::move(sink)), held_back_(held_back) {}
+
+  void Always(const std::string& line) {
+    if (sink_) sink_(line);
+  }
+  // Writes `line` unless kLogBurst lines were written in this window; the
+  // first line of a later window is preceded by how many were held back.
+  void Limited(const std::string& line) {
+    if (!sink_) return;
+    auto now = Clock_::now();
+    if (now - window_start_ >= kLogWindow) {
+      Flush();
+      window_start_ = now;
+      written_ = 0;
+    }
+    if (written_ >= kLogBurst) {
+      ++suppressed_;
+      ++*held_back_;
+      return;
+    }
+    ++written_;
+    sink_(line);
+  }
+  void Flush() {
+    if (suppressed_ == 0 || !sink_) return;
+    sink_(std::to_string(suppressed_) +
+          " more lines about unauthenticated connections held back (at most " +
+          std::to_string(kLogBurst) + " every " + std::to_string(kLogWindow.count()) + " s)");
+    suppressed_ = 0;
+  }
+
+ private:
+  LogSink sink_;
+  std::atomic<uint64_t>* held_back_;
+  Clock_::time_point window_start_{};
+  size_t written_ = 0;
+  uint64_t suppressed_ = 0;
+};
 
 Status FromAsio(const asio::error_code& ec, const std::string& what) {
   return Status::Unavailable(what + ": " + ec.message());
@@ -24,8 +71,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   using DoneFn = std::function<void(const Status&, const SessionStats&)>;
 
   // Runs `hosted.session`, or `borrowed` (not owned) when that is null.
+  // With a `limiter` (the server's), the closing line of an unproven
+  // connection goes through it; else every line goes to `log`.
   Connection(asio::io_context& io, asio::ip::tcp::socket socket, HostedSession hosted,
-             Session* borrowed, TransportLimits limits, LogSink log, std::string name, DoneFn done)
+             Session* borrowed, TransportLimits limits, LogSink log, std::string name, DoneFn done,
+             LogLimiter* limiter = nullptr)
       : socket_(std::move(socket)),
         handshake_timer_(io),
         idle_timer_(io),
@@ -37,16 +87,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
         limits_(limits),
         log_(std::move(log)),
         name_(std::move(name)),
-        done_(std::move(done)) {}
+        done_(std::move(done)),
+        limiter_(limiter) {}
 
   void Start() {
     auto self = shared_from_this();
     handshake_timer_.expires_after(limits_.handshake_timeout);
+    // Runs until the peer proved its keys (its first transport frame
+    // decrypted), not merely until the handshake messages were exchanged: a
+    // replayed IK first message completes the responder's handshake but
+    // never produces that frame.
     handshake_timer_.async_wait([self](const asio::error_code& ec) {
       if (ec) return;
-      if (self->session().state() == SessionState::kStart ||
-          self->session().state() == SessionState::kHandshake) {
-        self->Finish(Status::Unavailable("handshake not finished within the handshake timeout"));
+      if (!self->session().peer_proven() && !self->session().complete()) {
+        self->Finish(Status::Unavailable("handshake not finished within the handshake timeout (" +
+                                         std::to_string(self->limits_.handshake_timeout.count()) +
+                                         " ms): the peer never proved its keys"));
       }
     });
     ArmIdle();
@@ -57,8 +113,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Read();
   }
 
-  // Closes at once (server shutdown).
-  void Abort() { Finish(Status::Unavailable("shutting down")); }
+  // Closes at once (server shutdown, or room made for a newcomer).
+  void Abort(const std::string& why = "shutting down") { Finish(Status::Unavailable(why)); }
+
+  // Not yet proven (docs: transport.h) and still open.
+  bool Unproven() { return !closed_ && !session().peer_proven() && !session().complete(); }
 
  private:
   Session& session() { return *session_; }
@@ -124,9 +183,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     uint64_t frames = session().stats().frames_in;
     Status s = session().Receive(std::span<const uint8_t>(buf_.data(), got));
     if (session().stats().frames_in != frames) ArmIdle();
-    if (session().state() == SessionState::kOpen || session().state() == SessionState::kComplete) {
-      handshake_timer_.cancel();
-    }
+    if (session().peer_proven() || session().complete()) handshake_timer_.cancel();
     Flush();
     if (!s.ok() || session().complete()) {
       closing_ = true;
@@ -203,8 +260,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
         s.message() == "closed") {
       s = session().failure();
     }
-    if (log_) {
-      log_(name_ + ": " + (s.ok() ? std::string("session complete") : "closed: " + s.ToString()));
+    std::string line =
+        name_ + ": " + (s.ok() ? std::string("session complete") : "closed: " + s.ToString());
+    if (limiter_) {
+      if (session().peer_proven() || s.ok()) {
+        limiter_->Always(line);
+      } else {
+        limiter_->Limited(line);
+      }
+    } else if (log_) {
+      log_(line);
     }
     if (hosted_.on_finish) hosted_.on_finish(s, session());
     hosted_.on_finish = nullptr;
@@ -220,6 +285,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   LogSink log_;
   std::string name_;
   DoneFn done_;
+  LogLimiter* limiter_;
   std::array<uint8_t, kReadBuffer> buf_{};
   Bytes pending_, inflight_;
   bool writing_ = false, closing_ = false, closed_ = false;
@@ -261,13 +327,18 @@ Result<std::pair<std::string, uint16_t>> ParseHostPort(const std::string& text) 
 }
 
 struct Server::Impl {
+  struct Live {
+    std::weak_ptr<Connection> conn;
+    std::string address;
+  };
   asio::io_context io;
   asio::ip::tcp::acceptor acceptor{io};
   SessionFactory factory;
   TransportLimits limits;
   LogSink log;
   ServerCounters counters;
-  std::map<uint64_t, std::weak_ptr<Connection>> live;
+  std::unique_ptr<LogLimiter> limiter;
+  std::map<uint64_t, Live> live;  // by id: the oldest first
   uint64_t next_id = 0;
   std::thread thread;
 
@@ -279,37 +350,108 @@ struct Server::Impl {
     });
   }
 
+  // The oldest unproven connection from `address` ("" : of the address
+  // holding the most unproven connections); null if there is none.
+  std::shared_ptr<Connection> Victim(const std::string& address) {
+    std::map<std::string, size_t> unproven;
+    for (auto& [id, l] : live) {
+      auto c = l.conn.lock();
+      if (c && c->Unproven()) ++unproven[l.address];
+    }
+    std::string from = address;
+    if (from.empty()) {
+      size_t most = 0;
+      for (const auto& [a, n] : unproven) {
+        if (n > most) {
+          most = n;
+          from = a;
+        }
+      }
+    }
+    if (unproven.count(from) == 0) return nullptr;
+    for (auto& [id, l] : live) {
+      auto c = l.conn.lock();
+      if (c && l.address == from && c->Unproven()) return c;
+    }
+    return nullptr;
+  }
+
+  size_t CountUnproven() {
+    size_t n = 0;
+    for (auto& [id, l] : live) {
+      auto c = l.conn.lock();
+      if (c && c->Unproven()) ++n;
+    }
+    return n;
+  }
+
+  // Admission (transport.h): makes room for a connection from `address`, or
+  // says why not.
+  Status MakeRoom(const std::string& address) {
+    size_t from_address = 0;
+    for (const auto& [id, l] : live) from_address += l.address == address;
+    if (from_address >= limits.max_per_address) {
+      auto victim = Victim(address);
+      if (!victim) {
+        return Status::Unavailable("per-address limit: " + std::to_string(limits.max_per_address) +
+                                   " authenticated connections from " + address);
+      }
+      ++counters.evicted;
+      victim->Abort("closed to make room: per-address limit " +
+                    std::to_string(limits.max_per_address) + " reached while still unproven");
+    }
+    size_t budget = std::max<size_t>(1, std::min(limits.max_handshaking, limits.max_connections));
+    bool full = live.size() >= limits.max_connections;
+    if (full || CountUnproven() >= budget) {
+      auto victim = Victim("");
+      if (!victim) {
+        return Status::Unavailable("connection limit " + std::to_string(limits.max_connections) +
+                                   ": every connection is an authenticated session");
+      }
+      ++counters.evicted;
+      victim->Abort(full ? "closed to make room: connection limit " +
+                               std::to_string(limits.max_connections) +
+                               " reached while still unproven"
+                         : "closed to make room: " + std::to_string(budget) +
+                               " connections still in the handshake");
+    }
+    return Status::Ok();
+  }
+
   void OnAccept(asio::ip::tcp::socket socket) {
     asio::error_code ignored;
     auto remote = socket.remote_endpoint(ignored);
-    std::string name = remote.address().to_string() + ":" + std::to_string(remote.port());
-    if (live.size() >= limits.max_connections) {
+    std::string address = remote.address().to_string();
+    std::string name = address + ":" + std::to_string(remote.port());
+    Status room = MakeRoom(address);
+    if (!room.ok()) {
       ++counters.refused_limit;
-      if (log) log(name + ": refused: connection limit " + std::to_string(limits.max_connections));
+      limiter->Limited(name + ": refused: " + room.message());
       socket.close(ignored);
       return;
     }
-    auto hosted = factory();
+    auto hosted = factory(address);
     if (!hosted.ok()) {
-      if (log) log(name + ": refused: " + hosted.status().ToString());
+      limiter->Limited(name + ": refused: " + hosted.status().ToString());
       socket.close(ignored);
       return;
     }
     ++counters.accepted;
     ++counters.active;
     uint64_t id = ++next_id;
-    auto conn =
-        std::make_shared<Connection>(io, std::move(socket), std::move(*hosted), nullptr, limits,
-                                     log, name, [this, id](const Status& s, const SessionStats&) {
-                                       live.erase(id);
-                                       --counters.active;
-                                       if (s.ok()) {
-                                         ++counters.completed;
-                                       } else {
-                                         ++counters.failed;
-                                       }
-                                     });
-    live[id] = conn;
+    auto conn = std::make_shared<Connection>(
+        io, std::move(socket), std::move(*hosted), nullptr, limits, log, name,
+        [this, id](const Status& s, const SessionStats&) {
+          live.erase(id);
+          --counters.active;
+          if (s.ok()) {
+            ++counters.completed;
+          } else {
+            ++counters.failed;
+          }
+        },
+        limiter.get());
+    live[id] = Live{conn, address};
     conn->Start();
   }
 };
@@ -322,6 +464,7 @@ Result<std::unique_ptr<Server>> Server::Start(const std::string& listen, Session
   impl->factory = std::move(factory);
   impl->limits = limits;
   impl->log = std::move(log);
+  impl->limiter = std::make_unique<LogLimiter>(impl->log, &impl->counters.log_lines_held_back);
   auto ep = Resolve(impl->io, listen);
   if (!ep.ok()) return ep.status();
   asio::error_code ec;
@@ -342,9 +485,10 @@ Server::~Server() {
     asio::error_code ignored;
     impl->acceptor.close(ignored);
     auto live = impl->live;  // Abort() erases from the map
-    for (auto& [id, weak] : live) {
-      if (auto c = weak.lock()) c->Abort();
+    for (auto& [id, l] : live) {
+      if (auto c = l.conn.lock()) c->Abort();
     }
+    impl->limiter->Flush();
   });
   // Let the aborts' handlers drain, then stop.
   asio::post(impl->io, [impl]() { impl->io.stop(); });

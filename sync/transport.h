@@ -9,9 +9,24 @@
 //
 // Hostile peers: every connection has a handshake deadline, an idle timeout
 // (reset only when a whole frame arrives, so a slow-loris trickle times
-// out), a frame size limit (in the Session) and an optional byte-rate cap;
-// the server refuses connections past its limit. A connection that breaks a
-// rule is closed with a logged reason; the others carry on.
+// out), a frame size limit (in the Session) and an optional byte-rate cap.
+// A connection is *unproven* until a transport frame from the peer has
+// decrypted (Session::peer_proven): only that shows the peer holds the keys
+// its handshake named, since an IK first message can be replayed. The
+// handshake deadline runs until then. Admission (Server, on each accept):
+//   1. an address holds at most `max_per_address` connections: past that,
+//      its own oldest unproven connection is closed to make room, or the
+//      newcomer is refused if all of that address's connections are proven;
+//   2. at most `max_handshaking` connections are unproven and at most
+//      `max_connections` live: past either, the oldest unproven connection
+//      of the address holding the most unproven ones is closed to make room;
+//      the newcomer is refused only if every live connection is proven.
+// So idle or preamble-only connections cannot hold slots an enrolled node
+// needs: a flood from a few addresses only displaces its own connections,
+// and a proven session is never displaced. A connection that breaks a rule
+// is closed with a logged reason; the others carry on. Log lines about
+// unproven connections are rate-limited (kLogBurst a window, then one line
+// saying how many were held back), so a flood cannot fill the disk.
 //
 // Errors: asio::error_code is translated here, once: connection refused,
 // reset, timed out, unreachable -> kUnavailable; resolve failures ->
@@ -33,6 +48,10 @@ namespace outpost::sync {
 
 struct TransportLimits {
   size_t max_connections = 64;
+  // Connections from one remote address (IP, any port).
+  size_t max_per_address = 8;
+  // Unproven connections (still in the handshake); at most max_connections.
+  size_t max_handshaking = 32;
   std::chrono::milliseconds handshake_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
   // Both directions together, per connection; 0: unlimited (--max-rate KBPS).
@@ -56,9 +75,10 @@ struct HostedSession {
   std::function<void(const Status&, const Session&)> on_finish;
 };
 
-// Makes the responder session for a new connection (called on the server
-// thread). An error closes that connection with the error logged.
-using SessionFactory = std::function<Result<HostedSession>()>;
+// Makes the responder session for a new connection from `remote_address`
+// (the peer's IP, no port), called on the server thread. An error closes
+// that connection with the error logged.
+using SessionFactory = std::function<Result<HostedSession>(const std::string& remote_address)>;
 // Receives one line per notable event (connections, refusals, reasons).
 using LogSink = std::function<void(const std::string& line)>;
 
@@ -67,10 +87,12 @@ Result<std::pair<std::string, uint16_t>> ParseHostPort(const std::string& text);
 
 struct ServerCounters {
   std::atomic<uint64_t> accepted{0};
-  std::atomic<uint64_t> refused_limit{0};
+  std::atomic<uint64_t> refused_limit{0};  // refused: every slot held by proven sessions
+  std::atomic<uint64_t> evicted{0};        // unproven, closed to make room for a newcomer
   std::atomic<uint64_t> completed{0};
   std::atomic<uint64_t> failed{0};
   std::atomic<uint64_t> active{0};
+  std::atomic<uint64_t> log_lines_held_back{0};  // rate-limited log lines not written
 };
 
 class Server {

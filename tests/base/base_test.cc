@@ -1,8 +1,15 @@
 #define BOOST_TEST_MODULE base
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <boost/test/unit_test.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include "base/bytes.h"
 #include "base/clock.h"
+#include "base/file.h"
 #include "base/status.h"
 
 using namespace outpost;
@@ -129,6 +136,65 @@ BOOST_AUTO_TEST_CASE(seeded_random_replays) {
   uint64_t x = a.Next64();
   BOOST_TEST(x == b.Next64());
   BOOST_TEST(x != c.Next64());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(file)
+
+// A fresh directory under TMPDIR, removed afterwards.
+struct TmpDir {
+  std::filesystem::path path;
+  TmpDir() {
+    std::string t = (std::filesystem::temp_directory_path() / "outpost-file-XXXXXX").string();
+    BOOST_REQUIRE(mkdtemp(t.data()) != nullptr);
+    path = t;
+  }
+  ~TmpDir() { std::filesystem::remove_all(path); }
+};
+
+std::string Read(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Issue 16, flaw 10: another local user plants a symlink at the temporary
+// name WriteFileAtomic used (PATH.tmp.PID), pointing at a file of the
+// victim's. The write must not go through it.
+BOOST_AUTO_TEST_CASE(write_file_atomic_never_writes_through_a_planted_symlink) {
+  TmpDir d;
+  const auto target = d.path / "node.key";
+  const auto victim = d.path / "victim";
+  { std::ofstream(victim) << "precious"; }
+  const auto planted = d.path / ("node.key.tmp." + std::to_string(::getpid()));
+  std::filesystem::create_symlink(victim, planted);
+  const std::string data = "new contents";
+  Status s = WriteFileAtomic(
+      target.string(),
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size()), 0600);
+  BOOST_REQUIRE_MESSAGE(s.ok(), s.ToString());
+  BOOST_TEST(Read(victim) == "precious");
+  BOOST_TEST(Read(target) == data);
+  BOOST_TEST(!std::filesystem::is_symlink(target));
+  BOOST_TEST(std::filesystem::is_symlink(planted));  // skipped, not removed
+}
+
+// The daemon lock: a second holder is refused, told the first one's pid;
+// the lock is free again once the first goes.
+BOOST_AUTO_TEST_CASE(file_lock_is_exclusive_and_names_its_holder) {
+  TmpDir d;
+  const std::string path = (d.path / "outpost.lock").string();
+  auto first = FileLock::Acquire(path);
+  BOOST_REQUIRE_MESSAGE(first.ok(), first.status().ToString());
+  auto second = FileLock::Acquire(path);
+  BOOST_REQUIRE(!second.ok());
+  BOOST_TEST(second.status().code() == Code::kFailedPrecondition);
+  BOOST_TEST(second.status().message().find("held by process " + std::to_string(::getpid())) !=
+                 std::string::npos,
+             second.status().message());
+  first->reset();
+  auto third = FileLock::Acquire(path);
+  BOOST_TEST(third.ok());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -10,12 +10,15 @@
 #include <sstream>
 #include <vector>
 
+#include "cli/config.h"
+
 namespace fs = std::filesystem;
 using outpost::Code;
 using outpost::Result;
 using outpost::Status;
 using outpost::cli::Context;
 using outpost::cli::Environment;
+using outpost::cli::Printable;
 
 namespace {
 
@@ -120,6 +123,86 @@ BOOST_AUTO_TEST_CASE(officer_order_and_requirement) {
     Status s = c.Resolve();
     BOOST_TEST(s.code() == Code::kInvalidArgument);
     BOOST_TEST(s.message().rfind("OUTPOST_OFFICER: officer ID", 0) == 0, s.message());
+  }
+}
+
+// Issue 16, flaw 10: the passphrase is kept once (and wiped with the
+// Context); callers get views of that copy, not copies of their own that
+// nobody wipes. A short one (it fits a string's inline buffer) and a long one.
+// The admission limits of issue 16 are settings; their defaults are the
+// transport's, and a value out of range names the key.
+BOOST_AUTO_TEST_CASE(config_reads_the_admission_limits) {
+  auto d = outpost::cli::ParseConfig("", "t.toml");
+  BOOST_REQUIRE(d.ok());
+  BOOST_TEST(d->max_connections_per_address == 8);
+  BOOST_TEST(d->max_handshaking == 32);
+  auto c = outpost::cli::ParseConfig("max_connections_per_address = 64\nmax_handshaking = 48\n",
+                                     "t.toml");
+  BOOST_REQUIRE_MESSAGE(c.ok(), c.status().ToString());
+  BOOST_TEST(c->max_connections_per_address == 64);
+  BOOST_TEST(c->max_handshaking == 48);
+  auto bad = outpost::cli::ParseConfig("max_handshaking = 0\n", "t.toml");
+  BOOST_TEST(!bad.ok());
+  BOOST_TEST(bad.status().message().find("max_handshaking") != std::string::npos,
+             bad.status().message());
+}
+
+BOOST_AUTO_TEST_CASE(passphrase_is_handed_out_as_views_of_one_copy) {
+  for (std::string secret : {std::string("short"), std::string(64, 'p')}) {
+    Fake f;
+    f.vars["OUTPOST_PASSPHRASE"] = secret;
+    Context c(f.Env());
+    auto p1 = c.Passphrase();
+    auto p2 = c.Passphrase();
+    BOOST_REQUIRE(p1.ok());
+    BOOST_REQUIRE(p2.ok());
+    BOOST_TEST(*p1 == secret);
+    BOOST_TEST(static_cast<const void*>(p1->data()) == static_cast<const void*>(p2->data()));
+  }
+}
+
+// Issue 16, flaw 8: what a peer wrote never reaches a terminal as control
+// bytes: escape sequences, C1 controls, bidi overrides, invalid UTF-8.
+BOOST_AUTO_TEST_CASE(printable_escapes_control_bytes_and_keeps_text) {
+  BOOST_TEST(Printable("site:BA-GRA Gradiška Vermicë") == "site:BA-GRA Gradiška Vermicë");
+  BOOST_TEST(Printable("\x1b]0;owned\x07\x1b[2J") == "\\x1b]0;owned\\x07\\x1b[2J");
+  BOOST_TEST(Printable("a\r\nb") == "a\\x0d\\x0ab");
+  BOOST_TEST(Printable("a\nb\tc", true) == "a\nb\tc");
+  BOOST_TEST(Printable("\xc2\x9b"
+                       "31m") == "\\u{009b}31m");  // C1 CSI
+  BOOST_TEST(Printable("x\xe2\x80\xae"
+                       "y") == "x\\u{202e}y");         // right-to-left override
+  BOOST_TEST(Printable("\xff\xc0\xaf\xed\xa0\x80") ==  // invalid, overlong, surrogate
+             "\\xff\\xc0\\xaf\\xed\\xa0\\x80");
+  BOOST_TEST(Printable("\x7f") == "\\x7f");
+}
+
+// Emit escapes the human text, and --json output survives invalid UTF-8.
+BOOST_AUTO_TEST_CASE(emit_never_prints_a_peers_control_bytes) {
+  const std::string peer = "peer reported: \x1b[2J\x1b]0;owned\x07\xff";
+  {
+    Fake f;
+    Context c(f.Env());
+    c.Emit({{"error", peer}}, "FAILED  " + peer + "\nnext line");
+    const std::string out = f.out.str();
+    BOOST_TEST(out.find('\x1b') == std::string::npos, out);
+    BOOST_TEST(out.find('\x07') == std::string::npos, out);
+    BOOST_TEST(out.find("\\x1b[2J") != std::string::npos, out);
+    BOOST_TEST(out.find("\nnext line") != std::string::npos, out);
+  }
+  {
+    Fake f;
+    Context c(f.Env());
+    c.json = true;
+    c.Emit({{"error", peer}}, "");
+    const std::string out = f.out.str();
+    BOOST_TEST(out.find('\x1b') == std::string::npos, out);
+    auto j = nlohmann::json::parse(out, nullptr, false);
+    BOOST_REQUIRE(!j.is_discarded());
+    // The text itself is kept (JSON escaped it on the wire); the invalid byte
+    // became U+FFFD rather than an exception.
+    BOOST_TEST(j["error"].get<std::string>().find('\x1b') != std::string::npos);
+    BOOST_TEST(j["error"].get<std::string>().find("\xef\xbf\xbd") != std::string::npos);
   }
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/sqlite.h"
 #include "tests/cli/run_outpost.h"
 
 namespace fs = std::filesystem;
@@ -169,6 +170,89 @@ BOOST_AUTO_TEST_CASE(init_enroll_install_list_rotate_revoke) {
   auto old_pass = Run({"--data", gra, "keys", "request", "--out", req + "2"}, env);
   BOOST_TEST(old_pass.exit_code == 3);  // the key does not open: exit 3
   BOOST_TEST(Contains(old_pass.err, "wrong passphrase"), old_pass.err);
+}
+
+// Issue 16: two daemons on one data directory. A second `serve` or `run`
+// exits at once with an error naming the process that holds the directory
+// (it used to serve alongside the first).
+BOOST_AUTO_TEST_CASE(a_second_daemon_on_one_data_directory_is_refused) {
+  TempDir d;
+  const std::string hq = (d.path / "hq").string();
+  std::map<std::string, std::string> env{{"OUTPOST_PASSPHRASE", "correct horse battery staple"}};
+  Json(Run({"--data", hq, "--json", "init", "--role", "hq", "--name", "HQ Sarajevo"}, env));
+  Server first(hq, env);
+  for (std::string cmd : {"serve", "run"}) {
+    BOOST_TEST_CONTEXT(cmd) {
+      TempDir io;
+      pid_t pid = detail::Spawn({"--data", hq, cmd, "--listen", "127.0.0.1:0"}, env,
+                                io.path / "out", io.path / "err", std::nullopt);
+      int st = 0;
+      pid_t done = 0;
+      for (int i = 0; i < 400 && done == 0; ++i) {  // 20 s: the key file takes ~1 s to open
+        done = waitpid(pid, &st, WNOHANG);
+        if (done == 0) usleep(50'000);
+      }
+      if (done == 0) {
+        kill(pid, SIGTERM);
+        waitpid(pid, &st, 0);
+      }
+      BOOST_TEST(done == pid, "a second `outpost " << cmd << "` kept running");
+      BOOST_TEST((WIFEXITED(st) && WEXITSTATUS(st) == 1));
+      const std::string err = Slurp(io.path / "err");
+      BOOST_TEST(Contains(err, "is in use by another daemon"), err);
+      BOOST_TEST(Contains(err, "held by process " + std::to_string(first.pid)), err);
+    }
+  }
+}
+
+// Issue 16, flaw 8: text a peer chose (an Error reason it sent, a scope
+// name in a refused batch) lands in `sync_log` and `trust_log`; `transfers`
+// and `keys log` print it escaped, never as escape sequences, and --json
+// output stays valid JSON even with bytes that are not UTF-8.
+BOOST_AUTO_TEST_CASE(peer_text_is_escaped_in_transfers_and_keys_log) {
+  TempDir d;
+  const std::string hq = (d.path / "hq").string();
+  std::map<std::string, std::string> env{{"OUTPOST_PASSPHRASE", "correct horse battery staple"}};
+  Json(Run({"--data", hq, "--json", "init", "--role", "hq", "--name", "HQ Sarajevo"}, env));
+  Json(Run({"--data", hq, "--json", "transfers"}, env));  // creates sync_log
+  const std::string evil =
+      "\x1b]0;owned\x07\x1b[2J\xc2\x9b"
+      "31m\xff";
+  {
+    auto db = outpost::Db::Open(hq + "/outpost.db");
+    BOOST_REQUIRE(db.ok());
+    auto st = (*db)->Prepare(
+        "INSERT INTO sync_log(direction, address, started, finished, ok, error, batches_sent, "
+        "batches_received, bytes_out, bytes_in, column_changes, refused, last_refusal) "
+        "VALUES('in', '127.0.0.1', 0, 0, 0, ?, 0, 0, 0, 0, 0, 1, ?)");
+    BOOST_REQUIRE(st.ok());
+    (*st)->Bind(1, std::string_view("peer reported: " + evil)).Bind(2, std::string_view(evil));
+    BOOST_REQUIRE((*st)->Run().ok());
+    auto tl = (*db)->Prepare(
+        "INSERT INTO trust_log(time, scope, code, message) VALUES(0, ?, "
+        "'PERMISSION_DENIED', ?)");
+    BOOST_REQUIRE(tl.ok());
+    (*tl)->Bind(1, std::string_view(evil)).Bind(2, std::string_view("may not write scope " + evil));
+    BOOST_REQUIRE((*tl)->Run().ok());
+  }
+  for (std::vector<std::string> cmd :
+       {std::vector<std::string>{"transfers"}, std::vector<std::string>{"keys", "log"}}) {
+    BOOST_TEST_CONTEXT(cmd.back()) {
+      std::vector<std::string> args = {"--data", hq};
+      args.insert(args.end(), cmd.begin(), cmd.end());
+      auto human = Run(args, env);
+      BOOST_REQUIRE_MESSAGE(human.exit_code == 0, human.err);
+      BOOST_TEST(human.out.find('\x1b') == std::string::npos, human.out);
+      BOOST_TEST(human.out.find('\x07') == std::string::npos, human.out);
+      BOOST_TEST(human.out.find("\xc2\x9b") == std::string::npos, human.out);
+      BOOST_TEST(Contains(human.out, "\\x1b]0;owned\\x07\\x1b[2J\\u{009b}31m\\xff"), human.out);
+      args.insert(args.begin(), "--json");
+      auto j = Run(args, env);
+      BOOST_REQUIRE_MESSAGE(j.exit_code == 0, j.err);
+      BOOST_TEST(j.out.find('\x1b') == std::string::npos);
+      BOOST_TEST(!nlohmann::json::parse(j.out, nullptr, false).is_discarded(), j.out);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -52,9 +52,15 @@ class Conn {
  public:
   // No Boost.Test macro here or below: slow-loris threads use Conn, and
   // Boost.Test is not thread-safe. A failed connect reads as closed.
-  explicit Conn(uint16_t port) : sock_(io_) {
+  // `from`: the local address to connect from (any of 127.0.0.0/8 is the
+  // loopback on Linux, so one machine can be many remote addresses).
+  explicit Conn(uint16_t port, const char* from = nullptr) : sock_(io_) {
     asio::error_code ec;
-    sock_.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+    if (from) {
+      sock_.open(asio::ip::tcp::v4(), ec);
+      if (!ec) sock_.bind({asio::ip::make_address(from), 0}, ec);
+    }
+    if (!ec) sock_.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
     connected_ = !ec;
     closed_ = !!ec;
   }
@@ -365,20 +371,46 @@ struct Fixture : Network {
   }
 };
 
-size_t TransferCount(SyncService& s) {
+// How many transfers the node logged, and how many unproven connections it
+// counted (sync_refused).
+struct Mark {
+  size_t transfers = 0;
+  uint64_t refused = 0;
+};
+uint64_t RefusedTotal(SyncService& s) {
+  auto r = s.RefusedConnections();
+  BOOST_REQUIRE(r.ok());
+  uint64_t n = 0;
+  for (const auto& c : *r) n += c.count;
+  return n;
+}
+Mark TransferCount(SyncService& s) {
   auto t = s.Transfers(1'000'000);
   BOOST_REQUIRE(t.ok());
-  return t->size();
+  return {t->size(), RefusedTotal(s)};
 }
 
-// The node logs its side of a session on its own thread once the connection
-// ended; waits for the row after the first `before`.
-TransferRecord NextTransfer(SyncService& s, size_t before, int ms = 10'000) {
+// The node records its side of a connection on its own thread once it
+// ended: a transfer (sync_log) if the peer proved its keys, else a count of
+// its address (sync_refused). Waits for whichever comes after `before`; a
+// refused connection reads as a failed transfer of direction "refused".
+TransferRecord NextTransfer(SyncService& s, Mark before, int ms = 10'000) {
   auto deadline = Steady::now() + std::chrono::milliseconds(ms);
   for (;;) {
     auto t = s.Transfers(1'000'000);
     BOOST_REQUIRE(t.ok());
-    if (t->size() > before) return (*t)[t->size() - before - 1];
+    if (t->size() > before.transfers) return (*t)[t->size() - before.transfers - 1];
+    auto r = s.RefusedConnections();
+    BOOST_REQUIRE(r.ok());
+    uint64_t n = 0;
+    for (const auto& c : *r) n += c.count;
+    if (n > before.refused) {
+      TransferRecord out;
+      out.direction = "refused";
+      out.address = r->front().address;
+      out.error = r->front().last_error;
+      return out;
+    }
     BOOST_REQUIRE_MESSAGE(Remaining(deadline) > 0, "the node logged no transfer");
     std::this_thread::sleep_for(2ms);
   }
@@ -394,7 +426,7 @@ struct Logged {
 };
 Logged DriveAndLog(SyncService& hq, sync::Session& s, Tap tap = {}, int ms = 5000,
                    size_t send_frames = SIZE_MAX) {
-  size_t n0 = TransferCount(hq);
+  Mark n0 = TransferCount(hq);
   Logged l;
   l.drive = DriveSession(hq.port(), s, tap, ms, send_frames);
   l.node = NextTransfer(hq, n0);
@@ -414,7 +446,7 @@ std::unique_ptr<sync::Session> ClientSession(Node& n, Fixture& f,
 void HonestSiteSyncs(Fixture& f, SyncService& hq, const std::string& plate) {
   auto gra = f.Open(f.gra, f.Options());
   Uuid row = f.gra.Write(plate);
-  size_t n0 = TransferCount(hq);
+  Mark n0 = TransferCount(hq);
   auto t = gra->SyncWith(Fixture::Address(hq));
   BOOST_REQUIRE_MESSAGE(t.ok(), "honest site after the attack: " << t.status().ToString());
   BOOST_TEST(NextTransfer(hq, n0).ok);
@@ -446,7 +478,7 @@ BOOST_AUTO_TEST_CASE(unenrolled_key_is_refused_at_the_handshake) {
   Node stranger(f.clock, f.random, Role::kSite, "Vermicë", "XK-VER");
   // XX: the node learns the key from message 3 and closes before answering.
   {
-    size_t n0 = TransferCount(*hq);
+    Mark n0 = TransferCount(*hq);
     WireClient c(hq->port(), stranger.keys->kx);
     BOOST_REQUIRE(c.Handshake(std::nullopt).ok());  // our side completes XX...
     auto m = c.Recv(3000);                          // ...but the node says nothing more
@@ -458,7 +490,7 @@ BOOST_AUTO_TEST_CASE(unenrolled_key_is_refused_at_the_handshake) {
   }
   // IK: refused after message 1; not one byte comes back.
   {
-    size_t n0 = TransferCount(*hq);
+    Mark n0 = TransferCount(*hq);
     WireClient c(hq->port(), stranger.keys->kx);
     Status s = c.Handshake(f.hq.keys->kx.PublicKey());
     BOOST_TEST(s.code() == Code::kUnavailable, s.ToString());  // closed, no message 2
@@ -476,7 +508,7 @@ BOOST_AUTO_TEST_CASE(revoked_key_is_refused_and_a_live_session_is_closed) {
   o.limits.reauthorize_every = 200ms;
   auto hq = f.Serve(o);
   // A live session of Bijača: handshake done, Hello exchanged, then it idles.
-  size_t n0 = TransferCount(*hq);
+  Mark n0 = TransferCount(*hq);
   WireClient live(hq->port(), f.bij.keys->kx);
   BOOST_REQUIRE(live.Handshake(f.hq.keys->kx.PublicKey()).ok());
   auto hello = live.Recv(3000);
@@ -506,7 +538,7 @@ BOOST_AUTO_TEST_CASE(revoked_key_is_refused_and_a_live_session_is_closed) {
   // A new session of the revoked node: refused at the handshake.
   auto bij = f.Open(f.bij, f.Options());
   Uuid b = f.bij.Write("BIJ-STOLEN");
-  size_t n1 = TransferCount(*hq);
+  Mark n1 = TransferCount(*hq);
   auto r = bij->SyncWith(Fixture::Address(*hq));
   BOOST_TEST(!r.ok());
   t = NextTransfer(*hq, n1);
@@ -542,7 +574,7 @@ BOOST_AUTO_TEST_CASE(replayed_sessions_merge_nothing) {
       auto before = f.Digests(f.hq);
 
       // Replay everything the client produced, the Chunk included.
-      size_t n1 = TransferCount(*hq);
+      Mark n1 = TransferCount(*hq);
       size_t l0 = f.LogSize();
       Conn c(hq->port());
       c.Write(d.produced);
@@ -558,6 +590,12 @@ BOOST_AUTO_TEST_CASE(replayed_sessions_merge_nothing) {
         // the key, answers to a fresh ephemeral, and the first transport
         // frame of the recording fails to decrypt.
         BOOST_TEST(t.error.find("transport frame") != std::string::npos, t.error);
+        // ...and it is not charged to Gradiška, who was not there.
+        auto peers = hq->PeerStatuses();
+        BOOST_REQUIRE(peers.ok());
+        for (const auto& p : *peers) {
+          if (p.id == f.gra.id()) BOOST_TEST(p.last_error.empty(), p.last_error);
+        }
       } else {
         // XX: message 3 was made for another ephemeral: never authenticated.
         BOOST_TEST(!t.peer.has_value());
@@ -642,7 +680,7 @@ BOOST_AUTO_TEST_CASE(forged_reattributed_and_out_of_scope_batches_are_refused) {
   auto before = f.Digests(f.hq);
   for (const Case& c : cases) {
     BOOST_TEST_CONTEXT(c.name) {
-      size_t n0 = TransferCount(*hq);
+      Mark n0 = TransferCount(*hq);
       WireClient w(hq->port(), f.gra.keys->kx);
       BOOST_REQUIRE(w.Handshake(f.hq.keys->kx.PublicKey()).ok());
       Conversation r = Converse(w, f.gra.id(), {Enc(c.batch)});
@@ -700,7 +738,7 @@ BOOST_AUTO_TEST_CASE(oversize_and_garbage_frames_are_refused) {
   };
   for (const Raw& r : raws) {
     BOOST_TEST_CONTEXT(r.name) {
-      size_t n0 = TransferCount(*hq);
+      Mark n0 = TransferCount(*hq);
       Conn c(hq->port());
       c.Write(r.bytes);
       BOOST_TEST(c.WaitClosed(5000));
@@ -746,7 +784,7 @@ BOOST_AUTO_TEST_CASE(oversize_and_garbage_frames_are_refused) {
   };
   for (const Bad& b : bads) {
     BOOST_TEST_CONTEXT(b.name) {
-      size_t n0 = TransferCount(*hq);
+      Mark n0 = TransferCount(*hq);
       WireClient w(hq->port(), f.gra.keys->kx);
       BOOST_REQUIRE(w.Handshake(f.hq.keys->kx.PublicKey()).ok());
       b.send(w);
@@ -792,12 +830,18 @@ BOOST_AUTO_TEST_CASE(slow_loris_is_closed_while_others_are_served) {
     pre.closed = c.closed();
     pre.ms = elapsed(start);
   });
-  // 2. After an authenticated handshake (Bijača's real key): a frame, one
-  //    byte per 200 ms; bytes that never make a whole frame do not reset the
-  //    idle timeout (1.5 s).
+  // 2. After an authenticated handshake (Bijača's real key) and its Hello
+  //    (so the handshake deadline no longer applies): a frame, one byte per
+  //    200 ms; bytes that never make a whole frame do not reset the idle
+  //    timeout (1.5 s).
+  const sync::NodeId bij_id = f.bij.id();
   std::thread post_handshake([&]() {
     WireClient w(hq->port(), f.bij.keys->kx);
     post.connected = w.conn().connected() && w.Handshake(f.hq.keys->kx.PublicKey()).ok();
+    sync::HelloMsg hello;
+    hello.protocol_version = sync::kProtocolVersion;
+    hello.node_id = bij_id;
+    w.Send(hello);
     Bytes frame = {0, 0, 0, 100};
     frame.resize(104, 3);
     auto start = Steady::now();
@@ -830,12 +874,18 @@ BOOST_AUTO_TEST_CASE(slow_loris_is_closed_while_others_are_served) {
                      << " ms (after it)");
   BOOST_TEST(f.Logged("handshake not finished within the handshake timeout"));
   BOOST_TEST(f.Logged("idle timeout: no whole frame within 1500 ms"));
-  size_t timeouts = 0;  // the node logs each as it closes it: wait for both rows
+  // The node records each as it closes it: the proven one in the transfer
+  // log, the unproven one counted apart (sync_refused).
+  size_t timeouts = 0;
   for (int i = 0; i < 500 && timeouts < 2; ++i) {
     auto t = hq->Transfers(10);
     BOOST_REQUIRE(t.ok());
+    auto r = hq->RefusedConnections();
+    BOOST_REQUIRE(r.ok());
     timeouts = 0;
-    for (const auto& r : *t) timeouts += r.error.find("timeout") != std::string::npos;
+    for (const auto& x : *t) timeouts += x.error.find("idle timeout") != std::string::npos;
+    for (const auto& x : *r)
+      timeouts += x.last_error.find("handshake timeout") != std::string::npos;
     if (timeouts < 2) std::this_thread::sleep_for(10ms);
   }
   BOOST_TEST(timeouts == 2u);
@@ -843,6 +893,214 @@ BOOST_AUTO_TEST_CASE(slow_loris_is_closed_while_others_are_served) {
   BOOST_TEST(after["shared"] == before["shared"]);
   BOOST_TEST(after["site:BA-BIJ"] == before["site:BA-BIJ"]);
   HonestSiteSyncs(f, *hq, "AFTER-LORIS");
+}
+
+// Issue 16, flaw 8: a scope name carrying escape sequences, in a batch
+// Gradiška signed, sent over a session. The batch is refused as malformed
+// when decoded, and no byte of the peer's scope reaches HQ's logs: before,
+// it was refused only by the scope check, whose reason (scope included, raw)
+// went into trust_log and sync_log and from there to `keys log`.
+BOOST_AUTO_TEST_CASE(a_scope_name_with_control_bytes_is_refused_and_never_logged_raw) {
+  Fixture f;
+  auto hq = f.Serve(f.Options());
+  f.gra.Write("SA-SCOPE");
+  auto mine = f.gra.BatchesFor(f.hq);
+  BOOST_REQUIRE(!mine.empty());
+  auto decoded = sync::DecodeBatchBody(mine.back().body);
+  BOOST_REQUIRE(decoded.ok());
+  sync::ChangeBatch b = *decoded;
+  b.scope = "site:\x1b]0;owned\x07\x1b[2J";
+  b.seq = 1;
+  b.prev_hash = {};
+  const Bytes body = sync::EncodeBatchBody(b);
+  BOOST_TEST(sync::DecodeBatchBody(body).status().code() == Code::kCorruption);
+  auto before = f.Digests(f.hq);
+  Mark n0 = TransferCount(*hq);
+  WireClient w(hq->port(), f.gra.keys->kx);
+  BOOST_REQUIRE(w.Handshake(f.hq.keys->kx.PublicKey()).ok());
+  Conversation r = Converse(w, f.gra.id(), {Enc(SignAs(*f.gra.keys, body))});
+  TransferRecord t = NextTransfer(*hq, n0);
+  BOOST_TEST_MESSAGE("node: " << t.error << " / " << t.last_refusal);
+  BOOST_TEST(t.column_changes == 0u);
+  BOOST_TEST((t.error + t.last_refusal).find("scope holds byte 0x1b") != std::string::npos,
+             t.error + " / " + t.last_refusal);
+  auto all = hq->Transfers(1'000'000);
+  BOOST_REQUIRE(all.ok());
+  for (const auto& x : *all) {
+    BOOST_TEST(x.error.find('\x1b') == std::string::npos);
+    BOOST_TEST(x.last_refusal.find('\x1b') == std::string::npos);
+  }
+  auto tl = f.hq.policy->Log();
+  BOOST_REQUIRE(tl.ok());
+  for (const auto& e : *tl) {
+    BOOST_TEST(e.message.find('\x1b') == std::string::npos, e.message);
+    BOOST_TEST(e.scope.find('\x1b') == std::string::npos);
+  }
+  BOOST_TEST(f.Digests(f.hq) == before);
+  HonestSiteSyncs(f, *hq, "AFTER-SCOPE");
+}
+
+// Issue 16, flaw 3: a flood of idle and preamble-only connections from four
+// addresses (OUTPOST_FLOOD of them, 200 by default, 500 in the slow tier),
+// held open and reopened as fast as the node closes them, with the
+// production deadlines (10 s handshake). Before per-address limits and the
+// handshake budget, 64 such connections refused every honest sync until the
+// flood stopped; now Gradiška syncs at once, every time, during the flood.
+BOOST_AUTO_TEST_CASE(an_enrolled_site_syncs_during_a_flood_of_idle_connections) {
+  Fixture f;
+  auto hq = f.Serve(f.Options(10'000ms, 60'000ms));
+  const size_t total = SeedFromEnv("OUTPOST_FLOOD", 200);
+  const std::vector<std::string> from = {"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"};
+  const uint16_t port = hq->port();
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> opened{0};
+  std::vector<std::thread> flood;
+  for (const std::string& source : from) {
+    flood.emplace_back([&stop, &opened, &source, port, mine = total / from.size()]() {
+      const Bytes pre = sync::EncodePreamble(sync::Preamble{});
+      std::vector<std::unique_ptr<Conn>> conns;
+      while (!stop.load()) {
+        std::erase_if(conns, [](const std::unique_ptr<Conn>& c) {
+          c->Read(0);
+          return c->closed();
+        });
+        // Reopen what the node closed, at most 25 every 20 ms (the two CPUs
+        // of the test machine are shared).
+        for (int i = 0; i < 25 && conns.size() < mine && !stop.load(); ++i) {
+          auto c = std::make_unique<Conn>(port, source.c_str());
+          if (opened.fetch_add(1) % 2 == 0) c->Write(pre);  // the rest say nothing
+          conns.push_back(std::move(c));
+        }
+        std::this_thread::sleep_for(20ms);
+      }
+    });
+  }
+  while (opened.load() < total) std::this_thread::sleep_for(10ms);
+  std::this_thread::sleep_for(200ms);
+  BOOST_TEST_MESSAGE("flood: " << opened.load() << " connections opened, "
+                               << hq->server_counters()->active.load() << " live at HQ");
+  BOOST_TEST(hq->server_counters()->active.load() >=
+             24u);  // the flood holds most of the handshake budget
+  auto gra = f.Open(f.gra, f.Options());
+  int synced = 0;
+  for (int i = 0; i < 5; ++i) {
+    Uuid row = f.gra.Write("FLOOD-" + std::to_string(i));
+    auto t0 = Steady::now();
+    auto t = gra->SyncWith(Fixture::Address(*hq));
+    BOOST_TEST(t.ok(), "sync " << i << " during the flood: " << t.status().ToString());
+    BOOST_TEST_MESSAGE(
+        "sync " << i << " during the flood: "
+                << std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - t0).count()
+                << " ms");
+    synced += t.ok() && f.hq.Has(row);
+  }
+  uint64_t opened_during = opened.load();
+  stop = true;
+  for (auto& t : flood) t.join();
+  BOOST_TEST(synced == 5);
+  BOOST_TEST(hq->server_counters()->evicted.load() > 0u);
+  BOOST_TEST_MESSAGE("flood connections opened in all: " << opened_during << "; evicted by HQ: "
+                                                         << hq->server_counters()->evicted.load());
+  BOOST_TEST(f.Digests(f.hq)["site:BA-GRA"] == f.Digests(f.gra)["site:BA-GRA"]);
+}
+
+// A proven session is never displaced: when an address's slots are all held
+// by authenticated sessions, the newcomer from it is refused instead.
+BOOST_AUTO_TEST_CASE(per_address_limit_never_displaces_a_proven_session) {
+  Fixture f;
+  SyncServiceOptions o = f.Options(1000ms, 5000ms);
+  o.limits.max_per_address = 1;
+  auto hq = f.Serve(o);
+  WireClient live(hq->port(), f.bij.keys->kx);
+  BOOST_REQUIRE(live.Handshake(f.hq.keys->kx.PublicKey()).ok());
+  sync::HelloMsg hello;
+  hello.protocol_version = sync::kProtocolVersion;
+  hello.node_id = f.bij.id();
+  live.Send(hello);
+  BOOST_REQUIRE(live.Recv(3000).ok());  // HQ's Hello: the session is proven on both sides
+  Conn extra(hq->port());
+  BOOST_TEST(extra.WaitClosed(2000));  // refused at once (the deadline is 1 s away)
+  BOOST_TEST(!live.conn().closed());
+  BOOST_TEST(hq->server_counters()->refused_limit.load() == 1u);
+  BOOST_TEST(f.Logged("per-address limit: 1 authenticated connections from 127.0.0.1"));
+}
+
+// Issue 16, flaw 4: garbage connections are not transfers. Each is counted
+// under its address in sync_refused, not logged as a transfer, so they can
+// never evict the transfer log (OUTPOST_GARBAGE=11000 in the slow tier: more
+// than the 10,000 rows sync_log keeps); and the node's log gets at most a
+// burst of lines about them, then one saying how many were held back.
+BOOST_AUTO_TEST_CASE(garbage_connections_neither_evict_transfers_nor_flood_the_log) {
+  Fixture f;
+  auto hq = f.Serve(f.Options());
+  HonestSiteSyncs(f, *hq, "BEFORE-GARBAGE");
+  auto kept = hq->Transfers(1'000'000);
+  BOOST_REQUIRE(kept.ok());
+  BOOST_REQUIRE(!kept->empty());
+  const int64_t honest = kept->front().id;
+  BOOST_TEST(kept->front().address == "127.0.0.1");
+  const size_t l0 = f.LogSize();
+  const uint64_t n = SeedFromEnv("OUTPOST_GARBAGE", 300);
+  const Bytes garbage(64, 'G');
+  for (uint64_t i = 0; i < n; ++i) {
+    Conn c(hq->port());
+    c.Write(garbage);
+    c.WaitClosed(5000);
+  }
+  for (int i = 0; i < 500 && RefusedTotal(*hq) < n; ++i) std::this_thread::sleep_for(10ms);
+  auto refused = hq->RefusedConnections();
+  BOOST_REQUIRE(refused.ok());
+  BOOST_REQUIRE(refused->size() == 1u);
+  BOOST_TEST(refused->front().address == "127.0.0.1");
+  BOOST_TEST(refused->front().count == n);
+  BOOST_TEST(refused->front().last_error.find("not an outpost sync peer") != std::string::npos,
+             refused->front().last_error);
+  // Not one of them is a transfer; the honest one is still there.
+  auto after = hq->Transfers(1'000'000);
+  BOOST_REQUIRE(after.ok());
+  BOOST_TEST(after->size() == kept->size());
+  BOOST_TEST(std::any_of(after->begin(), after->end(),
+                         [honest](const TransferRecord& t) { return t.id == honest; }));
+  // The log: a burst of lines, not one a connection.
+  const size_t lines = f.LogSize() - l0;
+  BOOST_TEST_MESSAGE(n << " garbage connections: " << lines << " log lines, "
+                       << hq->server_counters()->log_lines_held_back.load() << " held back");
+  BOOST_TEST(lines <= 25u, f.LogSince(l0));
+  BOOST_TEST(hq->server_counters()->log_lines_held_back.load() + lines >= n);
+  // Durably counted once the server stops (written at most once a second).
+  hq->StopServing();
+  auto count =
+      f.hq.store->db().QueryInt("SELECT count FROM sync_refused WHERE address = '127.0.0.1'");
+  BOOST_REQUIRE(count.ok());
+  BOOST_TEST(static_cast<uint64_t>(*count) == n);
+}
+
+// Issue 16, flaw 5: Gradiška's first flight (preamble and IK message 1), as
+// an eavesdropper recorded it, replayed: the node recognises the key and
+// answers, but the replayer cannot produce a transport frame. It is closed
+// at the handshake deadline (1 s here), not the idle timeout (6 s), and
+// counted as refused, not logged as a transfer of Gradiška's.
+BOOST_AUTO_TEST_CASE(a_replayed_handshake_is_closed_at_the_handshake_deadline) {
+  Fixture f;
+  auto hq = f.Serve(f.Options(1000ms, 6000ms));
+  auto rec = ClientSession(f.gra, f, f.hq.keys->kx.PublicKey());
+  BOOST_REQUIRE(rec->Start().ok());
+  const Bytes first = rec->TakeOutput();
+  Mark n0 = TransferCount(*hq);
+  Conn c(hq->port());
+  auto start = Steady::now();
+  c.Write(first);
+  Bytes answer;
+  BOOST_TEST(c.WaitClosed(10'000, &answer));
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - start).count();
+  BOOST_TEST_MESSAGE("replayed IK message 1: node answered "
+                     << answer.size() << " bytes, closed after " << ms << " ms");
+  BOOST_TEST(!answer.empty());  // message 2 and Hello: IK message 1 is replayable
+  BOOST_TEST(ms < 3000);
+  TransferRecord t = NextTransfer(*hq, n0);
+  BOOST_TEST(t.direction == "refused");
+  BOOST_TEST(t.error.find("never proved its keys") != std::string::npos, t.error);
+  HonestSiteSyncs(f, *hq, "AFTER-REPLAY-HS");
 }
 
 // One byte flipped in a live session between Gradiška and HQ, at positions
@@ -1006,7 +1264,7 @@ std::string DigestAt(SyncService& s, const std::string& scope) {
 // One session, both sides logged (HQ logs its row just after the site
 // returns: wait for it, so HQ's rows are counted in order).
 TransferRecord SyncOk(SyncService& site, SyncService& hq) {
-  size_t n0 = TransferCount(hq);
+  Mark n0 = TransferCount(hq);
   auto t = site.SyncWith(Fixture::Address(hq));
   BOOST_REQUIRE_MESSAGE(t.ok(), t.status().ToString());
   NextTransfer(hq, n0);
@@ -1033,7 +1291,7 @@ BOOST_FIXTURE_TEST_CASE(a_node_hours_off_converges_and_cannot_win_early, Clocked
   sync::HlcTime fast_stamp = WritePlate(*fast, r, "FAST", false);
   sync::HlcTime slow_stamp = WritePlate(*slow, r, "SLOW", false);
   BOOST_TEST(fast_stamp > slow_stamp);  // plain last-writer-wins would pick FAST everywhere
-  size_t n0 = TransferCount(*hq);
+  Mark n0 = TransferCount(*hq);
   SyncOk(*fast, *hq);
   TransferRecord in = NextTransfer(*hq, n0);
   BOOST_TEST(in.refused >= 1u);  // HQ refused it for now, and said why

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
+#include <mutex>
 #include <thread>
 
 #include "tests/sync/net_fixture.h"
@@ -31,7 +32,7 @@ std::unique_ptr<Server> Serve(NetNode& node, TransportLimits limits = Quick(),
                               std::mutex* log_mu = nullptr) {
   auto server = Server::Start(
       "127.0.0.1:0",
-      [&node]() -> Result<HostedSession> {
+      [&node](const std::string&) -> Result<HostedSession> {
         OUTPOST_ASSIGN_OR_RETURN(
             auto s, Session::Create(SessionRole::kResponder, node.Env(), node.kx, std::nullopt));
         return HostedSession{nullptr, std::move(s)};
@@ -141,19 +142,89 @@ BOOST_AUTO_TEST_CASE(hostile_connections_close_while_others_are_served) {
   BOOST_TEST(saw_idle);
 }
 
-BOOST_AUTO_TEST_CASE(connection_limit_refuses_the_extra_connection) {
+// The connection limit makes room: the oldest connection that never proved
+// its keys is closed for the newcomer (a proven session never is).
+BOOST_AUTO_TEST_CASE(connection_limit_closes_the_oldest_unproven_connection) {
   Directory dir;
-  NetNode b(dir, 2);
+  NetNode a(dir, 1), b(dir, 2);
+  a.Write(3, "shared");
   TransportLimits l = Quick();
   l.max_connections = 1;
+  l.handshake_timeout = 5000ms;
+  l.idle_timeout = 5000ms;
   auto server = Serve(b, l);
   uint16_t port = server->port();
-  std::thread holder([port]() { RawAndWait(port, {}); });  // holds the slot until idle timeout
-  std::this_thread::sleep_for(100ms);
-  auto took = RawAndWait(port, {});
-  BOOST_TEST(took.count() < 500);
+  std::atomic<int64_t> held_ms{-1};
+  std::thread holder([port, &held_ms]() { held_ms = RawAndWait(port, {}).count(); });
+  std::this_thread::sleep_for(200ms);
+  auto r = SyncTo(a, port, l);  // the newcomer takes the idle holder's slot
+  BOOST_TEST(r.ok(), r.status().ToString());
   holder.join();
-  BOOST_TEST(server->counters().refused_limit.load() >= 1u);
+  BOOST_TEST(held_ms.load() < 1500);
+  BOOST_TEST(server->counters().evicted.load() == 1u);
+}
+
+// Holds a connection from `from` (any of 127.0.0.0/8 is the loopback) that
+// says nothing; `closed` is set when the server closes it.
+std::thread HoldFrom(const char* from, uint16_t port, std::atomic<bool>& closed) {
+  return std::thread([from, port, &closed]() {
+    asio::io_context io;
+    asio::ip::tcp::socket s(io);
+    asio::error_code ec;
+    s.open(asio::ip::tcp::v4(), ec);
+    if (!ec) s.bind({asio::ip::make_address(from), 0}, ec);
+    if (!ec) s.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+    std::array<uint8_t, 64> buf;
+    while (!ec) s.read_some(asio::buffer(buf), ec);
+    closed = true;
+  });
+}
+
+// Issue 16, flaw 3 (quick tier): an address holds at most max_per_address
+// connections. Its third idle connection displaces its own oldest, not
+// another address's, and an honest peer from a third address syncs. Before
+// the limit, 127.0.0.2's first connection was held to the 5 s deadline.
+BOOST_AUTO_TEST_CASE(per_address_limit_displaces_that_address_s_oldest_unproven_connection) {
+  Directory dir;
+  NetNode a(dir, 1), b(dir, 2);
+  a.Write(5, "shared");
+  TransportLimits l = Quick();
+  l.handshake_timeout = 5000ms;
+  l.idle_timeout = 5000ms;
+  l.max_per_address = 2;
+  std::vector<std::string> log;
+  std::mutex mu;
+  auto server = Serve(b, l, &log, &mu);
+  uint16_t port = server->port();
+  std::atomic<bool> first{false}, second{false}, other{false}, third{false};
+  std::vector<std::thread> held;
+  held.push_back(HoldFrom("127.0.0.2", port, first));
+  std::this_thread::sleep_for(100ms);
+  held.push_back(HoldFrom("127.0.0.2", port, second));
+  held.push_back(HoldFrom("127.0.0.3", port, other));
+  std::this_thread::sleep_for(100ms);
+  auto start = std::chrono::steady_clock::now();
+  held.push_back(HoldFrom("127.0.0.2", port, third));
+  while (!first.load() && std::chrono::steady_clock::now() - start < 3000ms) {
+    std::this_thread::sleep_for(5ms);
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start)
+                .count();
+  BOOST_TEST(first.load());  // displaced by the third, long before its deadline
+  BOOST_TEST(ms < 1000);
+  BOOST_TEST(!second.load());
+  BOOST_TEST(!other.load());
+  BOOST_TEST(!third.load());
+  auto r = SyncTo(a, port, l);  // 127.0.0.1
+  BOOST_TEST(r.ok(), r.status().ToString());
+  BOOST_TEST(server->counters().evicted.load() == 1u);
+  server.reset();  // closes the rest
+  for (auto& t : held) t.join();
+  std::lock_guard<std::mutex> lock(mu);
+  bool said = false;
+  for (const auto& line : log) said |= line.find("per-address limit 2") != std::string::npos;
+  BOOST_TEST(said);
 }
 
 BOOST_AUTO_TEST_CASE(unenrolled_client_is_refused_over_tcp) {
