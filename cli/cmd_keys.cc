@@ -115,6 +115,13 @@ Status RunInit(Context& ctx, const InitArgs& a) {
             {"training", id.training}};
   std::string human = "initialised " + a.role + " node \"" + id.name + "\" (" +
                       UuidToString(id.id) + ") in " + ctx.data_dir + "\n";
+  if (role == node::Role::kHq && a.hq_address.empty()) {
+    // Not an error (a lab HQ may have no fixed address), but every crossing
+    // enrolled from here would need `outpost peers add hq HOST:PORT`.
+    ctx.err() << "outpost: warning: no --hq-address: the certificates this HQ issues will not "
+                 "tell crossings where to reach it; each crossing must then run `outpost peers "
+                 "add hq HOST:PORT` (the address is set only by init)\n";
+  }
   if (role == node::Role::kHq) {
     j["hq_fingerprint"] = r.signing_fingerprint;
     human += "HQ fingerprint: " + r.signing_fingerprint +

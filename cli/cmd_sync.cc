@@ -347,7 +347,18 @@ void AddSyncCommands(CLI::App& app, Context& ctx) {
   auto name = std::make_shared<std::string>();
   auto address = std::make_shared<std::string>();
   auto* add = peers->add_subcommand("add", "Add a peer: NAME HOST:PORT");
-  add->add_option("name", *name, "A short name, e.g. hq or gradiska")->required();
+  add->add_option("name", *name, "A short name, e.g. hq or gradiska")
+      ->required()
+      ->check([](const std::string& v) -> std::string {
+        // The rule docs/operator-guide.md states: letters, digits, '.', '_', '-'.
+        bool ok = !v.empty() && v.size() <= 64;
+        for (char c : v) {
+          ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '_' || c == '-');
+        }
+        return ok ? std::string()
+                  : "\"" + v + "\" is not a peer name: 1 to 64 letters, digits, '.', '_' or '-'";
+      });
   add->add_option("address", *address, "HOST:PORT")->required();
   OnRun(add, ctx, [&ctx, name, address] { return RunPeersAdd(ctx, *name, *address); });
   auto* remove = peers->add_subcommand("remove", "Remove a peer from the address book: NAME");

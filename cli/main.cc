@@ -4,9 +4,12 @@
 // Exit codes: 0 success; 1 the command failed; 2 usage error (unknown
 // command or option, missing or invalid argument). Errors are one line on
 // stderr: "outpost: error: <message>".
+#include <algorithm>
 #include <exception>
 #include <iostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/context.h"
@@ -43,6 +46,32 @@ std::string OneLine(std::string m) {
   if (!m.empty() && m[0] >= 'A' && m[0] <= 'Z' && (m.size() < 2 || !(m[1] >= 'A' && m[1] <= 'Z')))
     m[0] = static_cast<char>(m[0] - 'A' + 'a');
   return m;
+}
+
+// The global options as a --help section, for every command's help (CLI11
+// shows only a command's own options there).
+std::string GlobalOptionsFooter(const CLI::App& app) {
+  std::vector<std::pair<std::string, std::string>> rows;
+  size_t width = 0;
+  for (const CLI::Option* o : app.get_options()) {
+    if (o->get_group() != "Global options") continue;
+    std::string name = o->get_name(false, true);
+    if (!o->get_type_name().empty() && o->get_type_size() != 0) name += " " + o->get_type_name();
+    rows.emplace_back(name, o->get_description());
+    width = std::max(width, name.size());
+  }
+  std::string s = "Global options:\n";
+  for (const auto& [name, desc] : rows) {
+    s += "  " + name + std::string(width - name.size() + 2, ' ') + desc + "\n";
+  }
+  return s + "\nRun 'outpost --help' for the environment variables and exit codes.";
+}
+
+void SetGlobalOptionsFooter(CLI::App* app, const std::string& footer) {
+  for (CLI::App* cmd : app->get_subcommands([](CLI::App*) { return true; })) {
+    cmd->footer(footer);
+    SetGlobalOptionsFooter(cmd, footer);
+  }
 }
 
 int Fail(int code, const std::string& message) {
@@ -86,6 +115,10 @@ int main(int argc, char** argv) {
         return s.ok() ? std::string() : s.message();
       });
 
+  // A command's own options are its "Options"; the global ones are listed
+  // at the end of every command's --help (GlobalOptionsFooter below).
+  app.option_defaults()->group("Options");
+
   // ---- COMMAND GROUPS -----------------------------------------------------
   // One line per group; its cmd_<group>.cc goes in OUTPOST_CLI_COMMANDS in
   // cli/CMakeLists.txt. Uncomment a line when its group is built.
@@ -102,6 +135,7 @@ int main(int argc, char** argv) {
   for (CLI::App* cmd : app.get_subcommands([](CLI::App*) { return true; })) {
     if (cmd->get_group() == "Subcommands") cmd->group("Commands");
   }
+  SetGlobalOptionsFooter(&app, GlobalOptionsFooter(app));
 
   try {
     app.parse(argc, argv);

@@ -4,6 +4,8 @@
 #define OUTPOST_CLI_NODE_ACCESS_H_
 
 #include <memory>
+#include <set>
+#include <string>
 
 #include "base/clock.h"
 #include "cli/context.h"
@@ -26,6 +28,11 @@ Result<std::unique_ptr<node::Store>> OpenStore(Context& ctx);
 // node::UnlockNodeKeys: also the keys of a pending rotation, and an
 // interrupted rotation finished.
 Result<node::UnlockedKeys> UnlockNodeKeys(Context& ctx);
+
+// The scopes this node knows: "shared", its own crossing's, every crossing
+// in the registry, and every scope it holds rows of. `digest --scope` and
+// `risk report --site` refuse any other as unknown rather than answer zeros.
+Result<std::set<std::string>> KnownScopes(node::Store& store);
 
 }  // namespace outpost::cli
 
