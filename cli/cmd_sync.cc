@@ -66,13 +66,21 @@ Result<Resolved> Resolve(Context& ctx, const NetArgs& a) {
   l.idle_timeout = std::chrono::seconds(r.config.idle_timeout_seconds);
   l.max_rate_bytes_per_sec = static_cast<uint64_t>(r.config.max_rate_kbps) * 1000 / 8;
   bool warn_only = a.quiet || r.config.log_level == "warn";
+  // Under systemd (stderr is the journal: $JOURNAL_STREAM set) each line
+  // carries an sd-daemon priority prefix, <4> warning or <6> info, and no
+  // timestamp of ours: the journal stamps every line itself.
+  bool journal = ctx.env().getenv("JOURNAL_STREAM").has_value();
   std::ostream* err = &ctx.err();
-  r.options.log = [err, warn_only](const std::string& line) {
+  r.options.log = [err, warn_only, journal](const std::string& line) {
     bool bad = line.find("closed:") != std::string::npos ||
                line.find("failed") != std::string::npos ||
                line.find("refused") != std::string::npos;
     if (warn_only && !bad) return;
-    *err << "outpost: " << FormatUtcMicros(ProcessClock().NowMicros()) << " " << line << "\n";
+    if (journal) {
+      *err << (bad ? "<4>" : "<6>") << "outpost: " << line << "\n";
+    } else {
+      *err << "outpost: " << FormatUtcMicros(ProcessClock().NowMicros()) << " " << line << "\n";
+    }
     err->flush();
   };
   return r;

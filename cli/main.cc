@@ -29,6 +29,7 @@ Environment:
   OUTPOST_DATA        data directory when --data is not given
   OUTPOST_PASSPHRASE  passphrase when --passphrase-file is not given
   OUTPOST_OFFICER     officer ID when --officer is not given
+  OUTPOST_CONFIG      config file naming data_dir (else /etc/outpost/outpost.toml)
 
 Exit codes:
   0  success
@@ -98,8 +99,9 @@ int main(int argc, char** argv) {
   auto not_empty = [](const std::string& v) -> std::string {
     return v.empty() ? std::string("must not be empty") : std::string();
   };
-  app.add_option("--data", ctx.data_flag,
-                 "Data directory (else $OUTPOST_DATA, else ./outpost-data)")
+  app.add_option(
+         "--data", ctx.data_flag,
+         "Data directory (else $OUTPOST_DATA, else the config's data_dir, else ./outpost-data)")
       ->type_name("DIR")
       ->check(not_empty);
   app.add_flag("--json", ctx.json, "Print results on stdout as JSON");
