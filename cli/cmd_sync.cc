@@ -207,15 +207,32 @@ Status RunSync(Context& ctx, const NetArgs& a) {
 
 Status RunDaemon(Context& ctx, const NetArgs& a) {
   OUTPOST_ASSIGN_OR_RETURN(Resolved r, Resolve(ctx, a));
+  if (r.config.listen.empty()) {
+    // HQ is dialled by every crossing: an HQ daemon that does not serve
+    // would sync with no one.
+    OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
+    if (store->identity().role == node::Role::kHq) {
+      return Status::InvalidArgument(
+          "run: HQ must serve its crossings: pass --listen HOST:PORT or set listen in " +
+          (r.config.source.empty() ? ctx.data_dir + "/outpost.toml" : r.config.source));
+    }
+  }
   OUTPOST_ASSIGN_OR_RETURN(auto service, OpenService(ctx, r));
   InstallStopHandlers();
   node::DaemonOptions d;
-  d.listen = r.config.listen;
+  // Bind before saying "running": a busy port fails here, with nothing
+  // printed that claims the daemon is serving.
+  std::string serving;
+  if (!r.config.listen.empty()) {
+    OUTPOST_RETURN_IF_ERROR(service->Serve(r.config.listen));
+    serving = r.config.listen.substr(0, r.config.listen.rfind(':')) + ":" +
+              std::to_string(service->port());
+  }
   d.interval = std::chrono::seconds(r.config.sync_interval_seconds);
   OUTPOST_ASSIGN_OR_RETURN(auto targets, service->Targets());
   std::string peers;
   for (const auto& t : targets) peers += (peers.empty() ? "" : ", ") + t.name + "=" + t.address;
-  ctx.err() << "outpost: running: " << (d.listen.empty() ? "not serving" : "serving " + d.listen)
+  ctx.err() << "outpost: running: " << (serving.empty() ? "not serving" : "serving " + serving)
             << "; peers: " << (peers.empty() ? "none" : peers) << "; interval "
             << r.config.sync_interval_seconds << " s\n";
   ctx.err().flush();

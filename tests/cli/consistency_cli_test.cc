@@ -2,6 +2,11 @@
 // sections, exit code 2 for every invalid argument, stdout that a script can
 // capture, and names the node does not know refused rather than answered
 // with zeros.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/test/unit_test.hpp>
 #include <map>
 #include <string>
@@ -120,6 +125,54 @@ BOOST_AUTO_TEST_CASE(hq_init_without_an_address_says_what_that_means) {
   auto with = Run({"init", "--role", "hq", "--name", "HQ", "--hq-address", "10.0.0.5:7400"}, env);
   BOOST_TEST(with.exit_code == 0, with.err);
   BOOST_TEST(with.err.empty(), with.err);
+}
+
+// `outpost run` on a busy port fails without first claiming to serve; an HQ
+// daemon with no listen address is refused (its crossings could not reach it).
+BOOST_AUTO_TEST_CASE(run_refuses_a_busy_port_and_an_hq_that_does_not_serve) {
+  TempDir d;
+  std::string data = (d.path / "hq").string();
+  std::map<std::string, std::string> env{{"OUTPOST_PASSPHRASE", "correct horse battery staple"}};
+  auto init = Run(
+      {"--data", data, "init", "--role", "hq", "--name", "HQ", "--hq-address", "127.0.0.1:7400"},
+      env);
+  BOOST_REQUIRE_MESSAGE(init.exit_code == 0, init.err);
+
+  auto no_listen = Run({"--data", data, "run"}, env);
+  BOOST_TEST(no_listen.exit_code == 1);
+  BOOST_TEST(Contains(no_listen.err, "HQ must serve its crossings: pass --listen HOST:PORT"),
+             no_listen.err);
+
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  BOOST_REQUIRE(fd >= 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  BOOST_REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+  BOOST_REQUIRE(listen(fd, 1) == 0);
+  socklen_t len = sizeof sa;
+  BOOST_REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) == 0);
+  std::string busy = "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+
+  TempDir io;
+  pid_t pid = detail::Spawn({"--data", data, "run", "--listen", busy}, env, io.path / "out",
+                            io.path / "err", std::nullopt);
+  int wstatus = 0;
+  bool ended = false;
+  for (int i = 0; i < 400 && !ended; ++i) {  // 40 s: the key unlock is slow on a loaded machine
+    ended = waitpid(pid, &wstatus, WNOHANG) == pid;
+    if (!ended) usleep(100'000);
+  }
+  if (!ended) {
+    kill(pid, SIGTERM);
+    waitpid(pid, &wstatus, 0);
+  }
+  close(fd);
+  std::string err = Slurp(io.path / "err");
+  BOOST_TEST(ended, "run kept running on a busy port: " << err);
+  BOOST_TEST((WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 1), err);
+  BOOST_TEST(!Contains(err, "running:"), err);
+  BOOST_TEST(Contains(err, busy), err);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
