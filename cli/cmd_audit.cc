@@ -60,7 +60,8 @@ void AddAuditCommands(CLI::App& app, Context& ctx) {
   auto* audit = app.add_subcommand("audit", "The tamper-evident log of personal-data processing");
   audit->require_subcommand(1);
   auto* list = audit->add_subcommand("list", "Show audit entries, newest first");
-  list->add_option("--limit", args->limit, "At most N entries (default 50)");
+  list->add_option("--limit", args->limit, "At most N entries (default 50)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}));
   list->add_flag("--mine", args->mine, "Only this node's entries");
   OnRun(list, ctx, [&ctx, args] { return RunList(ctx, *args); });
   auto* verify = audit->add_subcommand("verify", "Check every node's hash chain");

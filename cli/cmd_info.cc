@@ -21,9 +21,10 @@ Status RunPaths(Context& ctx) {
                       {"source", ctx.data_dir_source},
                       {"exists", exists},
                       {"is_directory", is_dir}};
-  std::string from = ctx.data_dir_source == "flag"  ? "from --data"
-                     : ctx.data_dir_source == "env" ? "from OUTPOST_DATA"
-                                                    : "default; set --data or OUTPOST_DATA";
+  std::string from = ctx.data_dir_source == "flag"     ? "from --data"
+                     : ctx.data_dir_source == "env"    ? "from OUTPOST_DATA"
+                     : ctx.data_dir_source == "config" ? "from the config file's data_dir"
+                                                       : "default; set --data or OUTPOST_DATA";
   std::string state = !exists  ? "does not exist yet"
                       : is_dir ? "exists"
                                : "exists but is not a directory";

@@ -72,6 +72,7 @@ struct InitArgs {
   std::string name;
   std::string site;
   std::string hq_address;
+  bool training = false;
 };
 
 Status RunInit(Context& ctx, const InitArgs& a) {
@@ -81,6 +82,7 @@ Status RunInit(Context& ctx, const InitArgs& a) {
   id.id = NewUuidV7(ProcessClock(), ProcessRandom());
   id.role = role;
   id.name = a.name;
+  id.training = a.training;
   if (role == node::Role::kHq) {
     if (!a.site.empty() && a.site != "HQ") {
       return Status::InvalidArgument("--site: \"" + a.site +
@@ -109,9 +111,17 @@ Status RunInit(Context& ctx, const InitArgs& a) {
             {"data_dir", ctx.data_dir},
             {"key_file", node::KeyFilePath(ctx.data_dir)},
             {"signing_fingerprint", r.signing_fingerprint},
-            {"kx_fingerprint", r.kx_fingerprint}};
+            {"kx_fingerprint", r.kx_fingerprint},
+            {"training", id.training}};
   std::string human = "initialised " + a.role + " node \"" + id.name + "\" (" +
                       UuidToString(id.id) + ") in " + ctx.data_dir + "\n";
+  if (role == node::Role::kHq && a.hq_address.empty()) {
+    // Not an error (a lab HQ may have no fixed address), but every crossing
+    // enrolled from here would need `outpost peers add hq HOST:PORT`.
+    ctx.err() << "outpost: warning: no --hq-address: the certificates this HQ issues will not "
+                 "tell crossings where to reach it; each crossing must then run `outpost peers "
+                 "add hq HOST:PORT` (the address is set only by init)\n";
+  }
   if (role == node::Role::kHq) {
     j["hq_fingerprint"] = r.signing_fingerprint;
     human += "HQ fingerprint: " + r.signing_fingerprint +
@@ -454,6 +464,8 @@ void AddKeysCommands(CLI::App& app, Context& ctx) {
     init->add_option("--name", a->name, "The node's name, e.g. \"Gradiška crossing\"")->required();
     init->add_option("--site", a->site, "Site code of a site node, e.g. BA-GRA");
     init->add_option("--hq-address", a->hq_address, "HQ only: HOST:PORT where sites reach it");
+    init->add_flag("--training", a->training,
+                   "A training node: allows invented officer work (simulate --inspect)");
     OnRun(init, ctx, [&ctx, a] { return RunInit(ctx, *a); });
   }
 

@@ -1,17 +1,22 @@
 // Record commands: what an officer records, and the replicated state.
-//   outpost record add TYPE (--json DOC | --file FILE | --file -)
+//   outpost record add TYPE (--doc JSON | --file FILE | --file -)
 //   outpost record import FILE.jsonl
 //   outpost record get ID
 //   outpost record list TYPE [--since TIME] [--limit N] [--where FIELD=VALUE ...]
-//   outpost record update ID --json PATCH
+//   outpost record update ID (--doc PATCH | --file FILE | --file -)
 //   outpost record delete ID --reason TEXT
 //   outpost digest [--scope S]
 //   outpost simulate --site CODE --movements N --seed S --out FILE.jsonl
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -29,7 +34,7 @@ namespace {
 using nlohmann::json;
 
 struct RecordArgs {
-  std::string type, id, json_text, file, reason, since, scope, site = "BA-GRA", out;
+  std::string type, id, json_text, file, reason, since, scope, site = "BA-GRA", out, source;
   int64_t movements = 1000;
   uint64_t seed = 1;
   std::string start;
@@ -44,11 +49,11 @@ Result<node::Actor> ActorFor(Context& ctx, const std::string& reason) {
   return node::Actor{officer, reason};
 }
 
-// Reads the document from --json, --file FILE or standard input (--file -).
+// Reads the document from --doc, --file FILE or standard input (--file -).
 Result<json> ReadDocument(const RecordArgs& a) {
   std::string text;
   int sources = !a.json_text.empty() + !a.file.empty();
-  if (sources > 1) return Status::InvalidArgument("give the document once: --json or --file");
+  if (sources > 1) return Status::InvalidArgument("give the document once: --doc or --file");
   if (!a.json_text.empty()) {
     text = a.json_text;
   } else if (!a.file.empty() && a.file != "-") {
@@ -72,26 +77,109 @@ Result<json> ReadDocument(const RecordArgs& a) {
 
 std::string Human(const json& j) { return j.dump(2); }
 
+// Rows as a table for the terminal: one line each, a column per field (in
+// the order first seen, "id" first), values cut at 40 characters; nested
+// objects and lists are left to `record get` and --json.
+std::string Table(const json& rows) {
+  constexpr size_t kMaxWidth = 40;
+  std::vector<std::string> cols{"id"};
+  for (const auto& r : rows) {
+    for (const auto& [k, v] : r.items()) {
+      if (k == "type" || v.is_object() || v.is_array()) continue;
+      if (std::find(cols.begin(), cols.end(), k) == cols.end()) cols.push_back(k);
+    }
+  }
+  auto cell = [&](const json& r, const std::string& c) {
+    if (!r.contains(c) || r[c].is_null()) return std::string("-");
+    std::string s = r[c].is_string() ? r[c].get<std::string>() : r[c].dump();
+    for (char& ch : s) {
+      if (ch == '\n' || ch == '\t') ch = ' ';
+    }
+    if (s.size() > kMaxWidth) s = s.substr(0, kMaxWidth - 3) + "...";
+    return s;
+  };
+  std::vector<size_t> width;
+  for (const auto& c : cols) width.push_back(c.size());
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < cols.size(); ++i) width[i] = std::max(width[i], cell(r, cols[i]).size());
+  }
+  std::string out;
+  auto line = [&](const std::function<std::string(size_t)>& at) {
+    for (size_t i = 0; i < cols.size(); ++i) {
+      std::string s = at(i);
+      out += s;
+      if (i + 1 < cols.size()) out += std::string(width[i] - s.size() + 2, ' ');
+    }
+    out += "\n";
+  };
+  line([&](size_t i) { return cols[i]; });
+  for (const auto& r : rows) line([&](size_t i) { return cell(r, cols[i]); });
+  return out;
+}
+
 Status RunAdd(Context& ctx, const RecordArgs& a) {
   OUTPOST_ASSIGN_OR_RETURN(json doc, ReadDocument(a));
   OUTPOST_ASSIGN_OR_RETURN(node::Actor actor, ActorFor(ctx, a.reason));
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
   node::Records records(*store);
   OUTPOST_ASSIGN_OR_RETURN(json r, records.Add(a.type, doc, actor));
-  std::string human = r["id"].get<std::string>();
+  std::string id = r["id"].get<std::string>();
+  std::string risk_human;
   if (a.type == "movement") {  // the risk engine recommends a lane (cmd_risk.cc)
-    std::string risk_human;
-    r["risk"] = AssessRecordedMovement(*store, human, doc, &risk_human);
-    human += "\n" + risk_human;
+    r["risk"] = AssessRecordedMovement(*store, id, doc, &risk_human);
   }
-  ctx.Emit(r, human);
+  // stdout carries the id alone, so that ID=$(outpost record add ...) works;
+  // the recommendation is for the officer's eyes (and in the JSON with --json).
+  ctx.Emit(r, id);
+  if (!ctx.json && !risk_human.empty()) ctx.err() << risk_human << "\n";
   return Status::Ok();
 }
 
+// SIGINT and SIGTERM during an import: the handler only notes the signal;
+// the import stops at the next line, after committing what it has read. A
+// second signal ends the process at once (the default action is restored),
+// which loses nothing either: a transaction is all or nothing.
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+extern "C" void NoteStopSignal(int sig) {
+  g_stop_signal = sig;
+  std::signal(sig, SIG_DFL);
+}
+
+// Installs NoteStopSignal for SIGINT and SIGTERM while it lives.
+class StopOnSignal {
+ public:
+  StopOnSignal() {
+    g_stop_signal = 0;
+    struct sigaction sa {};
+    sa.sa_handler = NoteStopSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~StopOnSignal() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
+  int signal() const { return g_stop_signal; }
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
 Status RunImport(Context& ctx, const RecordArgs& a) {
   OUTPOST_ASSIGN_OR_RETURN(node::Actor actor, ActorFor(ctx, a.reason));
+  StopOnSignal stop;
   std::ifstream in(a.file, std::ios::binary);
   if (!in) return Status::NotFound("FILE: cannot open " + a.file);
+  // The source's name is part of each line's import key: by default the
+  // file's name without its directory, so a file moved or copied elsewhere
+  // to be corrected is still the same source.
+  std::string source =
+      a.source.empty() ? std::filesystem::path(a.file).filename().string() : a.source;
   int64_t total = 0;
   {
     std::ifstream count(a.file, std::ios::binary);
@@ -118,11 +206,16 @@ Status RunImport(Context& ctx, const RecordArgs& a) {
     json r = AssessRecordedMovement(*store, UuidToString(id), doc, &ignored);
     lanes[r.value("assessed", false) ? r.value("lane", std::string("?")) : "not assessed"]++;
   };
-  OUTPOST_ASSIGN_OR_RETURN(auto rep, records.Import(in, a.file, actor, a.batch, progress, assess));
+  OUTPOST_ASSIGN_OR_RETURN(auto rep, records.Import(in, source, actor, a.batch, progress, assess,
+                                                    [&stop] { return stop.signal() != 0; }));
   if (show_progress) std::fprintf(stderr, "\n");
   json errors = json::array();
   std::string human = "loaded " + std::to_string(rep.loaded) + " of " + std::to_string(rep.lines) +
                       " lines (" + std::to_string(rep.rows) + " rows)";
+  if (rep.skipped > 0) {
+    human += "; " + std::to_string(rep.skipped) + " already imported from " + source +
+             ", not loaded again";
+  }
   for (const auto& e : rep.errors) {
     errors.push_back({{"line", e.line}, {"error", e.message}});
     human += "\nline " + std::to_string(e.line) + ": " + e.message;
@@ -131,15 +224,20 @@ Status RunImport(Context& ctx, const RecordArgs& a) {
     human += "\nrisk:";
     for (const auto& [lane, n] : lanes) human += " " + lane + " " + std::to_string(n);
   }
-  ctx.Emit({{"lines", rep.lines},
-            {"loaded", rep.loaded},
-            {"rows", rep.rows},
-            {"errors", errors},
-            {"lanes", lanes}},
-           human);
+  json report = {{"lines", rep.lines}, {"loaded", rep.loaded},  {"skipped", rep.skipped},
+                 {"rows", rep.rows},   {"errors", errors},      {"lanes", lanes},
+                 {"source", source},   {"stopped", rep.stopped}};
+  ctx.Emit(report, human);
+  if (rep.stopped) {
+    return Status::Unavailable(
+        std::string("import stopped by ") + (stop.signal() == SIGTERM ? "SIGTERM" : "SIGINT") +
+        " after line " + std::to_string(rep.lines) + " of " + std::to_string(total) +
+        ": every line up to there is stored; run the same command again to load the rest");
+  }
   if (!rep.errors.empty()) {
     return Status::InvalidArgument(std::to_string(rep.errors.size()) +
-                                   " line(s) refused; every valid line was loaded");
+                                   " line(s) refused; every valid line was loaded; correct them "
+                                   "and run the same command again (loaded lines are skipped)");
   }
   return Status::Ok();
 }
@@ -176,10 +274,7 @@ Status RunList(Context& ctx, const RecordArgs& a) {
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
   node::Records records(*store);
   OUTPOST_ASSIGN_OR_RETURN(json rows, records.List(q, actor));
-  std::string human;
-  for (const auto& r : rows) human += r.dump() + "\n";
-  if (rows.empty()) human = "(no records)";
-  ctx.Emit(rows, human);
+  ctx.Emit(rows, rows.empty() ? std::string("(no records)") : Table(rows));
   return Status::Ok();
 }
 
@@ -205,7 +300,16 @@ Status RunDelete(Context& ctx, const RecordArgs& a) {
 Status RunDigest(Context& ctx, const RecordArgs& a) {
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
   std::optional<std::string> scope;
-  if (!a.scope.empty()) scope = a.scope;
+  if (!a.scope.empty()) {
+    OUTPOST_ASSIGN_OR_RETURN(auto known, KnownScopes(*store));
+    if (!known.count(a.scope)) {
+      std::string names;
+      for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
+      return Status::NotFound("--scope: \"" + a.scope + "\" is not a scope this node knows (" +
+                              names + ")");
+    }
+    scope = a.scope;
+  }
   OUTPOST_ASSIGN_OR_RETURN(auto digest, store->replica().Digest(scope));
   OUTPOST_ASSIGN_OR_RETURN(auto tables, store->replica().TableDigests(scope));
   json t = json::object();
@@ -267,14 +371,20 @@ void AddRecordCommands(CLI::App& app, Context& ctx) {
 
   auto* add = record->add_subcommand("add", "Add a record; prints its id");
   add->add_option("TYPE", args->type, "movement, inspection, seizure, person, ...")->required();
-  add->add_option("--json", args->json_text, "The document as JSON text");
+  add->add_option("--doc", args->json_text, "The document as JSON text");
   add->add_option("--file", args->file, "Read the document from FILE ('-' for stdin)");
   add->add_option("--reason", args->reason, "Why (recorded in the audit log)");
   OnRun(add, ctx, [&ctx, args] { return RunAdd(ctx, *args); });
 
-  auto* imp = record->add_subcommand("import", "Load JSON lines, each with a \"type\"");
+  auto* imp = record->add_subcommand(
+      "import",
+      "Load JSON lines, each with a \"type\"; lines already imported are skipped, so running "
+      "it again resumes an interrupted or partly refused import");
   imp->add_option("FILE", args->file, "A .jsonl file")->required();
   imp->add_option("--batch", args->batch, "Records per transaction")->check(CLI::Range(1, 100000));
+  imp->add_option("--source", args->source,
+                  "Name of the input in the import keys (default: the file's name); lines "
+                  "already imported from it are skipped");
   OnRun(imp, ctx, [&ctx, args] { return RunImport(ctx, *args); });
 
   auto* get = record->add_subcommand("get", "Show one record (a movement with what it carries)");
@@ -284,15 +394,18 @@ void AddRecordCommands(CLI::App& app, Context& ctx) {
 
   auto* list = record->add_subcommand("list", "List records of a type, newest first");
   list->add_option("TYPE", args->type, "Record type")->required();
-  list->add_option("--since", args->since, "Only records from this UTC time on");
-  list->add_option("--limit", args->limit, "At most N records (default 100)");
+  list->add_option("--since", args->since, "Only records from this UTC time on")
+      ->check(UtcTimeCheck());
+  list->add_option("--limit", args->limit, "At most N records (default 100)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}));
   list->add_option("--where", args->where, "FIELD=VALUE (repeatable)");
   list->add_option("--reason", args->reason, "Why (audited for personal data)");
   OnRun(list, ctx, [&ctx, args] { return RunList(ctx, *args); });
 
   auto* update = record->add_subcommand("update", "Change fields of a record");
   update->add_option("ID", args->id, "The record's id")->required();
-  update->add_option("--json", args->json_text, "The changed fields as JSON (null clears)");
+  update->add_option("--doc", args->json_text, "The changed fields as JSON (null clears)");
+  update->add_option("--file", args->file, "Read the changes from FILE ('-' for stdin)");
   update->add_option("--reason", args->reason, "Why (audited)");
   OnRun(update, ctx, [&ctx, args] { return RunUpdate(ctx, *args); });
 
@@ -311,7 +424,8 @@ void AddRecordCommands(CLI::App& app, Context& ctx) {
   sim->add_option("--movements", args->movements, "How many movements (default 1000)")
       ->check(CLI::Range(int64_t{1}, int64_t{100000000}));
   sim->add_option("--seed", args->seed, "Seed: the same seed gives the same traffic");
-  sim->add_option("--start", args->start, "Time of the first movement (UTC)");
+  sim->add_option("--start", args->start, "Time of the first movement (UTC)")
+      ->check(UtcTimeCheck());
   sim->add_option("--out", args->out, "Output file (default stdout)");
   sim->add_flag("--inspect", args->inspect,
                 "Instead: play the officers' inspections of this node's selected movements "

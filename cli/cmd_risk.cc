@@ -261,6 +261,17 @@ Status RunReport(Context& ctx, const RiskArgs& a) {
     o.site = a.site;
   }
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
+  if (!a.site.empty()) {
+    OUTPOST_ASSIGN_OR_RETURN(auto known, KnownScopes(*store));
+    if (!known.count("site:" + a.site)) {
+      std::string sites;
+      for (const auto& k : known) {
+        if (k.rfind("site:", 0) == 0) sites += (sites.empty() ? "" : ", ") + k.substr(5);
+      }
+      return Status::NotFound("--site: no crossing " + a.site + " is known here (" +
+                              (sites.empty() ? std::string("none yet") : "known: " + sites) + ")");
+    }
+  }
   OUTPOST_ASSIGN_OR_RETURN(node::RiskReport r, node::BuildReport(*store, o));
   std::string h =
       "assessed " + std::to_string(r.assessed) + ", inspected " + std::to_string(r.inspected) +
@@ -425,13 +436,19 @@ void AddRiskCommands(CLI::App& app, Context& ctx) {
 
   auto* decide = risk->add_subcommand("decide", "Record the officer's lane for a movement");
   decide->add_option("MOVEMENT_ID", args->movement, "The movement's id")->required();
-  decide->add_option("--lane", args->lane, "red, yellow or green")->required();
+  decide->add_option("--lane", args->lane, "red, yellow or green")
+      ->required()
+      ->check([](const std::string& v) {
+        return ParseLane(v).ok() ? std::string() : "\"" + v + "\" is not one of red, yellow, green";
+      });
   decide->add_option("--reason", args->reason, "Why (required; recorded)")->required();
   OnRun(decide, ctx, [&ctx, args] { return RunDecide(ctx, *args); });
 
   auto* report = risk->add_subcommand("report", "Per-rule hits, inspections, precision, lift");
-  report->add_option("--since", args->since, "Only assessments from this UTC time on");
-  report->add_option("--site", args->site, "Only movements of this site code");
+  report->add_option("--since", args->since, "Only assessments from this UTC time on")
+      ->check(UtcTimeCheck());
+  report->add_option("--site", args->site, "Only movements of this site code")
+      ->check(SiteCodeCheck());
   OnRun(report, ctx, [&ctx, args] { return RunReport(ctx, *args); });
 
   auto* test =

@@ -68,14 +68,22 @@ Result<Resolved> Resolve(Context& ctx, const NetArgs& a) {
   l.idle_timeout = std::chrono::seconds(r.config.idle_timeout_seconds);
   l.max_rate_bytes_per_sec = static_cast<uint64_t>(r.config.max_rate_kbps) * 1000 / 8;
   bool warn_only = a.quiet || r.config.log_level == "warn";
+  // Under systemd (stderr is the journal: $JOURNAL_STREAM set) each line
+  // carries an sd-daemon priority prefix, <4> warning or <6> info, and no
+  // timestamp of ours: the journal stamps every line itself.
+  bool journal = ctx.env().getenv("JOURNAL_STREAM").has_value();
   std::ostream* err = &ctx.err();
-  r.options.log = [err, warn_only](const std::string& line) {
+  r.options.log = [err, warn_only, journal](const std::string& line) {
     bool bad = line.find("closed:") != std::string::npos ||
                line.find("failed") != std::string::npos ||
                line.find("refused") != std::string::npos;
     if (warn_only && !bad) return;
-    *err << "outpost: " << FormatUtcMicros(ProcessClock().NowMicros()) << " " << Printable(line)
-         << "\n";
+    if (journal) {
+      *err << (bad ? "<4>" : "<6>") << "outpost: " << Printable(line) << "\n";
+    } else {
+      *err << "outpost: " << FormatUtcMicros(ProcessClock().NowMicros()) << " " << Printable(line)
+           << "\n";
+    }
     err->flush();
   };
   return r;
@@ -202,15 +210,32 @@ Status RunSync(Context& ctx, const NetArgs& a) {
 
 Status RunDaemon(Context& ctx, const NetArgs& a) {
   OUTPOST_ASSIGN_OR_RETURN(Resolved r, Resolve(ctx, a));
+  if (r.config.listen.empty()) {
+    // HQ is dialled by every crossing: an HQ daemon that does not serve
+    // would sync with no one.
+    OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
+    if (store->identity().role == node::Role::kHq) {
+      return Status::InvalidArgument(
+          "run: HQ must serve its crossings: pass --listen HOST:PORT or set listen in " +
+          (r.config.source.empty() ? ctx.data_dir + "/outpost.toml" : r.config.source));
+    }
+  }
   OUTPOST_ASSIGN_OR_RETURN(auto service, OpenService(ctx, r));
   InstallStopHandlers();
   node::DaemonOptions d;
-  d.listen = r.config.listen;
+  // Bind before saying "running": a busy port fails here, with nothing
+  // printed that claims the daemon is serving.
+  std::string serving;
+  if (!r.config.listen.empty()) {
+    OUTPOST_RETURN_IF_ERROR(service->Serve(r.config.listen));
+    serving = r.config.listen.substr(0, r.config.listen.rfind(':')) + ":" +
+              std::to_string(service->port());
+  }
   d.interval = std::chrono::seconds(r.config.sync_interval_seconds);
   OUTPOST_ASSIGN_OR_RETURN(auto targets, service->Targets());
   std::string peers;
   for (const auto& t : targets) peers += (peers.empty() ? "" : ", ") + t.name + "=" + t.address;
-  ctx.err() << "outpost: running: " << (d.listen.empty() ? "not serving" : "serving " + d.listen)
+  ctx.err() << "outpost: running: " << (serving.empty() ? "not serving" : "serving " + serving)
             << "; peers: " << (peers.empty() ? "none" : peers) << "; interval "
             << r.config.sync_interval_seconds << " s\n";
   ctx.err().flush();
@@ -375,7 +400,18 @@ void AddSyncCommands(CLI::App& app, Context& ctx) {
   auto name = std::make_shared<std::string>();
   auto address = std::make_shared<std::string>();
   auto* add = peers->add_subcommand("add", "Add a peer: NAME HOST:PORT");
-  add->add_option("name", *name, "A short name, e.g. hq or gradiska")->required();
+  add->add_option("name", *name, "A short name, e.g. hq or gradiska")
+      ->required()
+      ->check([](const std::string& v) -> std::string {
+        // The rule docs/operator-guide.md states: letters, digits, '.', '_', '-'.
+        bool ok = !v.empty() && v.size() <= 64;
+        for (char c : v) {
+          ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '_' || c == '-');
+        }
+        return ok ? std::string()
+                  : "\"" + v + "\" is not a peer name: 1 to 64 letters, digits, '.', '_' or '-'";
+      });
   add->add_option("address", *address, "HOST:PORT")->required();
   OnRun(add, ctx, [&ctx, name, address] { return RunPeersAdd(ctx, *name, *address); });
   auto* remove = peers->add_subcommand("remove", "Remove a peer from the address book: NAME");

@@ -25,6 +25,13 @@ namespace outpost::cli {
 // call cmd->require_subcommand(1) on the group.
 void OnRun(CLI::App* cmd, Context& ctx, Handler handler);
 
+// Checks for option values, so that a malformed value is a usage error
+// (exit 2) caught while parsing, like an unknown option:
+//   UtcTimeCheck   an RFC 3339 UTC time, e.g. 2026-11-28T00:00:00Z
+//   SiteCodeCheck  a crossing's site code, e.g. BA-GRA
+CLI::Validator UtcTimeCheck();
+CLI::Validator SiteCodeCheck();
+
 // cmd_info.cc: `paths` (where the data lives), `check-passphrase` (hidden).
 void AddInfoCommands(CLI::App& app, Context& ctx);
 

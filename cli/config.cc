@@ -48,11 +48,16 @@ Result<NodeConfig> ParseConfig(const std::string& text, const std::string& origi
   for (auto&& [key, node] : root) {
     std::string k(key.str());
     std::string where = At(origin, node) + ": " + k;
-    if (k == "listen" || k == "log_level") {
+    if (k == "listen" || k == "log_level" || k == "data_dir") {
       auto v = node.value<std::string>();
       if (!v) return Status::InvalidArgument(where + ": must be a string");
       if (k == "listen") {
         c.listen = *v;
+      } else if (k == "data_dir") {
+        if (v->empty() || (*v)[0] != '/') {
+          return Status::InvalidArgument(where + ": \"" + *v + "\" must be an absolute path");
+        }
+        c.data_dir = *v;
       } else {
         if (*v != "info" && *v != "warn") {
           return Status::InvalidArgument(where + ": \"" + *v + "\" must be \"info\" or \"warn\"");

@@ -11,6 +11,9 @@
 //   handshake_timeout_seconds = 10
 //   idle_timeout_seconds = 60
 //   log_level = "info"               # "info" (every event) or "warn" (failures only)
+//   data_dir = "/var/lib/outpost"    # the data directory of every command (absolute),
+//                                    # read from /etc/outpost/outpost.toml (or
+//                                    # $OUTPOST_CONFIG) when --data and $OUTPOST_DATA are unset
 //   [peers]                          # address book, merged into `outpost peers`
 //   hq = "hq.example.org:7400"
 //
@@ -38,6 +41,7 @@ struct NodeConfig {
   int64_t handshake_timeout_seconds = 10;
   int64_t idle_timeout_seconds = 60;
   std::string log_level = "info";
+  std::string data_dir;                                    // "" : not set
   std::vector<std::pair<std::string, std::string>> peers;  // name, HOST:PORT
   std::string source;                                      // the file read, "" if none
 };
@@ -47,6 +51,10 @@ Result<NodeConfig> ParseConfig(const std::string& text, const std::string& origi
 // `path` if given (kNotFound if missing), else DATA_DIR/outpost.toml if it
 // exists, else the defaults.
 Result<NodeConfig> LoadConfig(const std::string& path, const std::string& data_dir);
+
+// The system-wide config file that may name the data directory: $OUTPOST_CONFIG
+// when set, else /etc/outpost/outpost.toml.
+inline constexpr const char* kSystemConfigPath = "/etc/outpost/outpost.toml";
 
 }  // namespace outpost::cli
 

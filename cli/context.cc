@@ -13,6 +13,7 @@
 #include <set>
 
 #include "base/file.h"
+#include "cli/config.h"
 
 namespace outpost::cli {
 namespace {
@@ -79,6 +80,26 @@ std::optional<std::string> NonEmptyEnv(const Environment& env, const std::string
   return v;
 }
 
+// The data directory named by the system-wide config file: $OUTPOST_CONFIG
+// (which must exist) or /etc/outpost/outpost.toml (if present). nullopt when
+// there is no file or it names none; an invalid file is an error, naming it.
+Result<std::optional<std::string>> SystemConfig(const Environment& env) {
+  std::string path = kSystemConfigPath;
+  bool required = false;
+  if (auto v = NonEmptyEnv(env, "OUTPOST_CONFIG")) {
+    path = *v;
+    required = true;
+  }
+  std::error_code ec;
+  if (!required && !std::filesystem::exists(path, ec)) return std::optional<std::string>();
+  auto bytes = ReadFile(path, 1 << 20);
+  if (!bytes.ok()) return bytes.status().WithContext("config file " + path);
+  OUTPOST_ASSIGN_OR_RETURN(NodeConfig c,
+                           ParseConfig(std::string(bytes->begin(), bytes->end()), path));
+  if (c.data_dir.empty()) return std::optional<std::string>();
+  return std::optional<std::string>(c.data_dir);
+}
+
 }  // namespace
 
 Environment Environment::Process() {
@@ -122,6 +143,11 @@ Status Context::Resolve() {
   } else if (auto v = NonEmptyEnv(env_, "OUTPOST_DATA")) {
     dir = *v;
     data_dir_source = "env";
+  } else if (auto config = SystemConfig(env_); !config.ok()) {
+    return config.status();
+  } else if (config->has_value()) {
+    dir = **config;
+    data_dir_source = "config";
   } else {
     dir = "outpost-data";
     data_dir_source = "default";

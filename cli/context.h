@@ -2,7 +2,9 @@
 // process around it, resolved the same way for every command.
 //
 // Resolution order (first one set wins; an empty value counts as unset):
-//   data dir    --data DIR, $OUTPOST_DATA, ./outpost-data
+//   data dir    --data DIR, $OUTPOST_DATA, data_dir in the config file
+//               ($OUTPOST_CONFIG, else /etc/outpost/outpost.toml if present),
+//               ./outpost-data
 //   officer     --officer ID, $OUTPOST_OFFICER (commands that record require it)
 //   passphrase  --passphrase-file FILE, $OUTPOST_PASSPHRASE, a prompt with
 //               echo off when stdin is a terminal; otherwise an error.
@@ -70,14 +72,15 @@ struct Context {
 
   // --- Filled by Resolve(), which main calls after parsing, before the handler.
   std::string data_dir;         // absolute, lexically normal
-  std::string data_dir_source;  // "flag", "env" or "default"
+  std::string data_dir_source;  // "flag", "env", "config" or "default"
   std::string officer;          // may be empty: use Officer() where one is needed
 
   // --- Set by OnRun() (commands.h) for the command chosen on the command line.
   Handler handler;
 
   // Applies the resolution order above to the data dir and the officer.
-  // kInvalidArgument if $OUTPOST_OFFICER is malformed.
+  // kInvalidArgument if $OUTPOST_OFFICER or the config file is malformed;
+  // kNotFound if $OUTPOST_CONFIG names a missing file.
   Status Resolve();
 
   // The officer ID, or kInvalidArgument

@@ -5,9 +5,12 @@
 // command or option, missing or invalid argument); 3 the key file does not
 // open with the passphrase given. Errors are one line on
 // stderr: "outpost: error: <message>".
+#include <algorithm>
 #include <exception>
 #include <iostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/context.h"
@@ -30,6 +33,7 @@ Environment:
   OUTPOST_DATA        data directory when --data is not given
   OUTPOST_PASSPHRASE  passphrase when --passphrase-file is not given
   OUTPOST_OFFICER     officer ID when --officer is not given
+  OUTPOST_CONFIG      config file naming data_dir (else /etc/outpost/outpost.toml)
 
 Exit codes:
   0  success
@@ -48,6 +52,32 @@ std::string OneLine(std::string m) {
   if (!m.empty() && m[0] >= 'A' && m[0] <= 'Z' && (m.size() < 2 || !(m[1] >= 'A' && m[1] <= 'Z')))
     m[0] = static_cast<char>(m[0] - 'A' + 'a');
   return m;
+}
+
+// The global options as a --help section, for every command's help (CLI11
+// shows only a command's own options there).
+std::string GlobalOptionsFooter(const CLI::App& app) {
+  std::vector<std::pair<std::string, std::string>> rows;
+  size_t width = 0;
+  for (const CLI::Option* o : app.get_options()) {
+    if (o->get_group() != "Global options") continue;
+    std::string name = o->get_name(false, true);
+    if (!o->get_type_name().empty() && o->get_type_size() != 0) name += " " + o->get_type_name();
+    rows.emplace_back(name, o->get_description());
+    width = std::max(width, name.size());
+  }
+  std::string s = "Global options:\n";
+  for (const auto& [name, desc] : rows) {
+    s += "  " + name + std::string(width - name.size() + 2, ' ') + desc + "\n";
+  }
+  return s + "\nRun 'outpost --help' for the environment variables and exit codes.";
+}
+
+void SetGlobalOptionsFooter(CLI::App* app, const std::string& footer) {
+  for (CLI::App* cmd : app->get_subcommands([](CLI::App*) { return true; })) {
+    cmd->footer(footer);
+    SetGlobalOptionsFooter(cmd, footer);
+  }
 }
 
 int Fail(int code, const std::string& message) {
@@ -74,8 +104,9 @@ int main(int argc, char** argv) {
   auto not_empty = [](const std::string& v) -> std::string {
     return v.empty() ? std::string("must not be empty") : std::string();
   };
-  app.add_option("--data", ctx.data_flag,
-                 "Data directory (else $OUTPOST_DATA, else ./outpost-data)")
+  app.add_option(
+         "--data", ctx.data_flag,
+         "Data directory (else $OUTPOST_DATA, else the config's data_dir, else ./outpost-data)")
       ->type_name("DIR")
       ->check(not_empty);
   app.add_flag("--json", ctx.json, "Print results on stdout as JSON");
@@ -90,6 +121,10 @@ int main(int argc, char** argv) {
         auto s = outpost::cli::ValidateOfficerId(v);
         return s.ok() ? std::string() : s.message();
       });
+
+  // A command's own options are its "Options"; the global ones are listed
+  // at the end of every command's --help (GlobalOptionsFooter below).
+  app.option_defaults()->group("Options");
 
   // ---- COMMAND GROUPS -----------------------------------------------------
   // One line per group; its cmd_<group>.cc goes in OUTPOST_CLI_COMMANDS in
@@ -107,6 +142,7 @@ int main(int argc, char** argv) {
   for (CLI::App* cmd : app.get_subcommands([](CLI::App*) { return true; })) {
     if (cmd->get_group() == "Subcommands") cmd->group("Commands");
   }
+  SetGlobalOptionsFooter(&app, GlobalOptionsFooter(app));
 
   try {
     app.parse(argc, argv);

@@ -44,6 +44,19 @@ Result<crypto::NodeSecrets> UnlockKeyFile(Context& ctx, const std::string& path)
   return keys;
 }
 
+Result<std::set<std::string>> KnownScopes(node::Store& store) {
+  std::set<std::string> known{"shared"};
+  if (store.identity().role == node::Role::kSite) known.insert("site:" + store.identity().site);
+  OUTPOST_RETURN_IF_ERROR(node::EnsureKeyTables(store.db()));
+  OUTPOST_ASSIGN_OR_RETURN(auto entries, node::ListRegistry(store));
+  for (const auto& e : entries) {
+    if (e.role == node::Role::kSite) known.insert("site:" + e.site);
+  }
+  OUTPOST_ASSIGN_OR_RETURN(auto held, store.replica().ScopeNames());
+  known.insert(held.begin(), held.end());
+  return known;
+}
+
 Result<node::UnlockedKeys> UnlockNodeKeys(Context& ctx) {
   OUTPOST_RETURN_IF_ERROR(crypto::InitCrypto());
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));

@@ -4,6 +4,8 @@
 #define OUTPOST_CLI_NODE_ACCESS_H_
 
 #include <memory>
+#include <set>
+#include <string>
 
 #include "base/clock.h"
 #include "cli/context.h"
@@ -32,6 +34,10 @@ Result<node::UnlockedKeys> UnlockNodeKeys(Context& ctx);
 // open the file with kUnauthenticated naming the file, where the passphrase
 // came from and what to do, and set ctx.wrong_passphrase (exit status 3).
 Result<crypto::NodeSecrets> UnlockKeyFile(Context& ctx, const std::string& path);
+// The scopes this node knows: "shared", its own crossing's, every crossing
+// in the registry, and every scope it holds rows of. `digest --scope` and
+// `risk report --site` refuse any other as unknown rather than answer zeros.
+Result<std::set<std::string>> KnownScopes(node::Store& store);
 
 }  // namespace outpost::cli
 

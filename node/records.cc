@@ -1,5 +1,10 @@
 #include "node/records.h"
 
+#include <map>
+#include <span>
+
+#include "crypto/keys.h"
+#include "crypto/secret.h"
 #include "node/records_internal.h"
 #include "schema/row_json.h"
 #include "schema/table_ids.h"
@@ -265,20 +270,71 @@ Result<json> Records::Add(std::string_view type, const json& doc, const Actor& a
   return json{{"id", UuidToString(id)}, {"type", type}, {"rows", plan.rows.size()}};
 }
 
+namespace {
+
+// The local table of import keys (records.h, Import). Not replicated: it
+// only says which lines of which input this node has already stored.
+Status EnsureImportTable(Db& db) {
+  OUTPOST_ASSIGN_OR_RETURN(
+      int64_t n,
+      db.QueryInt(
+          "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'import_line'"));
+  if (n == 1) return Status::Ok();
+  return db.Exec(
+      "CREATE TABLE IF NOT EXISTS import_line(key BLOB PRIMARY KEY, source TEXT NOT NULL, "
+      "line INTEGER NOT NULL, record BLOB NOT NULL) WITHOUT ROWID");
+}
+
+Bytes ImportKey(const std::string& source, const std::string& canonical, int64_t occurrence) {
+  crypto::Hasher h;
+  auto bytes = [](std::string_view s) {
+    return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  };
+  std::string n =
+      std::to_string(source.size()) + ":" + source + "|" + std::to_string(occurrence) + "|";
+  h.Update(bytes(n)).Update(bytes(canonical));
+  crypto::Hash d = h.Finish();
+  return Bytes(d.begin(), d.end());
+}
+
+}  // namespace
+
 Result<ImportReport> Records::Import(
     std::istream& in, const std::string& source_name, const Actor& actor, size_t batch,
     const std::function<void(int64_t, int64_t)>& progress,
-    const std::function<void(const Uuid&, const json&)>& on_movement) {
+    const std::function<void(const Uuid&, const json&)>& on_movement,
+    const std::function<bool()>& should_stop) {
   OUTPOST_RETURN_IF_ERROR(RequireOfficer(actor));
+  OUTPOST_RETURN_IF_ERROR(crypto::InitCrypto());
+  Db& db = store_.db();
+  OUTPOST_RETURN_IF_ERROR(EnsureImportTable(db));
   ImportReport rep;
   std::string line;
   std::vector<PlannedRow> pending;
+  struct Key {
+    Bytes key;
+    int64_t line;
+    Uuid record;
+  };
+  std::vector<Key> pending_keys;
+  std::map<Bytes, int64_t> seen;                 // canonical hash -> lines of that content so far
   std::vector<std::pair<Uuid, json>> movements;  // committed with `pending`, for on_movement
   int64_t pending_docs = 0, pending_nominal = 0, first_line = 0;
   auto flush = [&]() -> Status {
     if (pending_docs == 0) return Status::Ok();
     OUTPOST_ASSIGN_OR_RETURN(auto w, store_.replica().BeginWrite());
     OUTPOST_RETURN_IF_ERROR(WriteRows(*w, store_, pending));
+    OUTPOST_ASSIGN_OR_RETURN(auto ins,
+                             db.Cached("INSERT INTO import_line(key, source, line, record) "
+                                       "VALUES(?, ?, ?, ?)"));
+    for (const auto& k : pending_keys) {
+      ins->Reset();
+      ins->BindBlob(1, k.key);
+      ins->Bind(2, std::string_view(source_name));
+      ins->Bind(3, k.line);
+      ins->BindBlob(4, k.record);
+      OUTPOST_RETURN_IF_ERROR(ins->Run());
+    }
     AuditEvent ev{AuditAction::kImport, actor.officer, "", std::nullopt,
                   json{{"source", source_name},
                        {"lines", std::to_string(first_line) + "-" + std::to_string(rep.lines)},
@@ -289,13 +345,20 @@ Result<ImportReport> Records::Import(
     rep.loaded += pending_docs;
     rep.rows += static_cast<int64_t>(pending.size());
     pending.clear();
+    pending_keys.clear();
     pending_docs = pending_nominal = 0;
     for (const auto& [id, doc] : movements) on_movement(id, doc);
     movements.clear();
     if (progress) progress(rep.lines, rep.loaded);
     return Status::Ok();
   };
-  while (std::getline(in, line)) {
+  OUTPOST_ASSIGN_OR_RETURN(auto known, db.Cached("SELECT 1 FROM import_line WHERE key = ?"));
+  for (;;) {
+    if (should_stop && should_stop()) {
+      rep.stopped = true;
+      break;
+    }
+    if (!std::getline(in, line)) break;
     ++rep.lines;
     if (line.empty() || line.find_first_not_of(" \t\r") == std::string::npos) continue;
     if (line.size() > (1 << 20)) {
@@ -311,14 +374,29 @@ Result<ImportReport> Records::Import(
       rep.errors.push_back({rep.lines, "type: each line needs a \"type\" naming the record type"});
       continue;
     }
+    // Keys are sorted in a dump, so the same document written differently has one key.
+    std::string canonical = doc.dump();
+    crypto::Hash content = crypto::Hash256(std::span<const uint8_t>(
+        reinterpret_cast<const uint8_t*>(canonical.data()), canonical.size()));
+    int64_t occurrence = ++seen[Bytes(content.begin(), content.end())];
+    Bytes key = ImportKey(source_name, canonical, occurrence);
+    known->Reset();
+    known->BindBlob(1, key);
+    OUTPOST_ASSIGN_OR_RETURN(bool already, known->Step());
+    known->Reset();
+    if (already) {
+      ++rep.skipped;
+      continue;
+    }
     std::string type = doc["type"].get<std::string>();
     Planner plan(store_);
-    plan.Plan(type, doc, type);
+    Uuid id = plan.Plan(type, doc, type);
     if (!plan.errors.empty()) {
       rep.errors.push_back({rep.lines, JoinErrors(plan.errors)});
       continue;
     }
     if (pending_docs == 0) first_line = rep.lines;
+    pending_keys.push_back({std::move(key), rep.lines, id});
     if (on_movement && type == "movement") {
       for (const auto& r : plan.rows) {
         if (r.table->id == schema::kMovementTableId) {

@@ -41,9 +41,11 @@ struct ListQuery {
 };
 
 struct ImportReport {
-  int64_t lines = 0;
-  int64_t loaded = 0;
-  int64_t rows = 0;  // rows written, nested ones included
+  int64_t lines = 0;     // lines read (all of them unless stopped)
+  int64_t loaded = 0;    // records stored by this run
+  int64_t skipped = 0;   // lines already imported from the same source (not stored again)
+  int64_t rows = 0;      // rows written, nested ones included
+  bool stopped = false;  // `should_stop` said so: lines after `lines` were not read
   struct LineError {
     int64_t line;
     std::string message;
@@ -63,10 +65,24 @@ class Records {
   // number, field, reason) and skipped. `progress` is called after each batch.
   // `on_movement` is called for every movement once its batch committed
   // (with its id and the document as submitted), e.g. to assess it.
+  //
+  // Idempotent: each stored line leaves its import key in the local table
+  // `import_line`, in the same transaction as its rows. The key is
+  // BLAKE2b(source_name, the line's JSON in canonical form, n) for the n-th
+  // line of that content in this input, so it survives a re-run, a corrected
+  // neighbouring line and whitespace or key-order changes. A line whose key
+  // is already there is not stored again and counts as `skipped`: running
+  // the same import again resumes it. A line whose content changed is a new
+  // record.
+  //
+  // `should_stop` is asked before each line; once it answers true, the lines
+  // read so far are committed and Import returns with `stopped` set (a clean
+  // stop at a transaction boundary, e.g. on SIGINT).
   Result<ImportReport> Import(
       std::istream& in, const std::string& source_name, const Actor& actor, size_t batch = 1000,
       const std::function<void(int64_t lines, int64_t loaded)>& progress = {},
-      const std::function<void(const Uuid& id, const nlohmann::json& doc)>& on_movement = {});
+      const std::function<void(const Uuid& id, const nlohmann::json& doc)>& on_movement = {},
+      const std::function<bool()>& should_stop = {});
 
   // The record with this id, as JSON with "type" and "id"; a movement comes
   // with what it carries nested. Reading nominal data is audited.

@@ -253,6 +253,12 @@ bool Contains(const std::string& list, const char* prefix) {
 }  // namespace
 
 Result<InspectionCounts> SimulateInspections(Store& store, const InspectionSimulation& options) {
+  // Invented inspections would reach HQ's risk report as real feedback.
+  if (!store.identity().training) {
+    return Status::FailedPrecondition(
+        "simulate --inspect: this node is not a training node; it records invented "
+        "inspections, so it runs only on a node created with `outpost init --training`");
+  }
   struct Selected {
     Uuid movement{}, assessment{};
     std::string lane, rules;

@@ -53,7 +53,8 @@ struct InspectionCounts {
 // (so it is validated, audited and synced), with the selection basis, and a
 // result drawn deterministically from (seed, movement id): movements that hit
 // goods or watchlist rules hide something more often than random ones. A
-// seizure record follows each "seizure" result.
+// seizure record follows each "seizure" result. kFailedPrecondition, writing
+// nothing, unless the store is a training node (Identity::training).
 Result<InspectionCounts> SimulateInspections(Store& store, const InspectionSimulation& options);
 
 }  // namespace outpost::node

@@ -159,6 +159,7 @@ Status Store::Init(bool create, const Identity* identity) {
     OUTPOST_RETURN_IF_ERROR(put("name", identity->name));
     OUTPOST_RETURN_IF_ERROR(
         put("site", identity->role == Role::kHq ? std::string("HQ") : identity->site));
+    if (identity->training) OUTPOST_RETURN_IF_ERROR(put("training", std::string("1")));
     OUTPOST_RETURN_IF_ERROR(txn->Commit());
   }
   // Local migrations: version 0 -> 1 is the creation above.
@@ -181,6 +182,8 @@ Status Store::Init(bool create, const Identity* identity) {
         identity_.name = std::string(st->Text(1));
       } else if (k == "site") {
         identity_.site = std::string(st->Text(1));
+      } else if (k == "training") {
+        identity_.training = st->Text(1) == "1";
       }
     }
   }

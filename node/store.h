@@ -31,6 +31,9 @@ struct Identity {
   Role role = Role::kSite;
   std::string name;  // e.g. "Gradiška crossing"
   std::string site;  // site code, e.g. "BA-GRA"; "HQ" for the HQ node
+  // A training node (`outpost init --training`): may play invented officer
+  // work (`simulate --inspect`). Set at creation only; a real node never is.
+  bool training = false;
 };
 
 class Store {

@@ -30,7 +30,10 @@ grep -q -- '--passphrase-file ${CREDENTIALS_DIRECTORY}/passphrase' "$unit" || fa
 grep -q '^LoadCredential=passphrase:/etc/outpost/passphrase$' "$unit" || fail "unit: credential"
 [[ -f "$root/etc/outpost/outpost.toml" ]] || fail "no /etc/outpost/outpost.toml"
 dpkg-deb --info "$deb" conffiles | grep -qx /etc/outpost/outpost.toml || fail "outpost.toml is not a conffile"
-dpkg-deb --info "$deb" postinst >/dev/null || fail "no postinst"
+for script in postinst prerm postrm; do
+  dpkg-deb --info "$deb" "$script" >/dev/null || fail "no $script"
+done
+dpkg-deb --info "$deb" postinst | grep -q 'try-restart outpost.service' || fail "postinst: no restart on upgrade"
 [[ -f "$root/usr/share/doc/outpost/README.md" ]] || fail "no README in /usr/share/doc/outpost"
 dpkg-deb --field "$deb" Depends | grep -q libsqlite3 || fail "Depends lacks libsqlite3"
 echo "packaging_deb: ok ($(dpkg-deb --field "$deb" Depends))"

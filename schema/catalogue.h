@@ -58,6 +58,7 @@ struct Column {
   Check check = Check::kNone;
   std::vector<std::string> allowed;  // for kEnum
   uint32_t max_len = 200;            // for kText, in bytes
+  double max_value = 0;              // for kInteger/kReal: largest value accepted; 0 = any finite
   std::string references;            // for kId: the table it points to
   uint32_t since_version = 1;
 };

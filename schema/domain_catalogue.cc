@@ -77,6 +77,18 @@ Column Required(Column c) {
   return c;
 }
 
+// Sane upper bounds for what an officer types (docs/records.md): beyond them
+// a value is a typing or unit error, never a real consignment.
+constexpr double kMaxKg = 1e9;             // 1 million tonnes: more than any ship carries
+constexpr double kMaxPackages = 1e7;       // packages of one goods item
+constexpr double kMaxMoney = 1e12;         // a declared value in any currency
+constexpr double kMaxSeizedAmount = 1e10;  // kg, litres, pieces or sticks
+
+Column Max(Column c, double max_value) {
+  c.max_value = max_value;
+  return c;
+}
+
 Column Nominal(Column c) {
   c.nominal = true;
   return c;
@@ -100,8 +112,10 @@ Catalogue DomainCatalogue() {
   tables.push_back(
       MakeTable(kMovementTableId, "movement",
                 {
-                    Enum(1, "direction", {"in", "out"}),
-                    Enum(2, "mode", {"road", "rail", "air", "sea"}),
+                    // The minimum of a movement (docs/records.md): direction and
+                    // mode; its time defaults to now and its crossing to the node's.
+                    Required(Enum(1, "direction", {"in", "out"})),
+                    Required(Enum(2, "mode", {"road", "rail", "air", "sea"})),
                     Text(3, "crossing", 11, Check::kSiteCode),
                     Required(Typed(4, "time", ColumnType::kTime)),
                     Enum(5, "lane", {"red", "yellow", "green", "blue"}),
@@ -152,17 +166,18 @@ Catalogue DomainCatalogue() {
                     Text(9, "destination_country", 2, Check::kCountry),
                 }));
 
-  tables.push_back(MakeTable(kGoodsItemTableId, "goods_item",
-                             {
-                                 Ref(1, "consignment", "consignment"),
-                                 Text(2, "hs_code", 10, Check::kHsCode),
-                                 Text(3, "description", kFreeLen),
-                                 Typed(4, "packages", ColumnType::kInteger, Check::kNonNegative),
-                                 Typed(5, "gross_kg", ColumnType::kReal, Check::kPositive),
-                                 Typed(6, "net_kg", ColumnType::kReal, Check::kPositive),
-                                 Typed(7, "value", ColumnType::kReal, Check::kNonNegative),
-                                 Text(8, "currency", 3, Check::kCurrency),
-                             }));
+  tables.push_back(MakeTable(
+      kGoodsItemTableId, "goods_item",
+      {
+          Ref(1, "consignment", "consignment"),
+          Text(2, "hs_code", 10, Check::kHsCode),
+          Text(3, "description", kFreeLen),
+          Max(Typed(4, "packages", ColumnType::kInteger, Check::kNonNegative), kMaxPackages),
+          Max(Typed(5, "gross_kg", ColumnType::kReal, Check::kPositive), kMaxKg),
+          Max(Typed(6, "net_kg", ColumnType::kReal, Check::kPositive), kMaxKg),
+          Max(Typed(7, "value", ColumnType::kReal, Check::kNonNegative), kMaxMoney),
+          Text(8, "currency", 3, Check::kCurrency),
+      }));
 
   tables.push_back(MakeTable(kPartyTableId, "party",
                              {
@@ -228,7 +243,8 @@ Catalogue DomainCatalogue() {
                          {"drugs", "tobacco", "alcohol", "counterfeit", "cites", "weapons", "cash",
                           "precursors", "dual_use", "medicines", "cultural", "other"}),
                     Text(3, "subtype", kNameLen),
-                    Required(Typed(4, "quantity", ColumnType::kReal, Check::kPositive)),
+                    Required(Max(Typed(4, "quantity", ColumnType::kReal, Check::kPositive),
+                                 kMaxSeizedAmount)),
                     Required(Text(5, "unit", 3, Check::kUnit)),
                     Text(6, "concealment_method", kShortLen),
                     Text(7, "concealment_location", kShortLen),

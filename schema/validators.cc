@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "base/clock.h"
+
 namespace outpost::schema {
 
 namespace {
@@ -132,10 +134,11 @@ int32_t DecodeUtf8(std::string_view s, size_t* pos) {
 
 bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
-// Micros of 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z: the range
-// RFC 3339 can write.
-constexpr int64_t kMinTimeMicros = -62167219200LL * 1000000;
-constexpr int64_t kMaxTimeMicros = 253402300799LL * 1000000 + 999999;
+// Micros of 2000-01-01T00:00:00Z and 2099-12-31T23:59:59.999999Z: the times
+// a record of this system can carry (docs/records.md). Outside them a time is
+// a typing or clock error (year 0001, 9999), not a movement.
+constexpr int64_t kMinTimeMicros = 946684800LL * 1000000;
+constexpr int64_t kMaxTimeMicros = 4102444799LL * 1000000 + 999999;
 
 }  // namespace
 
@@ -510,6 +513,11 @@ Status CheckText(const Column& c, std::string_view path, std::string_view v) {
 }
 
 Status CheckNumber(const Column& c, std::string_view path, double v, const std::string& shown) {
+  if (c.max_value > 0 && std::isfinite(v) && v > c.max_value) {
+    return RefuseNumber(path, shown,
+                        "is more than " + FormatNumber(c.max_value) +
+                            ", the largest value accepted (docs/records.md)");
+  }
   switch (c.check) {
     case Check::kNone:
       return ValidateFinite(path, v);
@@ -563,8 +571,14 @@ Status ValidateValue(const Column& c, std::string_view path, const Value& value)
       const auto* i = std::get_if<int64_t>(&value);
       if (i == nullptr) return WrongType(c, path);
       if (*i < kMinTimeMicros || *i > kMaxTimeMicros) {
-        return RefuseNumber(path, std::to_string(*i),
-                            "is not a time between 0000-01-01 and 9999-12-31 (microseconds)");
+        // Years 0000-9999 read back as RFC 3339; beyond, the raw microseconds.
+        constexpr int64_t kWritable = 253402300799LL * 1000000;
+        bool writable = *i >= -62167219200LL * 1000000 && *i <= kWritable;
+        return RefuseNumber(
+            path,
+            writable ? "\"" + FormatUtcMicros(*i) + "\"" : std::to_string(*i) + " microseconds",
+            "is outside the times accepted, 2000-01-01 to 2099-12-31 "
+            "(docs/records.md)");
       }
       return Status::Ok();
     }

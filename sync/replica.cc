@@ -1619,6 +1619,17 @@ Result<std::map<std::string, int64_t>> Replica::CountLiveByScope(const Table& t)
   return out;
 }
 
+Result<std::vector<std::string>> Replica::ScopeNames() const {
+  OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Prepare("SELECT name FROM crdt_scope ORDER BY name"));
+  std::vector<std::string> out;
+  for (;;) {
+    OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    out.emplace_back(st->Text(0));
+  }
+  return out;
+}
+
 Result<std::vector<Value>> Replica::ReadRow(const Table& t, const Uuid& id, bool* deleted) const {
   std::string sql = "SELECT _cl" + ColumnList(t) + " FROM " + Quote(t.name) + " WHERE id = ?";
   OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Cached(sql));

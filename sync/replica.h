@@ -248,6 +248,8 @@ class Replica {
   Result<int64_t> CountLive(const schema::Table& table) const;
   // Live rows of `table` per scope name (for HQ's per-crossing counts).
   Result<std::map<std::string, int64_t>> CountLiveByScope(const schema::Table& table) const;
+  // Names of every scope this store has written or received rows of, sorted.
+  Result<std::vector<std::string>> ScopeNames() const;
 
   // Reads one row's column values (NULL for missing); kNotFound if absent.
   // `deleted` receives whether the row is a tombstone; a tombstone's values

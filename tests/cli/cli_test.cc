@@ -209,7 +209,7 @@ BOOST_AUTO_TEST_CASE(record_add_get_list_import_and_audit_verify) {
       R"("vehicle":{"plate":"SA123BC","plate_country":"RS","kind":"truck"},)"
       R"("equipment":[{"number":"CSQU3054383","loaded":true}],)"
       R"("persons":[{"role":"driver","family_name":"Petrovic","given_names":"Marko"}]})";
-  auto add = Run({"--json", "record", "add", "movement", "--json", truck}, env);
+  auto add = Run({"--json", "record", "add", "movement", "--doc", truck}, env);
   BOOST_REQUIRE_MESSAGE(add.exit_code == 0, add.err);
   std::string id = ParseJson(add.out)["id"];
 
@@ -222,7 +222,7 @@ BOOST_AUTO_TEST_CASE(record_add_get_list_import_and_audit_verify) {
   // A bad container number: exit 1, the field and the rule named, nothing stored.
   std::string bad = truck;
   bad.replace(bad.find("CSQU3054383"), 11, "CSQU3054384");
-  auto refused = Run({"record", "add", "movement", "--json", bad}, env);
+  auto refused = Run({"record", "add", "movement", "--doc", bad}, env);
   BOOST_TEST(refused.exit_code == 1);
   BOOST_TEST(Contains(refused.err, "movement.equipment[0].number"), refused.err);
   BOOST_TEST(Contains(refused.err, "expected 3"), refused.err);
@@ -230,7 +230,7 @@ BOOST_AUTO_TEST_CASE(record_add_get_list_import_and_audit_verify) {
   BOOST_TEST(ParseJson(list.out).size() == 1u);
 
   // Import: valid lines load, the bad one is reported with its line number.
-  fs::path lines = d.WriteFile("day.jsonl", R"({"type":"movement","mode":"rail"})"
+  fs::path lines = d.WriteFile("day.jsonl", R"({"type":"movement","direction":"out","mode":"rail"})"
                                             "\n"
                                             R"({"type":"movement","mode":"boat"})"
                                             "\n"

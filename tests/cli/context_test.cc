@@ -35,6 +35,8 @@ struct Fake {
     Environment e;
     e.getenv = [this](const std::string& n) -> std::optional<std::string> {
       auto it = vars.find(n);
+      // Keep an installed /etc/outpost/outpost.toml out of the tests.
+      if (it == vars.end() && n == "OUTPOST_CONFIG") return std::string("/dev/null");
       if (it == vars.end()) return std::nullopt;
       return it->second;
     };

@@ -57,10 +57,12 @@ BOOST_AUTO_TEST_CASE(load_assess_decide_report_test_show_and_refusals) {
   Json(Run(P({"--json", "init", "--role", "hq", "--name", "HQ"}, hq), env));
 
   // No ruleset yet: the movement is recorded, no lane is recommended.
-  auto first = Run(P({"record", "add", "movement", "--json", kTruck}, hq), env);
+  auto first = Run(P({"record", "add", "movement", "--doc", kTruck}, hq), env);
   BOOST_REQUIRE_MESSAGE(first.exit_code == 0, first.err);
-  BOOST_TEST(Contains(first.out, "no ruleset loaded: no lane recommended"), first.out);
-  auto first_j = Json(Run(P({"--json", "record", "add", "movement", "--json", kTruck}, hq), env));
+  // stdout is the id alone (for ID=$(outpost record add ...)); the risk lines go to stderr.
+  BOOST_TEST(first.out.size() == 37u, first.out);
+  BOOST_TEST(Contains(first.err, "no ruleset loaded: no lane recommended"), first.err);
+  auto first_j = Json(Run(P({"--json", "record", "add", "movement", "--doc", kTruck}, hq), env));
   BOOST_TEST(first_j["risk"]["lane"].is_null());
 
   fs::path rules = d.path / "rules.txt", plates = d.path / "plates.txt",
@@ -91,13 +93,14 @@ BOOST_AUTO_TEST_CASE(load_assess_decide_report_test_show_and_refusals) {
   BOOST_TEST(show["active"]["lists"][0]["entries"] == 2);
 
   // The officer sees the lane and the reasons.
-  auto add = Run(P({"record", "add", "movement", "--json", kTruck}, hq), env);
+  auto add = Run(P({"record", "add", "movement", "--doc", kTruck}, hq), env);
   BOOST_REQUIRE_MESSAGE(add.exit_code == 0, add.err);
-  BOOST_TEST(Contains(add.out, "risk: lane RED recommended (score 90"), add.out);
-  BOOST_TEST(Contains(add.out, "R-1 v1 score 80: Plate of interest"), add.out);
-  BOOST_TEST(Contains(add.out, "instructions: Check the cab."), add.out);
-  BOOST_TEST(Contains(add.out, "random selection: no"), add.out);
-  auto added = Json(Run(P({"--json", "record", "add", "movement", "--json", kTruck}, hq), env));
+  BOOST_TEST(add.out.size() == 37u, add.out);
+  BOOST_TEST(Contains(add.err, "risk: lane RED recommended (score 90"), add.err);
+  BOOST_TEST(Contains(add.err, "R-1 v1 score 80: Plate of interest"), add.err);
+  BOOST_TEST(Contains(add.err, "instructions: Check the cab."), add.err);
+  BOOST_TEST(Contains(add.err, "random selection: no"), add.err);
+  auto added = Json(Run(P({"--json", "record", "add", "movement", "--doc", kTruck}, hq), env));
   const std::string mid = added["id"];
   BOOST_TEST(added["risk"]["lane"] == "red");
   BOOST_TEST(added["risk"]["score"] == 90);
@@ -109,7 +112,7 @@ BOOST_AUTO_TEST_CASE(load_assess_decide_report_test_show_and_refusals) {
 
   // The officer decides; a bad lane names the option, the value and the choices.
   auto blue = Run(P({"risk", "decide", mid, "--lane", "blue", "--reason", "x"}, hq), env);
-  BOOST_TEST(blue.exit_code == 1);
+  BOOST_TEST(blue.exit_code == 2);
   BOOST_TEST(Contains(blue.err, "--lane: \"blue\" is not one of red, yellow, green"), blue.err);
   auto dec = Json(Run(
       P({"--json", "risk", "decide", mid, "--lane", "green", "--reason", "escorted convoy"}, hq),
@@ -118,7 +121,7 @@ BOOST_AUTO_TEST_CASE(load_assess_decide_report_test_show_and_refusals) {
   BOOST_TEST(dec["recommended"] == "red");
 
   auto insp =
-      Run(P({"record", "add", "inspection", "--json",
+      Run(P({"record", "add", "inspection", "--doc",
              R"({"movement":")" + mid + R"(","selection_basis":"rule","result":"irregularity"})"},
             hq),
           env);
@@ -132,12 +135,13 @@ BOOST_AUTO_TEST_CASE(load_assess_decide_report_test_show_and_refusals) {
   BOOST_TEST(rep["rules"][0]["hits"] == 2);
   BOOST_TEST(rep["rules"][0]["precision"] == 1.0);
   auto rep_h = Run(P({"risk", "report", "--since", "yesterday"}, hq), env);
-  BOOST_TEST(rep_h.exit_code == 1);
+  BOOST_TEST(rep_h.exit_code == 2);
   BOOST_TEST(Contains(rep_h.err, "--since: \"yesterday\" is not a UTC time"), rep_h.err);
 
   // Backtest: counts per lane and rule, nothing written.
   fs::path recs = d.path / "day.jsonl";
-  Write(recs, std::string(kTruck) + "\n" + R"({"type":"movement","mode":"rail"})" + "\n");
+  Write(recs, std::string(kTruck) + "\n" +
+                  R"({"type":"movement","direction":"out","mode":"rail"})" + "\n");
   auto before = Json(Run(P({"--json", "digest"}, hq), env));
   auto bt = Json(Run(P({"--json", "risk", "test", rules.string(), "--records", recs.string(),
                         "--list", "plates_of_interest=" + plates.string()},
@@ -172,8 +176,7 @@ BOOST_AUTO_TEST_CASE(load_assess_decide_report_test_show_and_refusals) {
   BOOST_TEST(Contains(tampered.out, "no ruleset loaded"), tampered.out);
   BOOST_TEST(Contains(tampered.out, "signature does not verify with the pinned HQ key"),
              tampered.out);
-  auto unassessed =
-      Json(Run(P({"--json", "record", "add", "movement", "--json", kTruck}, hq), env));
+  auto unassessed = Json(Run(P({"--json", "record", "add", "movement", "--doc", kTruck}, hq), env));
   BOOST_TEST(unassessed["risk"]["lane"].is_null());
   BOOST_TEST(unassessed["risk"]["refused"][0]["code"] == "unauthenticated");
 }

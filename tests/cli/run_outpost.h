@@ -5,9 +5,10 @@
 //
 // Every child gets stdin from /dev/null (never a terminal) and the test's
 // environment minus every OUTPOST_* variable plus what the test passes, so
-// nothing set in the developer's shell reaches a test. OUTPOST_BIN, the path
-// of the built binary, is defined by tests/cli/CMakeLists.txt. Failures to
-// spawn, to wait or to parse end the test case (BOOST_REQUIRE).
+// nothing set in the developer's shell reaches a test; OUTPOST_CONFIG is
+// /dev/null unless the test sets it, so neither does /etc/outpost/outpost.toml. OUTPOST_BIN, the
+// path of the built binary, is defined by tests/cli/CMakeLists.txt. Failures to spawn, to wait or
+// to parse end the test case (BOOST_REQUIRE).
 #ifndef OUTPOST_TESTS_CLI_RUN_OUTPOST_H_
 #define OUTPOST_TESTS_CLI_RUN_OUTPOST_H_
 
@@ -89,6 +90,9 @@ inline pid_t Spawn(const std::vector<std::string>& args,
     if (std::string_view(*e).rfind("OUTPOST_", 0) != 0) envs.emplace_back(*e);
   }
   for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
+  // An installed /etc/outpost/outpost.toml must not choose a test's data
+  // directory: an empty config unless the test names one.
+  if (!env.count("OUTPOST_CONFIG")) envs.push_back("OUTPOST_CONFIG=/dev/null");
   std::vector<char*> envp;
   for (auto& e : envs) envp.push_back(e.data());
   envp.push_back(nullptr);

@@ -231,12 +231,14 @@ BOOST_AUTO_TEST_CASE(import_loads_valid_lines_and_reports_bad_ones) {
 BOOST_AUTO_TEST_CASE(list_filters_by_field_and_time) {
   SiteFixture f;
   for (const char* mode : {"road", "rail", "road"}) {
-    json m{{"mode", mode}, {"time", "2026-11-28T10:00:00Z"}};
+    json m{{"direction", "in"}, {"mode", mode}, {"time", "2026-11-28T10:00:00Z"}};
     BOOST_REQUIRE(f.records->Add("movement", m, f.officer).ok());
   }
   BOOST_REQUIRE(
       f.records
-          ->Add("movement", json{{"mode", "road"}, {"time", "2026-11-01T10:00:00Z"}}, f.officer)
+          ->Add("movement",
+                json{{"direction", "in"}, {"mode", "road"}, {"time", "2026-11-01T10:00:00Z"}},
+                f.officer)
           .ok());
   ListQuery q;
   q.type = "movement";
@@ -295,7 +297,8 @@ BOOST_AUTO_TEST_CASE(two_writers_on_one_store_lose_nothing) {
     BOOST_REQUIRE(s.ok());
     Records rec(**s);
     for (int i = 0; i < n; ++i) {
-      auto r = rec.Add("movement", json{{"mode", "road"}}, Actor{"BA-GRA-1", ""});
+      auto r =
+          rec.Add("movement", json{{"direction", "in"}, {"mode", "road"}}, Actor{"BA-GRA-1", ""});
       BOOST_REQUIRE_MESSAGE(r.ok(), r.status().ToString());
     }
   };

@@ -436,7 +436,7 @@ BOOST_AUTO_TEST_CASE(report_gives_precision_share_and_lift_of_a_known_dataset) {
       {"green", "", false, "", false},              // M10
   };
   for (const auto& r : day) {
-    auto m = f.records->Add("movement", json{{"mode", "road"}}, f.officer);
+    auto m = f.records->Add("movement", json{{"direction", "in"}, {"mode", "road"}}, f.officer);
     BOOST_REQUIRE_MESSAGE(m.ok(), m.status().ToString());
     std::string mid = (*m)["id"];
     auto id = ParseUuid(mid);

@@ -434,4 +434,28 @@ BOOST_AUTO_TEST_CASE(a_check_that_does_not_fit_the_type_is_an_internal_error) {
   BOOST_TEST((ValidateValue(bad2, "f", Value(1.0)).code() == Code::kInternal));
 }
 
+// docs/records.md: times 2000-2099 and each number under its column's bound.
+BOOST_AUTO_TEST_CASE(times_and_numbers_outside_sane_ranges_are_refused) {
+  Column t = MakeColumn(ColumnType::kTime);
+  int64_t y2000 = 946684800LL * 1000000, y2100 = 4102444800LL * 1000000;
+  BOOST_TEST(ValidateValue(t, "m.time", Value(y2000)).ok());
+  BOOST_TEST(ValidateValue(t, "m.time", Value(y2100 - 1)).ok());
+  BOOST_TEST(ValidateValue(t, "m.time", Value(y2000 - 1)).message() ==
+             "m.time: \"1999-12-31T23:59:59.999999Z\" is outside the times accepted, 2000-01-01 "
+             "to 2099-12-31 (docs/records.md)");
+  BOOST_TEST(!ValidateValue(t, "m.time", Value(y2100)).ok());
+  BOOST_TEST(!ValidateValue(t, "m.time", Value(int64_t{-62135596800LL * 1000000})).ok());  // 0001
+
+  Column kg = MakeColumn(ColumnType::kReal, Check::kPositive);
+  kg.max_value = 1e9;
+  BOOST_TEST(ValidateValue(kg, "g.gross_kg", Value(1e9)).ok());
+  BOOST_TEST(ValidateValue(kg, "g.gross_kg", Value(1e308)).message() ==
+             "g.gross_kg: 1e+308 is more than 1000000000, the largest value accepted "
+             "(docs/records.md)");
+  Column n = MakeColumn(ColumnType::kInteger, Check::kNonNegative);
+  n.max_value = 1e7;
+  BOOST_TEST(!ValidateValue(n, "g.packages", Value(int64_t{10'000'001})).ok());
+  BOOST_TEST(ValidateValue(n, "g.packages", Value(int64_t{10'000'000})).ok());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
