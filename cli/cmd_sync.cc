@@ -143,14 +143,7 @@ json TransferJson(const node::TransferRecord& t) {
 }
 
 std::string PeerName(node::Store& store, const std::optional<sync::NodeId>& id) {
-  if (!id) return "?";
-  auto entries = node::ListRegistry(store);
-  if (entries.ok()) {
-    for (const auto& e : *entries) {
-      if (e.id == *id) return e.name;
-    }
-  }
-  return UuidToString(*id);
+  return id ? node::NodeDisplayName(store, *id) : "?";
 }
 
 Status WaitForStop(Context& ctx, node::SyncService& service, const std::string& listen) {

@@ -885,6 +885,16 @@ Result<std::vector<RegistryEntry>> ListRegistry(Store& store) {
   return out;
 }
 
+std::string NodeDisplayName(Store& store, const sync::NodeId& id) {
+  auto entries = ListRegistry(store);
+  if (entries.ok()) {
+    for (const auto& e : *entries) {
+      if (e.id == id) return e.name;
+    }
+  }
+  return UuidToString(id);
+}
+
 Result<sync::NodeId> FindNode(Store& store, std::string_view id_or_name) {
   OUTPOST_ASSIGN_OR_RETURN(auto all, ListRegistry(store));
   if (auto id = ParseUuid(id_or_name); id.ok()) {

@@ -221,6 +221,10 @@ Result<std::vector<RegistryEntry>> ListRegistry(Store& store);
 // name is ambiguous.
 Result<sync::NodeId> FindNode(Store& store, std::string_view id_or_name);
 
+// The node's name in the registry ("Gradiška"), or its id as text when the
+// registry does not hold it (or cannot be read): for log lines and tables.
+std::string NodeDisplayName(Store& store, const sync::NodeId& id);
+
 }  // namespace outpost::node
 
 #endif  // OUTPOST_NODE_REGISTRY_H_

@@ -180,6 +180,9 @@ Status SyncService::Serve(const std::string& listen) {
                                             session_options));
     sync::HostedSession hosted;
     hosted.session = std::move(session);
+    hosted.describe_peer = [h](const sync::Session& s) {
+      return s.peer() ? NodeDisplayName(*h->store, *s.peer()) : std::string("?");
+    };
     int64_t started = clock->NowMicros();
     hosted.on_finish = [this, h, clock, started, log, address](const Status& s,
                                                                const sync::Session& session) {
@@ -651,9 +654,9 @@ Result<std::vector<TransferRecord>> SyncService::Transfers(int64_t limit) {
 
 Result<std::vector<RefusedConnection>> ListRefusedConnections(Store& store) {
   OUTPOST_RETURN_IF_ERROR(store.db().Exec(kSyncRefusedSql));
-  OUTPOST_ASSIGN_OR_RETURN(auto st, store.db().Cached(
-                                        "SELECT address, first_seen, last_seen, count, last_error "
-                                        "FROM sync_refused ORDER BY last_seen DESC, address"));
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto st, store.db().Cached("SELECT address, first_seen, last_seen, count, last_error "
+                                 "FROM sync_refused ORDER BY last_seen DESC, address"));
   std::vector<RefusedConnection> out;
   for (;;) {
     OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());

@@ -260,8 +260,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
         s.message() == "closed") {
       s = session().failure();
     }
+    std::string who = name_;
+    if (session().peer_proven() && hosted_.describe_peer) {
+      who = hosted_.describe_peer(session()) + " (" + name_ + ")";
+    }
     std::string line =
-        name_ + ": " + (s.ok() ? std::string("session complete") : "closed: " + s.ToString());
+        who + ": " + (s.ok() ? std::string("session complete") : "closed: " + s.ToString());
     if (limiter_) {
       if (session().peer_proven() || s.ok()) {
         limiter_->Always(line);

@@ -73,6 +73,10 @@ struct HostedSession {
   // Called once on the server thread when the connection ends, with how it
   // ended (OK: the session completed); may be empty.
   std::function<void(const Status&, const Session&)> on_finish;
+  // Names the peer once it has proven its keys (e.g. its crossing's name),
+  // for the connection's log lines, which otherwise carry only IP:port;
+  // may be empty. Called on the server thread.
+  std::function<std::string(const Session&)> describe_peer;
 };
 
 // Makes the responder session for a new connection from `remote_address`

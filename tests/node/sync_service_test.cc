@@ -71,6 +71,12 @@ BOOST_AUTO_TEST_CASE(site_and_hq_converge_over_tcp_and_the_lag_drops_to_zero) {
   BOOST_REQUIRE(t->peer.has_value());
   BOOST_TEST(UuidToString(*t->peer) == UuidToString(net.hq.id()));
   for (const auto& r : rows) BOOST_TEST(net.hq.Has(r));
+  // HQ's log names the crossing, not only its IP:port (issue 17, item 8).
+  bool named = false;
+  for (int i = 0; i < 100 && !(named = net.Logged("Gradiška (127.0.0.1:")); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  BOOST_TEST(named, net.Log());
   BOOST_TEST(net.DigestOf(net.gra, "site:BA-GRA") == net.DigestOf(net.hq, "site:BA-GRA"));
   BOOST_TEST(net.DigestOf(net.gra, "shared") == net.DigestOf(net.hq, "shared"));
   BOOST_TEST(t->refused == 0u, t->last_refusal);
