@@ -4,6 +4,7 @@
 
 #include "node/registry.h"
 #include "node/registry_internal.h"
+#include "schema/column_ids.h"
 #include "schema/table_ids.h"
 
 namespace outpost::node {
@@ -262,12 +263,11 @@ Status TrustPolicy::VerifyBatch(const sync::ChangeBatch& batch,
   // 6. An audit entry speaks for the node that signed it: an entry naming
   //    another node would be counted in that node's chain (HQ's own next
   //    entry would chain onto it; `audit verify` would blame the wrong node).
-  constexpr uint16_t kAuditNodeColumn = 1;  // audit_entry.node (schema/domain_catalogue.cc)
   for (const auto& row : batch.rows) {
     if (row.table != schema::kAuditEntryTableId) continue;
     const sync::ColumnChange* node_col = nullptr;
     for (const auto& c : row.columns) {
-      if (c.column == kAuditNodeColumn) node_col = &c;
+      if (c.column == schema::columns::audit_entry::kNode) node_col = &c;
     }
     const Bytes* named = node_col ? std::get_if<Bytes>(&node_col->value) : nullptr;
     if (named == nullptr || named->size() != batch.origin.size() ||

@@ -65,6 +65,10 @@ inline constexpr uint16_t kPrevValidUntil = 16;
 inline constexpr uint16_t kPrevCertificate = 17;
 }  // namespace node_registry
 
+namespace audit_entry {
+inline constexpr uint16_t kNode = 1;  // the node whose chain the entry is in
+}  // namespace audit_entry
+
 }  // namespace outpost::schema::columns
 
 #endif  // OUTPOST_SCHEMA_COLUMN_IDS_H_

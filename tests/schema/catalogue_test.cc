@@ -197,6 +197,7 @@ BOOST_AUTO_TEST_CASE(named_column_ids_match_the_catalogue) {
     check("node_registry", "prev_valid_until", C::kPrevValidUntil);
     check("node_registry", "prev_certificate", C::kPrevCertificate);
   }
+  check("audit_entry", "node", columns::audit_entry::kNode);
 }
 
 BOOST_AUTO_TEST_CASE(every_reference_names_an_existing_table) {
