@@ -58,24 +58,13 @@
 #include "base/sqlite.h"
 #include "base/status.h"
 #include "schema/catalogue.h"
+#include "sync/batch_log.h"
 #include "sync/change_batch.h"
 #include "sync/hlc.h"
+#include "sync/pending_names.h"
+#include "sync/version_vector.h"
 
 namespace outpost::sync {
-
-// (origin, scope) -> highest contiguous batch sequence applied.
-struct VersionVector {
-  std::map<std::pair<NodeId, std::string>, uint64_t> seqs;
-  uint64_t Get(const NodeId& origin, const std::string& scope) const;
-  void Set(const NodeId& origin, const std::string& scope, uint64_t seq);
-  bool operator==(const VersionVector&) const = default;
-};
-
-// What every vector in `peers` holds: per (origin, scope) the minimum, and
-// nothing for a key some vector lacks. Empty input gives an empty vector.
-// The caller feeds it PeerLedger::Known of every known peer to get what all
-// of them have acknowledged (for PruneLog and CompactTombstones).
-VersionVector CommonVersions(std::span<const VersionVector> peers);
 
 struct ColumnValue {
   uint16_t column = 0;  // catalogue column id
@@ -108,6 +97,10 @@ struct MergeReport {
 };
 
 class Replica;
+class ColumnVersions;
+namespace internal {
+struct RowMeta;
+}  // namespace internal
 
 // One local transaction. Rows written through it are visible to reads on the
 // same Db at once; Commit() commits the rows and their pending-log entries
@@ -150,13 +143,11 @@ class Writer {
   std::unique_ptr<Transaction> txn_;
   HlcTime hlc_;
   std::vector<std::pair<std::string, uint32_t>> scopes_;  // scope name -> index
-  // Per scope, the rows written, as Replica::Seal reads them: (table
-  // varint, bytes shared with the previous id, the rest of the id, causal
-  // length varint)*.
+  // Per scope, the names of the rows written (sync/pending_names.h).
   struct PendingNames {
+    explicit PendingNames(int64_t s) : scope(s) {}
     int64_t scope = 0;
-    Bytes bytes;
-    Uuid last{};
+    PendingNamesEncoder names;
   };
   std::vector<PendingNames> pending_;
   size_t rows_ = 0;
@@ -265,15 +256,24 @@ class Replica {
 
  private:
   friend class Writer;
+  class ScopeSealer;  // replica_seal.cc
+  struct HeldRow;     // replica_schema.cc
   Replica(Db& db, const schema::Catalogue& cat, const NodeId& self, Clock& clock,
           ReplicaOptions options)
       : db_(db),
         catalogue_(cat),
         self_(self),
         hlc_(clock, options.max_skew_micros),
-        options_(options) {}
+        options_(options),
+        log_(db) {}
 
+  // replica_schema.cc: the store's tables, checks and upgrades.
   Status CreateOrMigrate();
+  Status ReplayHeldValues(const schema::Table& t);
+  Result<std::vector<HeldRow>> ReadHeldRows(const schema::Table& t);
+  Status ReplayHeldRow(const schema::Table& t, const HeldRow& h);
+
+  // replica.cc: indexes of crdt_node / crdt_scope, and the stored clock.
   Result<uint32_t> NodeIndex(const NodeId& id);  // inserts when new
   Result<uint32_t> ScopeIndex(const std::string& scope);
   Result<std::string> ScopeName(int64_t idx) const;
@@ -282,38 +282,59 @@ class Replica {
   // this Replica loaded its maps: a miss re-reads crdt_node / crdt_scope.
   // Entries never change once written, so a hit is always right.
   const NodeId& NodeAt(uint32_t idx) const;
+  // Whether node `a`'s id is above node `b`'s (the tie-break of equal stamps).
+  Result<bool> NodeAfter(uint32_t a, uint32_t b) const;
   Status ReloadIndices() const;
+  // The (origin, scope) indexes of a chain; empty when either is unknown.
+  Result<std::optional<std::pair<uint32_t, uint32_t>>> FindChain(const NodeId& origin,
+                                                                 const std::string& scope) const;
+  Status SaveClock();  // crdt_meta 'hlc' = the clock's last stamp
+
   // Precomputed SQL per table (indexed by table id).
   struct TableSql {
     std::string insert, meta, seal;  // seal: _cl, _v, then every column
   };
   const TableSql& Sql(const schema::Table& t) const { return table_sql_.at(t.id); }
+
+  // replica_merge.cc. Each returns an error only for a failure that aborts
+  // the whole Merge; a refused batch goes in the report.
+  Status MergeOne(const SignedBatch& in, const BatchVerifier& verify, MergeReport* report);
+  // Applies `batch` (next in its chain after `head`), then every buffered
+  // successor.
+  Status ApplyInOrder(ChangeBatch batch, const SignedBatch& in, Hash hash, uint32_t origin_idx,
+                      uint32_t scope_idx, internal::ChainHead head, MergeReport* report);
+  // `arrived`: the batch as received, or null when it came from the buffer.
+  // *refused: why it was not applied (then nothing of it was).
+  Status ApplyInSavepoint(const ChangeBatch& batch, const SignedBatch* arrived, const Hash& hash,
+                          uint32_t origin_idx, uint32_t scope_idx, MergeReport* report,
+                          Status* refused);
   // Applies one verified, in-order batch; the caller holds the transaction.
   Result<size_t> ApplyBatch(const ChangeBatch& batch, uint32_t origin_idx, uint32_t scope_idx);
   // `seq` is the batch's sequence (0 when replaying held values at upgrade).
   Result<size_t> ApplyRow(const RowChange& row, uint32_t origin_idx, uint32_t scope_idx,
                           uint64_t seq);
-  // Records (or forgets, when the row is live again) which batch made a row
-  // a tombstone, for CompactTombstones.
-  Status NoteTombstone(const schema::Table& t, const Uuid& id, uint32_t cl, uint32_t origin_idx,
-                       uint32_t scope_idx, uint64_t seq);
+  // A row change's columns this catalogue knows, with their definitions.
+  struct KnownColumns {
+    std::vector<const ColumnChange*> changes;
+    std::vector<const schema::Column*> defs;
+  };
+  Result<size_t> InsertRow(const schema::Table& t, const RowChange& row, const KnownColumns& known,
+                           uint32_t origin_idx, uint32_t scope_idx, uint64_t seq);
+  Result<size_t> MergeRow(const schema::Table& t, const RowChange& row, const KnownColumns& known,
+                          internal::RowMeta meta, uint32_t origin_idx, uint32_t scope_idx,
+                          uint64_t seq);
+  // The columns of `known` that win over `versions` (updated for them).
+  Status PickWinners(const KnownColumns& known, uint32_t origin_idx, ColumnVersions* versions,
+                     KnownColumns* winners);
   Status StoreExtra(const RowChange& row, const ColumnChange* col, uint32_t origin_idx,
                     uint32_t scope_idx);
-  Result<VersionVector> ReadVersionVector() const;
-  // An (origin, scope) chain's head in crdt_vv: sequence 0 and a zero hash
-  // when nothing of it has been applied or sealed yet.
-  struct ChainHead {
-    uint64_t seq = 0;
-    Hash hash{};
-  };
-  Result<ChainHead> ReadChainHead(uint32_t origin_idx, uint32_t scope_idx);
-  Status WriteChainHead(uint32_t origin_idx, uint32_t scope_idx, const ChainHead& head);
 
   Db& db_;
   schema::Catalogue catalogue_;
   NodeId self_;
   HybridClock hlc_;
   ReplicaOptions options_;
+  internal::BatchLog log_;
   uint32_t self_idx_ = 0;
   // Caches of crdt_node and crdt_scope (see NodeAt), hence mutable.
   mutable std::vector<NodeId> nodes_;  // index -> node id (index 0 unused)
