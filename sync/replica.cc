@@ -104,10 +104,13 @@ Status Replica::ReloadIndices() const {
   return Status::Ok();
 }
 
-const NodeId& Replica::NodeAt(uint32_t idx) const {
+Result<NodeId> Replica::NodeAt(uint32_t idx) const {
   static const NodeId kNone{};
-  if (idx >= nodes_.size() || nodes_[idx] == kNone) (void)ReloadIndices();
-  return idx < nodes_.size() ? nodes_[idx] : kNone;
+  if (idx >= nodes_.size() || nodes_[idx] == kNone) OUTPOST_RETURN_IF_ERROR(ReloadIndices());
+  if (idx >= nodes_.size() || nodes_[idx] == kNone) {
+    return Status::Corruption("crdt_node: no node with index " + std::to_string(idx));
+  }
+  return nodes_[idx];
 }
 
 Result<uint32_t> Replica::NodeIndex(const NodeId& id) {
@@ -150,7 +153,11 @@ Result<std::string> Replica::ScopeName(int64_t idx) const {
   return Status::Corruption("scope index " + std::to_string(idx) + " is not known");
 }
 
-Result<bool> Replica::NodeAfter(uint32_t a, uint32_t b) const { return NodeAt(a) > NodeAt(b); }
+Result<bool> Replica::NodeAfter(uint32_t a, uint32_t b) const {
+  OUTPOST_ASSIGN_OR_RETURN(NodeId id_a, NodeAt(a));
+  OUTPOST_ASSIGN_OR_RETURN(NodeId id_b, NodeAt(b));
+  return id_a > id_b;
+}
 
 Status Replica::SaveClock() {
   OUTPOST_ASSIGN_OR_RETURN(auto st,

@@ -281,7 +281,9 @@ class Replica {
   // command while the daemon merges) may have added nodes or scopes since
   // this Replica loaded its maps: a miss re-reads crdt_node / crdt_scope.
   // Entries never change once written, so a hit is always right.
-  const NodeId& NodeAt(uint32_t idx) const;
+  // kCorruption if the index is unknown even after re-reading (or the
+  // re-read finds a damaged entry).
+  Result<NodeId> NodeAt(uint32_t idx) const;
   // Whether node `a`'s id is above node `b`'s (the tie-break of equal stamps).
   Result<bool> NodeAfter(uint32_t a, uint32_t b) const;
   Status ReloadIndices() const;

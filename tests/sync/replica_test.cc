@@ -236,6 +236,41 @@ BOOST_AUTO_TEST_CASE(a_column_stamped_after_its_batch_is_refused) {
   BOOST_TEST(*b.db->QueryInt("SELECT count(*) FROM item") == 0);
 }
 
+// Equal stamps are settled by node id (invariant 6, docs/crdt.md). When the
+// stored winner's node cannot be read back (a damaged crdt_node entry), the
+// batch is refused with kCorruption, not merged against an all-zero id.
+BOOST_AUTO_TEST_CASE(an_unreadable_node_id_refuses_a_tie_instead_of_guessing) {
+  TestNode a(1), b(2);
+  Insert(a, Id(1), "x", 1);
+  Deliver(a, b);
+  Update(b, Id(1), 2, Value{int64_t{5}});
+  Deliver(b, a);  // a knows b now
+  b.clock.Advance(1'000);
+  Update(b, Id(1), 1, Value{std::string("from-b")});
+  auto stored = b.db->Prepare("SELECT _v FROM item WHERE id = ?");
+  BOOST_REQUIRE(stored.ok());
+  (*stored)->BindBlob(1, Id(1));
+  BOOST_REQUIRE(*(*stored)->Step());
+  ColumnVersions at_b;
+  BOOST_REQUIRE(ColumnVersions::Decode((*stored)->Blob(0), &at_b));
+  const HlcTime tie = at_b.Find(1)->hlc;
+  // On a, column a is held at b's stamp by node 7, whose entry is damaged.
+  ColumnVersions v;
+  v.Set(1, tie, 7);
+  auto up = a.db->Prepare("UPDATE item SET _v = ? WHERE id = ?");
+  BOOST_REQUIRE(up.ok());
+  (*up)->BindBlob(1, v.Encode()).BindBlob(2, Id(1));
+  BOOST_REQUIRE((*up)->Run().ok());
+  BOOST_REQUIRE(a.db->Exec("INSERT INTO crdt_node(idx, node_id) VALUES(7, x'0102')").ok());
+  MergeReport r = Deliver(b, a);
+  BOOST_TEST(r.applied == 0u);
+  BOOST_REQUIRE(r.refused.size() == 1u);
+  BOOST_TEST(r.refused[0].code() == Code::kCorruption, r.refused[0].ToString());
+  BOOST_TEST(r.refused[0].message().find("crdt_node") != std::string::npos,
+             r.refused[0].ToString());
+  BOOST_TEST(ColA(a, Id(1)) == "x");
+}
+
 // Threat model R10: a record erased before the next sync never puts its
 // personal data in the log (batches are built from the rows when sealed).
 BOOST_AUTO_TEST_CASE(a_record_erased_before_sealing_never_enters_the_log) {
