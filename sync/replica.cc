@@ -224,7 +224,7 @@ Result<int64_t> Replica::CompactTombstones(const VersionVector& acked) {
   for (const auto& [tbl, id] : due) {
     const Table* t = catalogue_.FindById(static_cast<uint16_t>(tbl));
     if (t != nullptr) {
-      // Keep id, scope and causal length (docs/crdt.md, invariant 8); drop values and
+      // Keep id, scope and causal length (invariant 8, docs/crdt.md); drop values and
       // versions. `_v` = x'00' is the encoding of no versions.
       std::string sql = "UPDATE " + Quote(t->name) + " SET ";
       for (const auto& c : t->columns) sql += Quote(c.name) + " = NULL, ";
@@ -310,7 +310,7 @@ Result<std::map<std::string, std::string>> Replica::TableDigests(
       crypto_generichash_update(&h, id.data(), id.size());
       uint64_t cl = static_cast<uint64_t>(st->Int(1));
       HashU64(&h, cl);
-      // A tombstone's values are local (docs/crdt.md, invariant 7): only id and length.
+      // A tombstone's values are local (invariant 7, docs/crdt.md): only id and length.
       if (cl % 2 == 0) continue;
       for (size_t i = 0; i < cols.size(); ++i) {
         HashU64(&h, cols[i]->id);

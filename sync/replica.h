@@ -15,31 +15,27 @@
 //    hash of the previous body. The version vector maps (origin, scope) to
 //    the highest sequence applied with no gap.
 //
-// Invariants of Merge:
+// Invariants of Merge, numbered as in docs/crdt.md ("Merge invariants"),
+// which has the full text; code cites them as "invariant N, docs/crdt.md":
 //  1. Idempotent: a batch at or below the version vector changes nothing
-//     (but a different body for the same sequence is reported as
-//     equivocation, kConflict).
-//  2. Commutative and associative across origins: the state after merging a
-//     set of batches does not depend on the order they arrive in (within an
-//     origin's chain, early arrivals wait in the buffer; nothing is applied
-//     with a gap).
-//  3. A refused batch (signature, chain, scope, skew) leaves the store as it
-//     was; other batches in the same call are unaffected.
-//  4. One SQLite transaction per Merge call: a crash loses the whole call or
-//     nothing, and the version vector moves with the rows.
-//  4a. Bounded buffer: a batch is buffered only within
-//     ReplicaOptions::max_buffered_ahead of its chain's head.
-//  5. Incarnations (docs/crdt.md, merge invariant 7): a column write
-//     belongs to the causal length its row change carries. A write of an
-//     older incarnation than the row's is ignored; a newer one starts the
-//     row afresh (its versions reset, and a live incarnation's unwritten
-//     columns read NULL). So a tombstone's hidden values are local (never
-//     part of the replicated state or the digest), and an undelete carries
-//     every column it brings back.
-//  6. Compaction (merge invariant 8): CompactTombstones never resurrects a
-//     row: the minimal tombstone (id, scope, causal length) is kept for
-//     ever, so a late write of an older incarnation (a duplicate insert, a
-//     concurrent update) can never revive it; only a later undelete can.
+//     (a different body for the same sequence is equivocation, kConflict).
+//  2. Commutative and associative across origins; within an origin's chain
+//     an early batch waits in a bounded buffer
+//     (ReplicaOptions::max_buffered_ahead): nothing is applied with a gap.
+//  3. Chained: a batch must carry the hash of the previous one.
+//  4. A refused batch leaves the store as it was; other batches in the
+//     same call are unaffected.
+//  5. One SQLite transaction per Merge call: a crash loses the whole call
+//     or nothing, and the version vector moves with the rows.
+//  6. Equal stamps: the higher node id wins; from one origin, the later
+//     entry.
+//  7. Incarnations: a column write belongs to the causal length its row
+//     change carries; an older incarnation's write is ignored, a newer one
+//     starts the row afresh. A tombstone's hidden values are local (never
+//     in the digest), and an undelete carries every column.
+//  8. Compaction (CompactTombstones) never resurrects and never diverges:
+//     a tombstone's id, scope and causal length are kept for ever.
+//  9. No column is stamped after its batch.
 //
 // Thread safety: a Replica and its Db belong to one thread at a time.
 #ifndef OUTPOST_SYNC_REPLICA_H_
@@ -229,7 +225,7 @@ class Replica {
   // rows by id, columns by id, canonical value encoding), optionally only the
   // rows of one scope. A live row contributes its id, causal length and every
   // column; a tombstone only its id and causal length (its hidden values are
-  // local, see invariant 5 above). Equal on converged replicas, compacted or not.
+  // local: invariant 7, docs/crdt.md). Equal on converged replicas, compacted or not.
   Result<Hash> Digest(const std::optional<std::string>& scope) const;
   // Per-table digests (table name -> hex), same rules.
   Result<std::map<std::string, std::string>> TableDigests(

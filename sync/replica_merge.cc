@@ -1,12 +1,12 @@
 // Replica::Merge: received batches into the store (docs/crdt.md, "Merge
 // invariants"; the invariants cited below are numbered as there).
 //
-//   Merge            one transaction for the call (invariant 5)
+//   Merge            one transaction for the call (invariant 5, docs/crdt.md)
 //    `- MergeOne     decode, verify, place the batch against its chain:
 //        |           duplicate or equivocation (1), own batch, too far
 //        |           ahead, buffered behind a gap (2), or next in order
-//        `- ApplyInOrder   the batch, then each buffered successor
-//            `- ApplyInSavepoint   checks (3, 9, skew) and rows, in a
+//        `- ApplyInOrder   chained (3): the batch, then each buffered successor
+//            `- ApplyInSavepoint   checks (9, skew) and rows, in a
 //                |                 savepoint: a refusal leaves nothing (4)
 //                `- ApplyBatch / ApplyRow   per row: a new row or a merge
 //                                           into the stored one (2, 6, 7)
@@ -291,7 +291,7 @@ Status Replica::PickWinners(const KnownColumns& known, uint32_t origin_idx,
     const ColumnVersion* cur = versions->Find(c->column);
     // Equal stamps: the higher node id wins; from the same origin, equal
     // stamps come from one transaction and the later entry wins (entries of
-    // one origin are applied in chain order everywhere: invariant 6).
+    // one origin are applied in chain order everywhere: invariant 6, docs/crdt.md).
     bool wins = cur == nullptr || c->hlc > cur->hlc;
     if (!wins && c->hlc == cur->hlc) {
       if (origin_idx == cur->origin) {

@@ -172,7 +172,7 @@ Status Writer::Delete(const Table& t, const Uuid& id, bool erase_nominal) {
   if (!meta.exists || meta.cl % 2 == 0) {
     return Status::NotFound(t.name + " " + UuidToString(id) + " does not exist");
   }
-  // A new (dead) incarnation: its versions start afresh (docs/crdt.md, invariant 7); the
+  // A new (dead) incarnation: its versions start afresh (invariant 7, docs/crdt.md); the
   // columns not erased stay behind as this node's hidden copy.
   ColumnVersions versions;
   std::vector<ColumnChange> changes;
@@ -203,7 +203,7 @@ Status Writer::Undelete(const Table& t, const Uuid& id) {
   }
   // A new live incarnation: every column is restamped, keeping the hidden
   // value held here, and its batch carries them all, so the row each replica
-  // brings back does not depend on what it held (docs/crdt.md, invariant 7).
+  // brings back does not depend on what it held (invariant 7, docs/crdt.md).
   ColumnVersions versions;
   for (const auto& c : t.columns) versions.Set(c.id, hlc_, replica_.self_idx_);
   uint32_t cl = meta.cl + 1;

@@ -1,4 +1,4 @@
-// Tombstone compaction (docs/crdt.md, "Compaction", invariants 5-7): a
+// Tombstone compaction (invariants 7-8, docs/crdt.md, "Compaction"): a
 // compacted tombstone keeps id, scope and causal length and drops its hidden
 // values; nothing that arrives later (an old update, a duplicate of the
 // original insert, a delete of an older incarnation) brings the row back;

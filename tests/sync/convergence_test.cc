@@ -5,7 +5,7 @@
 // predicts (so no acknowledged write is lost and no deleted row comes back),
 // and all digests must be equal.
 //
-// The model (docs/crdt.md, invariants 5-7): a column write belongs to the
+// The model (invariants 6-7, docs/crdt.md): a column write belongs to the
 // incarnation (causal length) of its row change and registers are ordered by
 // (incarnation, HLC, node id); a live row shows the writes of its final
 // incarnation only; a tombstone's values are not compared (they are local

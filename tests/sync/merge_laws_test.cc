@@ -1,4 +1,4 @@
-// The merge laws on random states (rapidcheck), docs/crdt.md invariants 1-2:
+// The merge laws on random states (rapidcheck), invariants 1-2, docs/crdt.md:
 //   commutative   A <- B  and  B <- A  have equal digests;
 //   associative   (A <- B) <- C  and  A <- (B <- C)  have equal digests;
 //   idempotent    merging the same batches twice changes nothing: digest,

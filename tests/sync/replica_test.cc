@@ -211,7 +211,7 @@ BOOST_AUTO_TEST_CASE(a_sealed_delete_is_compacted_once_its_batch_is_acknowledged
   BOOST_TEST(DigestHex(a) == DigestHex(b));
 }
 
-// Merge invariant 9: a column stamped after its batch would slip past the
+// Invariant 9, docs/crdt.md: a column stamped after its batch would slip past the
 // skew check and the receiver's clock.
 BOOST_AUTO_TEST_CASE(a_column_stamped_after_its_batch_is_refused) {
   TestNode a(1), b(2);
