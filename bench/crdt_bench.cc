@@ -192,7 +192,9 @@ double TrackedInsert(const std::string& path, const std::vector<Row>& rows,
   }
   *seal_secs = Timed(
       [&] {
-        auto made = replica->Seal();
+        // A stand-in signer: the figure is the seal's, as before signing
+        // moved into it (an Ed25519 signature is ~25 us a batch, ~1% here).
+        auto made = replica->Seal([](std::span<const uint8_t>) { return Bytes(64, 0x5a); });
         Check(made.ok() && *made > 0, "seal");
       },
       seal_cpu);

@@ -184,8 +184,8 @@ uint64_t Fill(Node& n, const schema::Catalogue& cat, int rows) {
     }
     Check((*w)->Commit().ok(), "commit");
   }
-  Status s = n.replica->SignPending([&](std::span<const uint8_t> in) { return n.policy.Sign(in); });
-  Check(s.ok(), s.ToString());
+  auto s = n.replica->Seal([&](std::span<const uint8_t> in) { return n.policy.Sign(in); });
+  Check(s.ok(), s.status().ToString());
   return raw;
 }
 

@@ -45,10 +45,12 @@ std::vector<sync::ColumnValue> CertificateColumns(const Certificate& c, const En
 }
 
 Status SignOwnBatches(Store& store, const crypto::NodeSecrets& keys) {
-  return store.replica().SignPending([&](std::span<const uint8_t> input) {
-    auto sig = keys.signing.Sign(input);
-    return Bytes(sig.begin(), sig.end());
-  });
+  return store.replica()
+      .Seal([&](std::span<const uint8_t> input) {
+        auto sig = keys.signing.Sign(input);
+        return Bytes(sig.begin(), sig.end());
+      })
+      .status();
 }
 
 Status RequireRole(Store& store, Role role, std::string_view what) {

@@ -226,6 +226,9 @@ class SyncService {
   // Noise static key move to the new keys.
   Status SwitchToRotatedKeys();
   Status LockDataDir();
+  // Seals this node's pending writes into batches signed by its key
+  // (sync::Replica::Seal).
+  Status SealOwn();
 
   Clock& clock_;
   Random& random_;

@@ -28,8 +28,9 @@ Result<Bytes> ExportBundle(const BundleEnv& env, const NodeId& to,
                            const crypto::PublicKeyBytes& to_kx, BundleInfo* info,
                            size_t max_bytes) {
   PeerPolicy* policy = env.policy;
-  OUTPOST_RETURN_IF_ERROR(env.replica->SignPending(
-      [policy](std::span<const uint8_t> input) { return policy->Sign(input); }));
+  OUTPOST_RETURN_IF_ERROR(
+      env.replica->Seal([policy](std::span<const uint8_t> input) { return policy->Sign(input); })
+          .status());
   OUTPOST_ASSIGN_OR_RETURN(VersionVector known, env.ledger->Known(to));
   OUTPOST_ASSIGN_OR_RETURN(
       auto batches,
@@ -43,9 +44,6 @@ Result<Bytes> ExportBundle(const BundleEnv& env, const NodeId& to,
   OUTPOST_ASSIGN_OR_RETURN(p.sender_vv, env.replica->GetVersionVector());
   size_t total = 0;
   for (const auto& b : batches) {
-    // Unsigned: a write another process committed since SignPending, sealed
-    // by BatchesFor; never exported unsigned, it goes in the next bundle.
-    if (b.batch.signature.empty()) break;
     p.batches.push_back(EncodeSignedBatch(b.batch));
     total += p.batches.back().size();
     if (total > max_bytes) {

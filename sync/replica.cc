@@ -170,10 +170,7 @@ Status Replica::SaveClock() {
 // ---------------------------------------------------------------------------
 // Version vectors, pruning, compaction, extraction
 
-Result<VersionVector> Replica::GetVersionVector() {
-  OUTPOST_RETURN_IF_ERROR(Seal().status());
-  return log_.ReadVersionVector();
-}
+Result<VersionVector> Replica::GetVersionVector() const { return log_.ReadVersionVector(); }
 
 Result<std::optional<std::pair<uint32_t, uint32_t>>> Replica::FindChain(
     const NodeId& origin, const std::string& scope) const {
@@ -249,7 +246,7 @@ Result<int64_t> Replica::CompactTombstones(const VersionVector& acked) {
 
 Result<std::vector<OutgoingBatch>> Replica::BatchesFor(
     const VersionVector& peer, const std::function<bool(const std::string&)>& allowed,
-    size_t max_bytes) {
+    size_t max_bytes) const {
   OUTPOST_ASSIGN_OR_RETURN(VersionVector mine, GetVersionVector());
   std::vector<OutgoingBatch> out;
   size_t bytes = 0;

@@ -6,9 +6,9 @@
 //    ordered by (HLC, origin node id), plus a causal length (odd = exists,
 //    even = deleted; merge takes the max, so delete/undelete is a counter).
 //  - Each local transaction names the rows it wrote in the pending log
-//    (crdt_pending), in the same SQLite transaction as the rows; Seal() later
-//    turns the pending rows into batches built from the rows as they are
-//    then, one per scope and stamp. Nothing a caller saw committed is
+//    (crdt_pending), in the same SQLite transaction as the rows; Seal(sign)
+//    later turns the pending rows into signed batches built from the rows
+//    as they are then, one per scope and stamp. Nothing a caller saw committed is
 //    missing from the log: it is pending, sealed with its value, or
 //    superseded by a later write that is (docs/crdt.md, "The change log").
 //  - Batches are numbered 1, 2, 3... per (origin, scope) and chained by the
@@ -151,6 +151,10 @@ class Writer {
   std::vector<std::pair<uint16_t, StmtRef>> inserts_;
 };
 
+// Signs this node's batches: a 64-byte Ed25519 signature over `input`
+// (SigningInput(body)); PeerPolicy::Sign, or the node's signing key.
+using BatchSigner = std::function<Bytes(std::span<const uint8_t>)>;
+
 // A batch ready to send: who wrote it, where it sits, and its signed bytes.
 struct OutgoingBatch {
   NodeId origin;
@@ -180,30 +184,38 @@ class Replica {
   Result<MergeReport> Merge(std::span<const SignedBatch> batches, const BatchVerifier& verify);
 
   // Turns the local writes since the last seal (crdt_pending) into this
-  // node's next batches, in one transaction: per scope, the pending rows in
-  // stamp order, one batch per stamp (split at max_batch_bytes), each row
-  // carrying its causal length and this node's columns written since it
-  // became pending, with their values as they are now. A row a newer
-  // incarnation from another node has since replaced is left out (its
-  // writes lost to that incarnation everywhere). Batches are stored
-  // unsigned. Returns the number of batches made. SignPending, BatchesFor
-  // and GetVersionVector seal first, so callers rarely need this.
-  Result<size_t> Seal();
-
-  // Seals, then signs this node's own batches that have no signature yet.
-  // `sign` returns a 64-byte signature over its input (SigningInput(body)).
-  Status SignPending(const std::function<Bytes(std::span<const uint8_t>)>& sign);
+  // node's next batches and signs them, in one transaction: per scope, the
+  // pending rows in stamp order, one batch per stamp (split at
+  // max_batch_bytes), each row carrying its causal length and this node's
+  // columns written since it became pending, with their values as they are
+  // now. A row a newer incarnation from another node has since replaced is
+  // left out (its writes lost to that incarnation everywhere). `sign`
+  // returns a 64-byte signature over its input (SigningInput(body)); a batch
+  // an older binary stored unsigned is signed here too, so once Seal has
+  // run every stored batch is signed. Returns the number of batches made.
+  // kInternal if `sign` returns another size (nothing is sealed).
+  //
+  // The one place the log grows from local writes: run it where batches
+  // are about to be read for a peer (a session's start and each refill,
+  // a bundle export, the daemon's poll). Reads below never seal.
+  Result<size_t> Seal(const BatchSigner& sign);
 
   // Batches the holder of `peer` lacks, in chain order per (origin, scope),
   // for scopes where allowed(scope) is true; stops after max_bytes (always
-  // returns at least one batch if any is due). Seals first.
+  // returns at least one batch if any is due). A read: writes not sealed
+  // yet are not in it.
   Result<std::vector<OutgoingBatch>> BatchesFor(
       const VersionVector& peer, const std::function<bool(const std::string&)>& allowed,
-      size_t max_bytes);
+      size_t max_bytes) const;
 
-  // Seals, then reads the version vector (this node's own entries count
-  // sealed batches).
-  Result<VersionVector> GetVersionVector();
+  // The version vector: this node's own entries count sealed batches. A read.
+  Result<VersionVector> GetVersionVector() const;
+
+  // The version vector as Seal would leave it now: this node's own entries
+  // advanced by the batches the pending writes would make. A read (it plans
+  // the seal without writing or signing), for a status shown by a node
+  // whose key may be locked.
+  Result<VersionVector> VersionVectorIfSealed() const;
 
   // Drops stored batches at or below `acked` (what every peer that may need
   // them has acknowledged); the chain heads stay in the version vector, so
@@ -287,6 +299,8 @@ class Replica {
   Result<std::optional<std::pair<uint32_t, uint32_t>>> FindChain(const NodeId& origin,
                                                                  const std::string& scope) const;
   Status SaveClock();  // crdt_meta 'hlc' = the clock's last stamp
+  // replica_seal.cc: signs own batches stored unsigned (older binaries).
+  Status SignUnsigned(const BatchSigner& sign);
 
   // Precomputed SQL per table (indexed by table id).
   struct TableSql {

@@ -10,7 +10,12 @@
 //        |                incarnation replaced it; else adds its columns
 //        |                stamped here since it was first named
 //        `- Flush         one batch per stamp, split at max_batch_bytes:
-//                         numbered, chained by hash, stored in crdt_batch
+//                         numbered, chained by hash, signed, stored in
+//                         crdt_batch
+//    `- SignUnsigned      batches an older binary stored unsigned
+//
+// VersionVectorIfSealed runs the same planning without writing or signing
+// (a ScopeSealer with no signer) and counts the batches it would make.
 #include <algorithm>
 #include <map>
 
@@ -60,14 +65,16 @@ Result<std::map<uint32_t, NamedRows>> ReadPendingNames(Db& db) {
 
 }  // namespace
 
-// Seals one scope's named rows into this node's next batches of its chain.
+// Seals one scope's named rows into this node's next batches of its chain;
+// with no signer, only counts the batches it would make (nothing written).
 class Replica::ScopeSealer {
  public:
-  ScopeSealer(Replica& r, uint32_t scope) : r_(r), scope_(scope) {}
+  ScopeSealer(const Replica& r, uint32_t scope, const BatchSigner* sign)
+      : r_(r), scope_(scope), sign_(sign), log_(r.db_) {}
 
   // Returns the number of batches made.
   Result<size_t> Run(const NamedRows& rows) {
-    OUTPOST_ASSIGN_OR_RETURN(head_, r_.log_.Head(r_.self_idx_, scope_));
+    OUTPOST_ASSIGN_OR_RETURN(head_, log_.Head(r_.self_idx_, scope_));
     seq_ = head_.seq;
     prev_ = head_.hash;
     OUTPOST_ASSIGN_OR_RETURN(scope_name_, r_.ScopeName(scope_));
@@ -79,8 +86,9 @@ class Replica::ScopeSealer {
                      [](const auto& x, const auto& y) { return x.second->last < y.second->last; });
     for (const auto& [key, n] : order) OUTPOST_RETURN_IF_ERROR(SealRow(*key, *n));
     OUTPOST_RETURN_IF_ERROR(Flush());
-    if (seq_ == head_.seq) return made_;  // every named row was left out
-    OUTPOST_RETURN_IF_ERROR(r_.log_.SetHead(r_.self_idx_, scope_, {seq_, prev_}));
+    // Nothing to move when every named row was left out, or nothing is written.
+    if (seq_ == head_.seq || sign_ == nullptr) return made_;
+    OUTPOST_RETURN_IF_ERROR(log_.SetHead(r_.self_idx_, scope_, {seq_, prev_}));
     return made_;
   }
 
@@ -110,7 +118,7 @@ class Replica::ScopeSealer {
       builder_->AddColumn(c->id, hlc,
                           internal::ReadValueRef(*row, internal::ColumnPosition(*t, c) + 2));
     }
-    if (n.cl % 2 == 1) return Status::Ok();
+    if (n.cl % 2 == 1 || sign_ == nullptr) return Status::Ok();
     // The batch this row goes into makes it a tombstone: number seq + 1.
     return internal::NoteTombstone(r_.db_, t->id, id, n.cl, r_.self_idx_, scope_, seq_ + 1);
   }
@@ -159,21 +167,30 @@ class Replica::ScopeSealer {
     return Status::Ok();
   }
 
-  // Numbers, chains and stores the batch being built, if it has rows.
+  // Numbers, chains, signs and stores the batch being built, if it has rows.
   Status Flush() {
     if (!builder_ || builder_->rows() == 0) return Status::Ok();
     std::span<const uint8_t> body = builder_->FinishInPlace(seq_ + 1, prev_);
     Hash hash = HashBody(body);
-    OUTPOST_RETURN_IF_ERROR(
-        r_.log_.Insert({r_.self_idx_, scope_, seq_ + 1, hash, stamp_, true, body, {}}));
+    if (sign_ != nullptr) {
+      Bytes sig = (*sign_)(SigningInput(body));
+      if (sig.size() != 64) {
+        return Status::Internal("signer returned " + std::to_string(sig.size()) +
+                                " bytes, not 64; nothing was sealed");
+      }
+      OUTPOST_RETURN_IF_ERROR(
+          log_.Insert({r_.self_idx_, scope_, seq_ + 1, hash, stamp_, true, body, sig}));
+    }
     ++seq_;
     prev_ = hash;
     ++made_;
     return Status::Ok();
   }
 
-  Replica& r_;
+  const Replica& r_;
   const uint32_t scope_;
+  const BatchSigner* const sign_;  // null: count only
+  internal::BatchLog log_;
   ChainHead head_;
   uint64_t seq_ = 0;
   Hash prev_{};
@@ -186,34 +203,54 @@ class Replica::ScopeSealer {
   std::vector<std::pair<uint16_t, StmtRef>> reads_;
 };
 
-Result<size_t> Replica::Seal() {
-  // Most calls find nothing pending: answer without taking the write lock.
-  OUTPOST_ASSIGN_OR_RETURN(int64_t any, db_.QueryInt("SELECT EXISTS(SELECT 1 FROM crdt_pending)"));
+Result<size_t> Replica::Seal(const BatchSigner& sign) {
+  // Most calls find nothing to do: answer without taking the write lock.
+  OUTPOST_ASSIGN_OR_RETURN(
+      int64_t any, db_.QueryInt("SELECT EXISTS(SELECT 1 FROM crdt_pending) OR EXISTS(SELECT 1 "
+                                "FROM crdt_batch WHERE origin = " +
+                                std::to_string(self_idx_) + " AND length(sig) = 0)"));
   if (any == 0) return size_t{0};
   OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_, TxnMode::kImmediate));
   OUTPOST_ASSIGN_OR_RETURN(auto named, ReadPendingNames(db_));
   size_t made = 0;
   for (const auto& [scope, rows] : named) {
-    ScopeSealer sealer(*this, scope);
+    ScopeSealer sealer(*this, scope, &sign);
     OUTPOST_ASSIGN_OR_RETURN(size_t n, sealer.Run(rows));
     made += n;
   }
   OUTPOST_RETURN_IF_ERROR(db_.Exec("DELETE FROM crdt_pending"));
+  OUTPOST_RETURN_IF_ERROR(SignUnsigned(sign));
   OUTPOST_RETURN_IF_ERROR(txn->Commit());
   return made;
 }
 
-Status Replica::SignPending(const std::function<Bytes(std::span<const uint8_t>)>& sign) {
-  OUTPOST_RETURN_IF_ERROR(Seal().status());
-  OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_));
+// Stores sealed before batches were signed at sealing kept them unsigned
+// until a sync or an export signed them.
+Status Replica::SignUnsigned(const BatchSigner& sign) {
   OUTPOST_ASSIGN_OR_RETURN(auto unsigned_batches, log_.Unsigned(self_idx_));
   for (const auto& [rowid, body] : unsigned_batches) {
     Bytes sig = sign(SigningInput(body));
-    if (sig.size() != 64)
-      return Status::Internal("signer returned " + std::to_string(sig.size()) + " bytes");
+    if (sig.size() != 64) {
+      return Status::Internal("signer returned " + std::to_string(sig.size()) + " bytes, not 64");
+    }
     OUTPOST_RETURN_IF_ERROR(log_.SetSignature(rowid, sig));
   }
-  return txn->Commit();
+  return Status::Ok();
+}
+
+Result<VersionVector> Replica::VersionVectorIfSealed() const {
+  // One snapshot of the log and the pending names; rolled back, nothing written.
+  OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_));
+  OUTPOST_ASSIGN_OR_RETURN(VersionVector vv, log_.ReadVersionVector());
+  OUTPOST_ASSIGN_OR_RETURN(auto named, ReadPendingNames(db_));
+  for (const auto& [scope, rows] : named) {
+    ScopeSealer planner(*this, scope, nullptr);
+    OUTPOST_ASSIGN_OR_RETURN(size_t n, planner.Run(rows));
+    if (n == 0) continue;
+    OUTPOST_ASSIGN_OR_RETURN(std::string name, ScopeName(scope));
+    vv.Set(self_, name, vv.Get(self_, name) + n);
+  }
+  return vv;
 }
 
 }  // namespace outpost::sync

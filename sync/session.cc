@@ -242,6 +242,8 @@ Status Session::RefuseAfterHandshake(Status refused) {
 
 Status Session::Open() {
   state_ = SessionState::kOpen;
+  // Hello carries what this node holds, its own writes sealed and signed.
+  if (Status s = SealOwn(); !s.ok()) return Fail(s);
   auto mine = env_.replica->GetVersionVector();
   if (!mine.ok()) return Fail(mine.status());
   mine_ = std::move(*mine);
@@ -346,25 +348,21 @@ bool Session::Allowed(const std::string& scope) {
   return env_.policy->MayRead(*peer_, scope);
 }
 
-Status Session::Refill() {
-  // Our own batches written since the last look need their signature.
+Status Session::SealOwn() {
   PeerPolicy* policy = env_.policy;
-  Status s = env_.replica->SignPending(
-      [policy](std::span<const uint8_t> input) { return policy->Sign(input); });
-  if (!s.ok()) return Fail(s);
+  return env_.replica
+      ->Seal([policy](std::span<const uint8_t> input) { return policy->Sign(input); })
+      .status();
+}
+
+Status Session::Refill() {
+  // Our own writes committed since the last look (by any process) go too.
+  if (Status s = SealOwn(); !s.ok()) return Fail(s);
   auto batches = env_.replica->BatchesFor(
       send_view_, [this](const std::string& scope) { return Allowed(scope); }, kRefillBytes);
   if (!batches.ok()) return Fail(batches.status());
   if (batches->empty()) exhausted_ = true;
-  for (auto& b : *batches) {
-    // Unsigned: a write another process committed since SignPending, sealed
-    // by BatchesFor. Never sent unsigned; it goes in the next session.
-    if (b.batch.signature.empty()) {
-      exhausted_ = true;
-      break;
-    }
-    queue_.push_back(std::move(b));
-  }
+  for (auto& b : *batches) queue_.push_back(std::move(b));
   return Status::Ok();
 }
 

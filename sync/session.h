@@ -168,6 +168,9 @@ class Session {
   Status OnRotate(RotateMsg m);
   Status OnRotateReply(RotateReplyMsg m);
   Status Pump();
+  // Seals this node's pending writes, signed with the policy's key
+  // (Replica::Seal), so the log the session reads holds only signed batches.
+  Status SealOwn();
   Status Refill();
   bool Allowed(const std::string& scope);
   void MaybeComplete();

@@ -83,7 +83,7 @@ struct Node {
     return id;
   }
   void SignWith(const crypto::NodeSecrets& k) {
-    Status s = store->replica().SignPending([&](std::span<const uint8_t> in) {
+    auto s = store->replica().Seal([&](std::span<const uint8_t> in) {
       auto sig = k.signing.Sign(in);
       return Bytes(sig.begin(), sig.end());
     });

@@ -15,6 +15,9 @@ using nlohmann::json;
 
 namespace {
 
+// A stand-in signature for sealing: these stores merge with accept-all.
+Bytes FakeSign(std::span<const uint8_t>) { return Bytes(64, 0x5a); }
+
 const char* kTruck = R"({
   "direction": "in", "mode": "road", "time": "2026-11-28T10:15:00Z",
   "declaration": "26BA0000012345", "route": "TR,RS,BA",
@@ -105,7 +108,7 @@ BOOST_AUTO_TEST_CASE(nested_movement_is_stored_in_one_transaction) {
   // movement, vehicle, equipment, seal, consignment, 2 parties, goods, person, link
   BOOST_TEST((*r)["rows"].get<int>() == 10);
   // One change batch for the whole document (its audit entry included).
-  BOOST_REQUIRE(f.store->replica().Seal().ok());
+  BOOST_REQUIRE(f.store->replica().Seal(FakeSign).ok());
   BOOST_TEST(*f.store->db().QueryInt("SELECT count(*) FROM crdt_batch") == 1);
   auto got = f.records->Get((*r)["id"].get<std::string>(), f.officer);
   BOOST_REQUIRE_MESSAGE(got.ok(), got.status().ToString());
@@ -307,6 +310,7 @@ BOOST_AUTO_TEST_CASE(two_writers_on_one_store_lose_nothing) {
   b.join();
   BOOST_TEST(*f.store->replica().CountLive(*f.store->catalogue().Find("movement")) == 80);
   // Every local change is in the log: 80 batches, no sequence gap.
+  BOOST_REQUIRE(f.store->replica().Seal(FakeSign).ok());
   auto vv = f.store->replica().GetVersionVector();
   BOOST_TEST(vv->Get(f.store->identity().id, "site:BA-GRA") == 80u);
 }
@@ -388,6 +392,7 @@ BOOST_AUTO_TEST_CASE(verify_reports_every_break_of_every_node) {
   }
   auto accept = [](const sync::ChangeBatch&, const sync::SignedBatch&) { return Status::Ok(); };
   for (SiteFixture* site : {&gra, &bij}) {
+    BOOST_REQUIRE(site->store->replica().Seal(FakeSign).ok());
     auto out = site->store->replica().BatchesFor(
         sync::VersionVector{}, [](const std::string&) { return true; }, SIZE_MAX);
     BOOST_REQUIRE(out.ok());
@@ -439,6 +444,7 @@ BOOST_AUTO_TEST_CASE(hq_verifies_a_sites_chain_after_merge) {
   for (int i = 0; i < 3; ++i) {
     BOOST_REQUIRE(site.records->Add("movement", json::parse(kTruck), site.officer).ok());
   }
+  BOOST_REQUIRE(site.store->replica().Seal(FakeSign).ok());
   auto out = site.store->replica().BatchesFor(
       sync::VersionVector{}, [](const std::string&) { return true; }, SIZE_MAX);
   BOOST_REQUIRE(out.ok());

@@ -61,7 +61,7 @@ struct Node {
   std::string fingerprint() const { return crypto::Fingerprint(keys->signing.PublicKey().bytes()); }
   std::vector<sync::SignedBatch> BatchesFor(Node& to) {
     BOOST_REQUIRE(store->replica()
-                      .SignPending([&](std::span<const uint8_t> in) {
+                      .Seal([&](std::span<const uint8_t> in) {
                         auto sig = keys->signing.Sign(in);
                         return Bytes(sig.begin(), sig.end());
                       })

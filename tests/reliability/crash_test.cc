@@ -219,6 +219,9 @@ std::string CheckAfterWrites(const std::string& dir, const std::vector<std::stri
     auto row = store.replica().ReadRow(*movement, *id, &deleted);
     if (!row.ok() || deleted) return "acknowledged record " + text + " is missing";
   }
+  // Sealed as the next sync would (a stand-in signature: nothing verifies it).
+  auto sealed = store.replica().Seal([](std::span<const uint8_t>) { return Bytes(64, 0x5a); });
+  if (!sealed.ok()) return "seal: " + sealed.status().ToString();
   auto out = store.replica().BatchesFor(
       sync::VersionVector{}, [](const std::string&) { return true; }, SIZE_MAX);
   if (!out.ok()) return "log: " + out.status().ToString();
@@ -292,6 +295,8 @@ Sender MakeSender(const std::string& dir, int docs) {
     BOOST_REQUIRE_MESSAGE(r.ok(), r.status().ToString());
   }
   Sender s;
+  BOOST_REQUIRE(
+      store->replica().Seal([](std::span<const uint8_t>) { return Bytes(64, 0x5a); }).ok());
   auto out = store->replica().BatchesFor(
       sync::VersionVector{}, [](const std::string&) { return true; }, SIZE_MAX);
   BOOST_REQUIRE(out.ok());

@@ -167,6 +167,9 @@ BOOST_AUTO_TEST_CASE(full_disk_refuses_a_record_whole_and_recovers) {
   BOOST_TEST(site.Add().ok());
 }
 
+// A stand-in signature for sealing (nothing here verifies it).
+Bytes FakeSign(std::span<const uint8_t>) { return Bytes(64, 0x5a); }
+
 // Sealing the pending writes into batches (at the start of a sync) on a
 // full disk: refused whole, the pending names kept, sealed once space returns.
 BOOST_AUTO_TEST_CASE(full_disk_refuses_a_seal_whole_and_recovers) {
@@ -178,7 +181,7 @@ BOOST_AUTO_TEST_CASE(full_disk_refuses_a_seal_whole_and_recovers) {
   BOOST_TEST(pending == 20);
   BOOST_TEST(*db.QueryInt("SELECT count(*) FROM crdt_batch") == 0);
   vfs.FillAfter(0);
-  auto sealed = site.store->replica().Seal();
+  auto sealed = site.store->replica().Seal(FakeSign);
   BOOST_REQUIRE(!sealed.ok());
   BOOST_TEST(sealed.status().code() == Code::kIoError);
   BOOST_TEST(sealed.status().message().find("disk full") != std::string::npos,
@@ -187,7 +190,7 @@ BOOST_AUTO_TEST_CASE(full_disk_refuses_a_seal_whole_and_recovers) {
   BOOST_TEST(*db.QueryInt("SELECT count(*) FROM crdt_pending") == pending);
   BOOST_TEST(*db.QueryInt("SELECT count(*) FROM crdt_batch") == 0);
   vfs.Heal();
-  sealed = site.store->replica().Seal();
+  sealed = site.store->replica().Seal(FakeSign);
   BOOST_REQUIRE_MESSAGE(sealed.ok(), sealed.status().ToString());
   BOOST_TEST(*sealed == 20u);  // one batch per record's transaction
   BOOST_TEST(*db.QueryInt("SELECT count(*) FROM crdt_pending") == 0);

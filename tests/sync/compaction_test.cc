@@ -54,8 +54,8 @@ void Undelete(TestNode& n, const Uuid& id) {
 // Every batch `from` holds, applied or waiting (not only what BatchesFor
 // would send), in chain order.
 std::vector<SignedBatch> AllBatches(TestNode& from) {
-  auto out = from.replica->BatchesFor(
-      VersionVector{}, [](const std::string&) { return true; }, SIZE_MAX);
+  auto out = SealedBatchesFor(
+      from, VersionVector{}, [](const std::string&) { return true; }, SIZE_MAX);
   BOOST_REQUIRE(out.ok());
   std::vector<SignedBatch> v;
   for (auto& b : *out) v.push_back(b.batch);
@@ -68,7 +68,7 @@ void MergeInto(TestNode& to, const std::vector<SignedBatch>& batches) {
   BOOST_REQUIRE(rep->refused.empty());
 }
 
-VersionVector Vv(TestNode& n) { return *n.replica->GetVersionVector(); }
+VersionVector Vv(TestNode& n) { return *SealedVv(n); }
 
 // What `peers` have all acknowledged, as a caller computes it from the ledger.
 VersionVector Acked(std::initializer_list<TestNode*> peers) {

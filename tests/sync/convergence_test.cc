@@ -146,7 +146,7 @@ class Trial {
     std::vector<VersionVector> vvs;
     for (auto& x : nodes_) {
       if (x.get() != &n && Rand(3) != 0) continue;
-      auto vv = x->replica->GetVersionVector();
+      auto vv = SealedVv(*x);
       BOOST_REQUIRE(vv.ok());
       vvs.push_back(*vv);
     }
@@ -228,12 +228,12 @@ class Trial {
   void LossyDeliver(TestNode& from, TestNode& to) {
     VersionVector& heard = heard_[&to];
     if (Rand(2) == 0) {
-      auto vv = to.replica->GetVersionVector();
+      auto vv = SealedVv(to);
       BOOST_REQUIRE(vv.ok());
       heard = *vv;
     }
-    auto out = from.replica->BatchesFor(
-        heard, [](const std::string&) { return true; }, SIZE_MAX);
+    auto out = SealedBatchesFor(
+        from, heard, [](const std::string&) { return true; }, SIZE_MAX);
     BOOST_REQUIRE(out.ok());
     std::vector<SignedBatch> sent;
     for (auto& b : *out) {

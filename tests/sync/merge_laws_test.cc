@@ -37,8 +37,8 @@ class World {
     int steps = 15 + static_cast<int>(Rand(30));
     for (int s = 0; s < steps; ++s) Step();
     for (auto& w : writers_) {
-      auto all = w->replica->BatchesFor(
-          VersionVector{}, [](const std::string&) { return true; }, SIZE_MAX);
+      auto all = SealedBatchesFor(
+          *w, VersionVector{}, [](const std::string&) { return true; }, SIZE_MAX);
       RC_ASSERT(all.ok());
       for (auto& b : *all) {
         if (b.origin == w->id) pool_.push_back(b.batch);
@@ -68,7 +68,7 @@ class World {
     auto n = std::make_unique<TestNode>(static_cast<uint8_t>(100 + ++built_));
     for (size_t p : r.picks) {
       if (p == SIZE_MAX) {
-        auto vv = n->replica->GetVersionVector();
+        auto vv = SealedVv(*n);
         RC_ASSERT(vv.ok());
         RC_ASSERT(n->replica->CompactTombstones(*vv).ok());
       } else {
@@ -131,9 +131,9 @@ class World {
       w.reset();
       TestNode& to = *writers_[Rand(writers_.size())];
       if (&to == &n) return;
-      auto vv = to.replica->GetVersionVector();
-      auto out = n.replica->BatchesFor(
-          *vv, [](const std::string&) { return true; }, SIZE_MAX);
+      auto vv = SealedVv(to);
+      auto out = SealedBatchesFor(
+          n, *vv, [](const std::string&) { return true; }, SIZE_MAX);
       std::vector<SignedBatch> v;
       for (auto& b : *out) {
         if (Rand(4) != 0) v.push_back(b.batch);  // partial: gaps wait
@@ -263,7 +263,7 @@ RC_BOOST_PROP(compaction_never_changes_the_digest, ()) {
   auto ra = w.RandomRecipe(), rb = w.RandomRecipe();
   auto a = w.Build(ra), a2 = w.Build(ra), b = w.Build(rb);
   std::string before = Digest(*a);
-  auto vv = a->replica->GetVersionVector();
+  auto vv = SealedVv(*a);
   RC_ASSERT(vv.ok());
   RC_ASSERT(a->replica->CompactTombstones(*vv).ok());
   RC_ASSERT(Digest(*a) == before);

@@ -35,8 +35,8 @@ void Update(TestNode& n, const Uuid& id, uint16_t col, Value v) {
 // Everything `from` holds, merged into `to` without asking `to` for its
 // version vector (which would seal `to`'s pending writes first).
 void DeliverUnasked(TestNode& from, TestNode& to) {
-  auto out = from.replica->BatchesFor(
-      VersionVector{}, [](auto&) { return true; }, SIZE_MAX);
+  auto out = SealedBatchesFor(
+      from, VersionVector{}, [](auto&) { return true; }, SIZE_MAX);
   BOOST_REQUIRE(out.ok());
   std::vector<SignedBatch> batches;
   for (auto& b : *out) batches.push_back(b.batch);
@@ -58,7 +58,7 @@ BOOST_AUTO_TEST_SUITE(replica)
 BOOST_AUTO_TEST_CASE(local_write_is_logged_in_the_same_transaction) {
   TestNode a(1);
   Insert(a, Id(1), "x", 1);
-  auto vv = a.replica->GetVersionVector();
+  auto vv = SealedVv(a);
   BOOST_REQUIRE(vv.ok());
   BOOST_TEST(vv->Get(a.id, "site:AA-ONE") == 1u);
   BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM crdt_batch") == 1);
@@ -72,10 +72,53 @@ BOOST_AUTO_TEST_CASE(local_write_is_logged_in_the_same_transaction) {
   BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM crdt_batch") == 1);
 }
 
+// The log grows only in Seal (docs/crdt.md, "The change log"): reading the
+// version vector or the batches a peer lacks writes nothing, and every
+// batch Seal stores carries its signature.
+BOOST_AUTO_TEST_CASE(reads_never_seal_and_every_sealed_batch_is_signed) {
+  TestNode a(1);
+  Insert(a, Id(1), "x", 1);
+  Insert(a, Id(2), "y", 2);
+  Update(a, Id(1), 1, Value{std::string("x2")});  // Id(1) travels at this stamp
+  BOOST_TEST(a.replica->GetVersionVector()->Get(a.id, "site:AA-ONE") == 0u);
+  BOOST_TEST(a.replica
+                 ->BatchesFor(
+                     VersionVector{}, [](auto&) { return true; }, SIZE_MAX)
+                 ->empty());
+  // What a seal would leave, planned without writing.
+  BOOST_TEST(a.replica->VersionVectorIfSealed()->Get(a.id, "site:AA-ONE") == 2u);
+  BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM crdt_pending") == 3);
+  BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM crdt_batch") == 0);
+  BOOST_TEST(*Seal(a) == 2u);
+  BOOST_TEST(a.replica->GetVersionVector()->Get(a.id, "site:AA-ONE") == 2u);
+  BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM crdt_batch WHERE length(sig) = 64") == 2);
+  BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM crdt_pending") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_signer_that_fails_seals_nothing) {
+  TestNode a(1);
+  Insert(a, Id(1), "x", 1);
+  auto sealed = a.replica->Seal([](std::span<const uint8_t>) { return Bytes(3, 0); });
+  BOOST_TEST(sealed.status().code() == Code::kInternal, sealed.status().ToString());
+  BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM crdt_pending") == 1);
+  BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM crdt_batch") == 0);
+  BOOST_TEST(*Seal(a) == 1u);
+}
+
+// A store an older binary sealed without signing: the next seal signs it.
+BOOST_AUTO_TEST_CASE(a_batch_stored_unsigned_is_signed_by_the_next_seal) {
+  TestNode a(1);
+  Insert(a, Id(1), "x", 1);
+  BOOST_REQUIRE(*Seal(a) == 1u);
+  BOOST_REQUIRE(a.db->Exec("UPDATE crdt_batch SET sig = x''").ok());
+  BOOST_TEST(*Seal(a) == 0u);
+  BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM crdt_batch WHERE length(sig) = 64") == 1);
+}
+
 BOOST_AUTO_TEST_CASE(merge_copies_rows_and_is_idempotent) {
   TestNode a(1), b(2);
   Insert(a, Id(1), "x", 1);
-  BOOST_REQUIRE(a.replica->Seal().ok());
+  BOOST_REQUIRE(Seal(a).ok());
   Update(a, Id(1), 1, Value{std::string("x2")});
   MergeReport r1 = Deliver(a, b);
   BOOST_TEST(r1.applied == 2u);
@@ -83,8 +126,8 @@ BOOST_AUTO_TEST_CASE(merge_copies_rows_and_is_idempotent) {
   BOOST_TEST(DigestHex(a) == DigestHex(b));
   std::string before = DigestHex(b);
   // The same batches again change nothing.
-  auto all = a.replica->BatchesFor(
-      VersionVector{}, [](auto&) { return true; }, SIZE_MAX);
+  auto all = SealedBatchesFor(
+      a, VersionVector{}, [](auto&) { return true; }, SIZE_MAX);
   std::vector<SignedBatch> again;
   for (auto& o : *all) again.push_back(o.batch);
   auto r2 = b.replica->Merge(again, AcceptAll);
@@ -105,8 +148,8 @@ BOOST_AUTO_TEST_CASE(unsealed_writes_to_a_row_travel_once_with_the_latest_value)
   a.clock.Advance(1'000);
   Update(a, Id(1), 1, Value{std::string("x3")});
   Insert(a, Id(2), "y", 2);
-  auto out = a.replica->BatchesFor(
-      VersionVector{}, [](auto&) { return true; }, SIZE_MAX);
+  auto out = SealedBatchesFor(
+      a, VersionVector{}, [](auto&) { return true; }, SIZE_MAX);
   BOOST_REQUIRE(out.ok());
   // Two stamps pending (Id(1)'s last write and Id(2)'s insert are two
   // transactions): two batches, each row once.
@@ -127,7 +170,7 @@ BOOST_AUTO_TEST_CASE(unsealed_writes_to_a_row_travel_once_with_the_latest_value)
   BOOST_TEST(ColA(b, Id(1)) == "x3");
   BOOST_TEST(DigestHex(a) == DigestHex(b));
   // Nothing pending: sealing again makes nothing.
-  BOOST_TEST(*a.replica->Seal() == 0u);
+  BOOST_TEST(*Seal(a) == 0u);
   BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM crdt_pending") == 0);
 }
 
@@ -148,8 +191,8 @@ BOOST_AUTO_TEST_CASE(a_column_a_peer_overwrote_before_sealing_is_left_to_the_pee
   }
   DeliverUnasked(b, a);  // b's later stamp wins a's unsealed column
   BOOST_TEST(ColA(a, Id(1)) == "from-b");
-  auto out = a.replica->BatchesFor(
-      VersionVector{}, [](auto&) { return true; }, SIZE_MAX);
+  auto out = SealedBatchesFor(
+      a, VersionVector{}, [](auto&) { return true; }, SIZE_MAX);
   BOOST_REQUIRE(out.ok());
   std::vector<SignedBatch> own;
   for (auto& o : *out) {
@@ -184,8 +227,8 @@ BOOST_AUTO_TEST_CASE(a_row_a_peer_replaced_before_sealing_is_left_out) {
     BOOST_REQUIRE(w->Commit().ok());
   }
   DeliverUnasked(b, a);
-  BOOST_TEST(*a.replica->Seal() == 0u);
-  BOOST_TEST(a.replica->GetVersionVector()->Get(a.id, "site:AA-ONE") == 1u);
+  BOOST_TEST(*Seal(a) == 0u);
+  BOOST_TEST(SealedVv(a)->Get(a.id, "site:AA-ONE") == 1u);
   Deliver(a, b);
   BOOST_TEST(DigestHex(a) == DigestHex(b));
   BOOST_TEST(*b.replica->CountLive(b.table("item")) == 0);
@@ -202,10 +245,10 @@ BOOST_AUTO_TEST_CASE(a_sealed_delete_is_compacted_once_its_batch_is_acknowledged
     BOOST_REQUIRE(w->Delete(a.table("item"), Id(1), /*erase_nominal=*/false).ok());
     BOOST_REQUIRE(w->Commit().ok());
   }
-  std::vector<VersionVector> acked{*b.replica->GetVersionVector()};
+  std::vector<VersionVector> acked{*SealedVv(b)};
   BOOST_TEST(*a.replica->CompactTombstones(CommonVersions(acked)) == 0);
   Deliver(a, b);
-  acked = {*b.replica->GetVersionVector()};
+  acked = {*SealedVv(b)};
   BOOST_TEST(acked[0].Get(a.id, "site:AA-ONE") == 2u);
   BOOST_TEST(*a.replica->CompactTombstones(CommonVersions(acked)) == 1);
   BOOST_TEST(DigestHex(a) == DigestHex(b));
@@ -281,7 +324,7 @@ BOOST_AUTO_TEST_CASE(a_record_erased_before_sealing_never_enters_the_log) {
     BOOST_REQUIRE(w->Delete(a.table("item"), Id(1), /*erase_nominal=*/true).ok());
     BOOST_REQUIRE(w->Commit().ok());
   }
-  BOOST_TEST(*a.replica->Seal() == 1u);
+  BOOST_TEST(*Seal(a) == 1u);
   auto st = a.db->Prepare("SELECT body FROM crdt_batch");
   BOOST_REQUIRE(st.ok());
   int bodies = 0;
@@ -312,7 +355,7 @@ BOOST_AUTO_TEST_CASE(sealing_refuses_a_column_stamped_after_its_named_write) {
   BOOST_REQUIRE(st.ok());
   (*st)->BindBlob(1, v.Encode());
   BOOST_REQUIRE((*st)->Run().ok());
-  auto sealed = a.replica->Seal();
+  auto sealed = Seal(a);
   BOOST_REQUIRE(!sealed.ok());
   BOOST_TEST(sealed.status().code() == Code::kInternal);
   BOOST_TEST(sealed.status().message().find("after the last write named") != std::string::npos,
@@ -398,8 +441,8 @@ BOOST_AUTO_TEST_CASE(out_of_order_batches_wait_for_the_gap) {
   Insert(a, Id(1), "one", 1);
   Insert(a, Id(2), "two", 2);
   Insert(a, Id(3), "three", 3);
-  auto all = std::move(*a.replica->BatchesFor(
-      VersionVector{}, [](auto&) { return true; }, SIZE_MAX));
+  auto all = std::move(*SealedBatchesFor(
+      a, VersionVector{}, [](auto&) { return true; }, SIZE_MAX));
   BOOST_REQUIRE(all.size() == 3u);
   std::vector<SignedBatch> later{all[2].batch, all[1].batch};
   auto r = b.replica->Merge(later, AcceptAll);
@@ -412,7 +455,7 @@ BOOST_AUTO_TEST_CASE(out_of_order_batches_wait_for_the_gap) {
   BOOST_REQUIRE(r.ok());
   BOOST_TEST(r->applied == 3u);
   BOOST_TEST(*b.replica->CountLive(b.table("item")) == 3);
-  BOOST_TEST(b.replica->GetVersionVector()->Get(a.id, "site:AA-ONE") == 3u);
+  BOOST_TEST(SealedVv(b)->Get(a.id, "site:AA-ONE") == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(equivocation_is_detected) {
@@ -420,8 +463,8 @@ BOOST_AUTO_TEST_CASE(equivocation_is_detected) {
   Insert(a, Id(1), "honest", 1);
   Deliver(a, b);
   // Forge a different batch 1 with a's origin (as a compromised a would).
-  auto all = std::move(*a.replica->BatchesFor(
-      VersionVector{}, [](auto&) { return true; }, SIZE_MAX));
+  auto all = std::move(*SealedBatchesFor(
+      a, VersionVector{}, [](auto&) { return true; }, SIZE_MAX));
   ChangeBatch other = std::move(*DecodeBatchBody(all[0].batch.body));
   other.rows[0].columns[0].value = Value{std::string("forked")};
   SignedBatch forged{EncodeBatchBody(other), {}};
@@ -575,8 +618,8 @@ BOOST_AUTO_TEST_CASE(batches_far_ahead_of_a_gap_are_refused_not_buffered) {
     id[14] = static_cast<uint8_t>(i);
     Insert(a, id, "v", static_cast<int64_t>(i));
   }
-  auto out = a.replica->BatchesFor(
-      VersionVector{}, [](const std::string&) { return true; }, SIZE_MAX);
+  auto out = SealedBatchesFor(
+      a, VersionVector{}, [](const std::string&) { return true; }, SIZE_MAX);
   BOOST_REQUIRE(out.ok());
   BOOST_REQUIRE_EQUAL(out->size(), n);
   std::vector<SignedBatch> first, rest;
@@ -696,6 +739,7 @@ BOOST_AUTO_TEST_CASE(held_rows_are_checked_on_replay_and_a_bad_one_does_not_stop
     FakeClock clock(kStartMicros);
     auto older = std::move(*Replica::Open(*db, catalogue(1), older_id, clock));
     for (Newer* n : {a.get(), b.get()}) {
+      BOOST_REQUIRE(n->replica->Seal(TestSign).ok());
       auto out = n->replica->BatchesFor(
           VersionVector{}, [](const std::string&) { return true; }, SIZE_MAX);
       BOOST_REQUIRE(out.ok());
@@ -772,13 +816,13 @@ BOOST_AUTO_TEST_CASE(batches_respect_scope_filter_and_size_bound) {
   for (int i = 0; i < 5; ++i)
     Insert(a, Id(static_cast<uint8_t>(i + 1)), std::string(100, 'x'), i, "site:AA-ONE");
   Insert(a, Id(50), "other", 1, "site:BB-TWO");
-  auto only_one = a.replica->BatchesFor(
-      VersionVector{}, [](const std::string& s) { return s == "site:AA-ONE"; }, SIZE_MAX);
+  auto only_one = SealedBatchesFor(
+      a, VersionVector{}, [](const std::string& s) { return s == "site:AA-ONE"; }, SIZE_MAX);
   BOOST_REQUIRE(only_one.ok());
   BOOST_TEST(only_one->size() == 5u);
   for (auto& b : *only_one) BOOST_TEST(b.scope == "site:AA-ONE");
-  auto bounded = a.replica->BatchesFor(
-      VersionVector{}, [](auto&) { return true; }, 1);
+  auto bounded = SealedBatchesFor(
+      a, VersionVector{}, [](auto&) { return true; }, 1);
   BOOST_TEST(bounded->size() == 1u);
 }
 
@@ -786,9 +830,9 @@ BOOST_AUTO_TEST_CASE(digest_per_scope_ignores_other_scopes) {
   TestNode a(1), b(2);
   Insert(a, Id(1), "x", 1, "site:AA-ONE");
   Insert(a, Id(2), "y", 1, "site:BB-TWO");
-  auto vv = b.replica->GetVersionVector();
-  auto out = a.replica->BatchesFor(
-      *vv, [](const std::string& s) { return s == "site:AA-ONE"; }, SIZE_MAX);
+  auto vv = SealedVv(b);
+  auto out = SealedBatchesFor(
+      a, *vv, [](const std::string& s) { return s == "site:AA-ONE"; }, SIZE_MAX);
   std::vector<SignedBatch> batches;
   for (auto& o : *out) batches.push_back(o.batch);
   BOOST_REQUIRE(b.replica->Merge(batches, AcceptAll).ok());
@@ -804,8 +848,8 @@ BOOST_AUTO_TEST_CASE(pruned_log_keeps_numbering_and_refuses_nothing_twice) {
   TestNode a(1), b(2);
   for (uint8_t i = 1; i <= 4; ++i) Insert(a, Id(i), "x", i);
   Deliver(a, b);
-  BOOST_REQUIRE(a.replica->SignPending([](std::span<const uint8_t>) { return Bytes(64, 1); }).ok());
-  auto acked = b.replica->GetVersionVector();
+  BOOST_REQUIRE(a.replica->Seal([](std::span<const uint8_t>) { return Bytes(64, 1); }).ok());
+  auto acked = SealedVv(b);
   auto dropped = a.replica->PruneLog(*acked);
   BOOST_REQUIRE(dropped.ok());
   BOOST_TEST(*dropped == 4);
@@ -814,13 +858,15 @@ BOOST_AUTO_TEST_CASE(pruned_log_keeps_numbering_and_refuses_nothing_twice) {
   Insert(a, Id(5), "after", 5);
   MergeReport r = Deliver(a, b);
   BOOST_TEST(r.applied == 1u);
-  BOOST_TEST(a.replica->GetVersionVector()->Get(a.id, "site:AA-ONE") == 5u);
+  BOOST_TEST(SealedVv(a)->Get(a.id, "site:AA-ONE") == 5u);
   BOOST_TEST(DigestHex(a) == DigestHex(b));
-  // Unsigned own batches are never pruned (they have not left the node).
-  Insert(a, Id(6), "unsigned", 6);
+  // Writes not sealed yet are not in the log, so nothing of them is pruned
+  // (batches are signed when sealed: only batch 5, which b holds, goes).
+  Insert(a, Id(6), "pending", 6);
   VersionVector all;
   all.Set(a.id, "site:AA-ONE", 100);
-  BOOST_TEST(*a.replica->PruneLog(all) == 0);
+  BOOST_TEST(*a.replica->PruneLog(all) == 1);
+  BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM crdt_pending") == 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -3,6 +3,7 @@
 #define OUTPOST_TESTS_SYNC_TEST_NODE_H_
 
 #include <boost/test/unit_test.hpp>
+#include <functional>
 #include <memory>
 
 #include "base/sqlite.h"
@@ -14,6 +15,9 @@ namespace outpost::testing {
 constexpr int64_t kStartMicros = 1'790'000'000'000'000;
 
 inline Status AcceptAll(const sync::ChangeBatch&, const sync::SignedBatch&) { return Status::Ok(); }
+
+// A stand-in signature: these replicas merge with AcceptAll.
+inline Bytes TestSign(std::span<const uint8_t>) { return Bytes(64, 0x5a); }
 
 struct TestNode {
   FakeClock clock{kStartMicros};
@@ -35,13 +39,32 @@ struct TestNode {
   const schema::Table& table(const char* name) const { return *replica->catalogue().Find(name); }
 };
 
-// Sends everything `to` lacks from `from`; returns the merge report.
+// Seals a node's pending writes, as a session or an export does before it
+// reads the log (sync::Replica::Seal).
+inline Result<size_t> Seal(TestNode& n) { return n.replica->Seal(TestSign); }
+
+// Seals, then reads the version vector (what a session's Hello carries).
+inline Result<sync::VersionVector> SealedVv(TestNode& n) {
+  BOOST_REQUIRE(Seal(n).ok());
+  return n.replica->GetVersionVector();
+}
+
+// Seals, then reads the batches `peer` lacks (what a session sends).
+inline Result<std::vector<sync::OutgoingBatch>> SealedBatchesFor(
+    TestNode& n, const sync::VersionVector& peer,
+    const std::function<bool(const std::string&)>& allowed, size_t max_bytes) {
+  BOOST_REQUIRE(Seal(n).ok());
+  return n.replica->BatchesFor(peer, allowed, max_bytes);
+}
+
+// Sends everything `to` lacks from `from` (sealing both first, as a session
+// does); returns the merge report.
 inline sync::MergeReport Deliver(TestNode& from, TestNode& to,
                                  const sync::BatchVerifier& verify = AcceptAll) {
-  auto vv = to.replica->GetVersionVector();
+  auto vv = SealedVv(to);
   BOOST_REQUIRE(vv.ok());
-  auto out = from.replica->BatchesFor(
-      *vv, [](const std::string&) { return true; }, SIZE_MAX);
+  auto out = SealedBatchesFor(
+      from, *vv, [](const std::string&) { return true; }, SIZE_MAX);
   BOOST_REQUIRE(out.ok());
   std::vector<sync::SignedBatch> batches;
   for (auto& b : *out) batches.push_back(b.batch);
