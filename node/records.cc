@@ -6,6 +6,7 @@
 #include "crypto/keys.h"
 #include "crypto/secret.h"
 #include "node/records_internal.h"
+#include "schema/document_input.h"
 #include "schema/row_json.h"
 #include "schema/table_ids.h"
 #include "sync/live_rows.h"
@@ -77,6 +78,13 @@ class Planner {
       errors.push_back(path + ".id: ids are minted by the node; leave \"id\" out of new records");
       return {};
     }
+    if (t.id == schema::kPersonTableId) {
+      if (Status s = schema::FillPersonFromMrz(path, &doc, Today()); !s.ok()) {
+        errors.push_back(s.message());
+        return {};
+      }
+    }
+    schema::StoreCodesAsWritten(t.id, &doc);
     if (t.id == schema::kPersonTableId && !doc.contains("review_date")) {
       // Retention: nominal records carry a review date; default 3 years on.
       int64_t t_us = store_.clock().NowMicros() + kDefaultRetentionDays * 86400LL * 1000000;
@@ -90,6 +98,12 @@ class Planner {
     Uuid id = store_.NewId();
     rows.push_back({&t, id, std::move(*row)});
     return id;
+  }
+
+  // The node's calendar day (UTC), for the century of an MRZ's dates.
+  schema::CivilDate Today() const {
+    const std::string d = FormatUtcMicros(store_.clock().NowMicros());
+    return {std::stoi(d.substr(0, 4)), std::stoi(d.substr(5, 2)), std::stoi(d.substr(8, 2))};
   }
 
   // Replaces doc[key] (an object) by the id of a new row planned from it.

@@ -53,7 +53,7 @@ const Goods kGoods[] = {
     {"401110", "car tyres", 1000, 9000, 3.0},
     {"690721", "ceramic tiles", 5000, 24000, 0.5},
     {"392690", "plastic articles", 300, 6000, 5.0},
-    {"851712", "mobile phones", 50, 600, 400.0},
+    {"851713", "smartphones", 50, 600, 400.0},
 };
 const Goods kRiskyGoods[] = {
     {"240220", "cigarettes", 500, 9000, 50.0},
@@ -222,7 +222,10 @@ int64_t SimulateTraffic(const SimulationOptions& o, const std::function<void(con
       c["goods"] = goods;
       m["consignments"] = json::array({c});
       m["route"] = origin == dest ? origin : origin + "," + dest;
-      m["declaration"] = "26" + home + Digits(rng, 14);
+      // An NCTS MRN: year, country, 13 characters, the check digit last.
+      std::string mrn = "26" + home + Digits(rng, 14);
+      mrn.back() = static_cast<char>('0' + schema::MrnCheckDigit(mrn.substr(0, 17)));
+      m["declaration"] = mrn;
     }
     if (!persons.empty()) m["persons"] = persons;
     emit(m);

@@ -47,6 +47,8 @@ enum class Check : uint8_t {
   kDate,               // calendar date "YYYY-MM-DD" (date of birth, review date)
   kEnumList,           // comma-separated, each one of Column::allowed, no repeats
   kContainerSizeType,  // ISO 6346 size-and-type code, e.g. 22G1, 45R1
+  kNationality,        // kCountry, or an ICAO code of no state (XXA, UNO, ...)
+  kDeclaration,        // a customs reference; an NCTS MRN has its check digit verified
 };
 
 struct Column {

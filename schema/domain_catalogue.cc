@@ -109,22 +109,22 @@ Table MakeTable(uint16_t id, std::string name, std::vector<Column> columns, bool
 Catalogue DomainCatalogue() {
   std::vector<Table> tables;
 
-  tables.push_back(
-      MakeTable(kMovementTableId, "movement",
-                {
-                    // The minimum of a movement (docs/records.md): direction and
-                    // mode; its time defaults to now and its crossing to the node's.
-                    Required(Enum(1, "direction", {"in", "out"})),
-                    Required(Enum(2, "mode", {"road", "rail", "air", "sea"})),
-                    Text(3, "crossing", 11, Check::kSiteCode),
-                    Required(Typed(4, "time", ColumnType::kTime)),
-                    Enum(5, "lane", {"red", "yellow", "green", "blue"}),
-                    Ref(6, "vehicle", "vehicle"),
-                    Ref(7, "trailer", "vehicle"),
-                    Nominal(Ref(8, "driver", "person")),
-                    Text(9, "declaration", kCodeLen),  // MRN (18 chars) or national reference
-                    Text(10, "route", kShortLen, Check::kCountryList),
-                }));
+  tables.push_back(MakeTable(
+      kMovementTableId, "movement",
+      {
+          // The minimum of a movement (docs/records.md): direction and
+          // mode; its time defaults to now and its crossing to the node's.
+          Required(Enum(1, "direction", {"in", "out"})),
+          Required(Enum(2, "mode", {"road", "rail", "air", "sea"})),
+          Text(3, "crossing", 11, Check::kSiteCode),
+          Required(Typed(4, "time", ColumnType::kTime)),
+          Enum(5, "lane", {"red", "yellow", "green", "blue"}),
+          Ref(6, "vehicle", "vehicle"),
+          Ref(7, "trailer", "vehicle"),
+          Nominal(Ref(8, "driver", "person")),
+          Text(9, "declaration", kCodeLen, Check::kDeclaration),  // MRN or national reference
+          Text(10, "route", kShortLen, Check::kCountryList),
+      }));
 
   tables.push_back(MakeTable(
       kVehicleTableId, "vehicle",
@@ -193,7 +193,7 @@ Catalogue DomainCatalogue() {
           Nominal(Text(1, "family_name", kNameLen)),
           Nominal(Text(2, "given_names", kNameLen)),
           Nominal(Text(3, "date_of_birth", 10, Check::kDate)),
-          Nominal(Text(4, "nationality", 2, Check::kCountry)),
+          Nominal(Text(4, "nationality", 3, Check::kNationality)),
           Nominal(Enum(5, "document_type",
                        {"passport", "id_card", "residence_permit", "driving_licence", "other"})),
           Nominal(Text(6, "document_number", kCodeLen)),  // as printed

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "base/clock.h"
+#include "schema/icao_codes.h"
 
 namespace outpost::schema {
 
@@ -33,24 +34,27 @@ constexpr std::array<std::string_view, 249> kCountries = {
 };
 
 // ISO 4217 List One active codes, sorted. Differs from Debian's iso-codes
-// 4.15 by: HRK removed (withdrawn 2023), XTS/XXX removed (not prices), ZWG
-// (2024) and XCG (2025) added. Currencies in a legal transition period
-// (ANG, SLL, ZWL, CUC) are still accepted: old invoices carry them.
-constexpr std::array<std::string_view, 180> kCurrencies = {
-    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
-    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD",
-    "CAD", "CDF", "CHE", "CHF", "CHW", "CLF", "CLP", "CNY", "COP", "COU", "CRC", "CUC", "CUP",
-    "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP",
-    "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS",
-    "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW",
-    "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD",
-    "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD", "NGN",
-    "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR",
-    "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SLL",
-    "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY",
-    "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "USN", "UYI", "UYU", "UYW", "UZS", "VED", "VES",
-    "VND", "VUV", "WST", "XAF", "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XCD", "XCG", "XDR",
-    "XOF", "XPD", "XPF", "XPT", "XSU", "XUA", "YER", "ZAR", "ZMW", "ZWG", "ZWL",
+// 4.15 by: XTS/XXX removed (not prices); ZWG (2024), XAD (Arab Accounting
+// Dinar, 2024) and XCG (2025) added. One rule for a replaced currency: it is
+// refused from the day after its dual circulation with its replacement ended:
+// HRK (euro, ended 2023-01-14), ANG (XCG, ended 2025-06-30), BGN (euro,
+// ended 2026-01-31). SLL, ZWL and CUC are still in List One as this table
+// was made and stay accepted until a List One amendment withdraws them.
+constexpr std::array<std::string_view, 179> kCurrencies = {
+    "AED", "AFN", "ALL", "AMD", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BHD",
+    "BIF", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF",
+    "CHE", "CHF", "CHW", "CLF", "CLP", "CNY", "COP", "COU", "CRC", "CUC", "CUP", "CVE", "CZK",
+    "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS",
+    "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD",
+    "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD",
+    "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT",
+    "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK",
+    "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD",
+    "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SLL", "SOS", "SRD",
+    "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD",
+    "TZS", "UAH", "UGX", "USD", "USN", "UYI", "UYU", "UYW", "UZS", "VED", "VES", "VND", "VUV",
+    "WST", "XAD", "XAF", "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XCD", "XCG", "XDR", "XOF",
+    "XPD", "XPF", "XPT", "XSU", "XUA", "YER", "ZAR", "ZMW", "ZWG", "ZWL",
 };
 
 bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
@@ -142,12 +146,46 @@ constexpr int64_t kMaxTimeMicros = 4102444799LL * 1000000 + 999999;
 
 }  // namespace
 
+namespace {
+
+// Code points shown escaped even though they are valid: they change how a
+// log line or a terminal shows the text around them (line and paragraph
+// separators, bidirectional embeddings, overrides and isolates).
+bool ReordersText(int32_t cp) {
+  return cp == 0x2028 || cp == 0x2029 || (cp >= 0x200E && cp <= 0x200F) ||
+         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+}  // namespace
+
 std::string QuoteForMessage(std::string_view text) {
   constexpr size_t kMaxShown = 64;
   std::string out = "\"";
-  const size_t n = std::min(text.size(), kMaxShown);
-  for (size_t i = 0; i < n; ++i) {
+  size_t i = 0;
+  while (i < text.size() && i < kMaxShown) {
     const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      // Valid UTF-8 shows as the text it is ("Nikolić"); a C1 control, a
+      // reordering mark or an invalid byte shows escaped.
+      size_t next = i;
+      const int32_t cp = DecodeUtf8(text, &next);
+      if (cp >= 0xA0 && !ReordersText(cp)) {
+        out.append(text.substr(i, next - i));
+        i = next;
+        continue;
+      }
+      char buf[16];
+      if (cp >= 0) {
+        std::snprintf(buf, sizeof buf, "\\u{%X}", static_cast<unsigned>(cp));
+        i = next;
+      } else {
+        std::snprintf(buf, sizeof buf, "\\x%02X", c);
+        ++i;
+      }
+      out += buf;
+      continue;
+    }
+    ++i;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -175,9 +213,36 @@ std::string QuoteForMessage(std::string_view text) {
     }
   }
   out += '"';
-  if (text.size() > kMaxShown) out += "...";
+  if (i < text.size()) out += "...";
   return out;
 }
+
+namespace {
+
+// The ISO 6346 algorithm over `s` (A-Z and 0-9, at most 32 characters), or
+// -1 for any other character.
+int Iso6346Algorithm(std::string_view s) {
+  if (s.size() > 32) return -1;
+  int64_t sum = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    int v;
+    if (IsDigit(s[i])) {
+      v = s[i] - '0';
+    } else if (IsUpper(s[i])) {
+      // A=10 and upwards, skipping 11, 22 and 33.
+      v = 10 + (s[i] - 'A');
+      v += v >= 11;
+      v += v >= 22;
+      v += v >= 33;
+    } else {
+      return -1;
+    }
+    sum += static_cast<int64_t>(v) << i;
+  }
+  return static_cast<int>(sum % 11 % 10);
+}
+
+}  // namespace
 
 int Iso6346CheckDigit(std::string_view s) {
   if (s.size() < 10) return -1;
@@ -187,21 +252,27 @@ int Iso6346CheckDigit(std::string_view s) {
   for (int i = 4; i < 10; ++i) {
     if (!IsDigit(s[i])) return -1;
   }
-  int64_t sum = 0;
-  for (int i = 0; i < 10; ++i) {
-    int v;
-    if (IsDigit(s[i])) {
-      v = s[i] - '0';
-    } else {
-      // A=10 and upwards, skipping 11, 22 and 33.
-      v = 10 + (s[i] - 'A');
-      v += v >= 11;
-      v += v >= 22;
-      v += v >= 33;
-    }
-    sum += static_cast<int64_t>(v) << i;
+  return Iso6346Algorithm(s.substr(0, 10));
+}
+
+int MrnCheckDigit(std::string_view first17) {
+  if (first17.size() != 17) return -1;
+  return Iso6346Algorithm(first17);
+}
+
+Status ValidateDeclaration(std::string_view path, std::string_view v) {
+  const bool mrn_shape =
+      v.size() == 18 && IsDigit(v[0]) && IsDigit(v[1]) && IsUpper(v[2]) && IsUpper(v[3]) &&
+      std::all_of(v.begin() + 4, v.end() - 1, [](char c) { return IsUpper(c) || IsDigit(c); }) &&
+      IsDigit(v[17]);
+  if (!mrn_shape) return Status::Ok();
+  const int expected = MrnCheckDigit(v.substr(0, 17));
+  if (v[17] - '0' != expected) {
+    return Refuse(path, v,
+                  "has the shape of an NCTS MRN but fails its check digit (expected " +
+                      std::to_string(expected) + ")");
   }
-  return static_cast<int>(sum % 11 % 10);
+  return Status::Ok();
 }
 
 Status ValidateContainerNumber(std::string_view path, std::string_view v) {
@@ -233,25 +304,51 @@ Status ValidateContainerSizeType(std::string_view path, std::string_view v) {
   return Status::Ok();
 }
 
+namespace {
+#include "schema/hs2022.inc"
+
+template <size_t N>
+bool InSortedArray(const std::string_view (&list)[N], std::string_view v) {
+  return std::binary_search(std::begin(list), std::end(list), v);
+}
+}  // namespace
+
 Status ValidateHsCode(std::string_view path, std::string_view v) {
-  if (v.size() != 6 && v.size() != 8 && v.size() != 10) {
-    return Refuse(path, v, "is not an HS code (6, 8 or 10 digits)");
+  const char* kShape = "is not an HS code (4, 6, 8 or 10 digits)";
+  if (v.size() != 4 && v.size() != 6 && v.size() != 8 && v.size() != 10) {
+    return Refuse(path, v, kShape);
   }
   for (char c : v) {
-    if (!IsDigit(c)) return Refuse(path, v, "is not an HS code (6, 8 or 10 digits)");
+    if (!IsDigit(c)) return Refuse(path, v, kShape);
   }
   const int chapter = (v[0] - '0') * 10 + (v[1] - '0');
   if (chapter < 1 || chapter > 97) {
     return Refuse(path, v, "is not an HS code (chapter must be 01-97)");
   }
   if (chapter == 77) return Refuse(path, v, "is not an HS code (chapter 77 is reserved)");
-  return Status::Ok();
+  if (v.size() == 4) {
+    if (InSortedArray(kHsHeadings, v)) return Status::Ok();
+    return Refuse(path, v, "is not a heading of the HS 2022 nomenclature");
+  }
+  if (InSortedArray(kHsSubheadings, v.substr(0, 6))) return Status::Ok();
+  return Refuse(
+      path, v,
+      "is not in the HS 2022 nomenclature (no subheading " + std::string(v.substr(0, 6)) + ")");
 }
 
 bool IsCountryCode(std::string_view code) { return code == "XK" || InSorted(kCountries, code); }
 
 Status ValidateCountry(std::string_view path, std::string_view v) {
   if (!IsCountryCode(v)) return Refuse(path, v, "is not an ISO 3166-1 alpha-2 country code or XK");
+  return Status::Ok();
+}
+
+Status ValidateNationality(std::string_view path, std::string_view v) {
+  if (!IsNationalityCode(v)) {
+    return Refuse(path, v,
+                  "is not an ISO 3166-1 alpha-2 country code, XK, or an ICAO code of no state "
+                  "(XXA, XXB, XXC, XXX, UNO, UNA, UNK, ...)");
+  }
   return Status::Ok();
 }
 
@@ -307,7 +404,7 @@ Status ValidateCurrency(std::string_view path, std::string_view v) {
 const std::vector<std::string_view>& UnitCodes() {
   static const std::vector<std::string_view> kUnits = {
       "KGM", "GRM", "MGM", "TNE", "CTM", "LTR", "MLT", "HLT", "LPA", "MTQ",
-      "MTK", "MTR", "CMT", "C62", "H87", "NAR", "PR",  "NPR", "DZN", "SET"};
+      "MTK", "MTR", "CMT", "C62", "H87", "NAR", "PR",  "DZN", "SET"};
   return kUnits;
 }
 
@@ -497,6 +594,10 @@ Status CheckText(const Column& c, std::string_view path, std::string_view v) {
       return ValidateCurrency(path, v);
     case Check::kUnit:
       return ValidateUnit(path, v);
+    case Check::kNationality:
+      return ValidateNationality(path, v);
+    case Check::kDeclaration:
+      return ValidateDeclaration(path, v);
     case Check::kSiteCode:
       return ValidateSiteCode(path, v);
     case Check::kDate:
@@ -537,6 +638,32 @@ Status CheckNumber(const Column& c, std::string_view path, double v, const std::
 
 }  // namespace
 
+namespace {
+
+// The column's domain rule first, where it can say more than a length ("FRA"
+// is no alpha-2 code, not merely "too long"), then length and encoding. A
+// value refused only for its lower case says so.
+Status CheckTextValue(const Column& c, std::string_view path, std::string_view v) {
+  constexpr size_t kDomainFirstMax = 64;  // longer input: its length is the news
+  if (c.check != Check::kNone && v.size() <= kDomainFirstMax) {
+    Status domain = CheckText(c, path, v);
+    if (!domain.ok()) {
+      std::string upper(v);
+      for (char& ch : upper) {
+        if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+      }
+      if (upper != v && CheckText(c, path, upper).ok()) {
+        return Refuse(path, v, "must be written in upper case: " + QuoteForMessage(upper));
+      }
+      return domain;
+    }
+  }
+  OUTPOST_RETURN_IF_ERROR(ValidateText(path, v, c.max_len));
+  return CheckText(c, path, v);
+}
+
+}  // namespace
+
 Status ValidateValue(const Column& c, std::string_view path, const Value& value) {
   if (IsNull(value)) {
     if (c.required) return Status::InvalidArgument(std::string(path) + ": is required");
@@ -546,8 +673,7 @@ Status ValidateValue(const Column& c, std::string_view path, const Value& value)
     case ColumnType::kText: {
       const auto* s = std::get_if<std::string>(&value);
       if (s == nullptr) return WrongType(c, path);
-      OUTPOST_RETURN_IF_ERROR(ValidateText(path, *s, c.max_len));
-      return CheckText(c, path, *s);
+      return CheckTextValue(c, path, *s);
     }
     case ColumnType::kInteger: {
       const auto* i = std::get_if<int64_t>(&value);

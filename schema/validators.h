@@ -22,8 +22,11 @@
 
 namespace outpost::schema {
 
-// `"text"` with ", \ and bytes outside printable ASCII escaped (\n, \t,
-// \xNN), cut after 64 bytes with "..." appended. For error messages only.
+// `"text"` as it reads ("Nikolić", "Ђорђевић"), with ", \ and control
+// characters escaped (\n, \t, \xNN for C0 and invalid UTF-8, \u{85} for C1
+// and for the marks that reorder or break a line: U+200E/F, U+2028/9,
+// U+202A-E, U+2066-9), cut after 64 bytes (at a character's end) with "..."
+// appended. For error messages only.
 std::string QuoteForMessage(std::string_view text);
 
 // ---- Codes ---------------------------------------------------------------
@@ -43,20 +46,41 @@ int Iso6346CheckDigit(std::string_view first10);
 // [0-9A-Z] detail.
 Status ValidateContainerSizeType(std::string_view field_path, std::string_view value);
 
-// Harmonized System code: 6 digits, or 8 or 10 for national subdivisions;
-// chapter (first two digits) 01-97. Chapter 77 is reserved by the HS
-// Convention and has no headings, so it is refused too; chapters 98 and 99
-// are national-use only and refused.
+// Harmonized System code: a 4-digit heading (goods are often declared at
+// heading level), a 6-digit subheading, or 8 or 10 digits for national
+// subdivisions. The heading, or the first 6 digits, must be in the HS 2022
+// nomenclature shipped in schema/data/hs2022.txt (1,229 headings, 5,613
+// subheadings; source and licence at its top): "851712" (a 2017 subheading
+// split in 2022) and invented "heading + 00" codes are refused. National
+// digits beyond the sixth are not checked. Chapters 77 (reserved), 98 and 99
+// (national use) are refused with their own message.
 Status ValidateHsCode(std::string_view field_path, std::string_view value);
 
 // ISO 3166-1 alpha-2: the 249 officially assigned codes plus XK (Kosovo,
 // user-assigned, used by the EU and the European Commission). Upper case.
 Status ValidateCountry(std::string_view field_path, std::string_view value);
 bool IsCountryCode(std::string_view code);
+// A person's nationality: a kCountry code, or an ICAO 9303 code of no state,
+// kept as documents print it: XXA (stateless), XXB, XXC (refugees), XXX
+// (unspecified), UNO, UNA, UNK (United Nations) and the other organisations
+// of schema/icao_codes.h.
+Status ValidateNationality(std::string_view field_path, std::string_view value);
 // A route: one or more country codes separated by single commas, no spaces
 // ("TR,BG,RS,BA"). The same code may appear more than once (a transit out
 // and back in is a real route).
 Status ValidateCountryList(std::string_view field_path, std::string_view value);
+
+// A customs declaration's reference. Free text (a national reference), except
+// that a value of the shape of an NCTS Movement Reference Number (18
+// characters: 2 digits of the year, a 2-letter country code, 13 letters or
+// digits, a digit) must end in its check digit: the ISO 6346 algorithm over
+// the first 17 characters (letters A=10, B=12 ... Z=38, position i weighs
+// 2^i, sum mod 11 mod 10), as the EU's and the common-transit countries'
+// NCTS compute it.
+Status ValidateDeclaration(std::string_view field_path, std::string_view value);
+// The MRN check digit of `first17`, or -1 if it holds a character outside
+// A-Z and 0-9.
+int MrnCheckDigit(std::string_view first17);
 
 // Vehicle identification number (ISO 3779): 17 characters from A-Z and 0-9
 // without I, O and Q. The check digit (position 9) is only mandatory in North
@@ -77,7 +101,8 @@ Status ValidateCurrency(std::string_view field_path, std::string_view value);
 //   LTR litre, MLT millilitre, HLT hectolitre, LPA litre of pure alcohol,
 //   MTQ cubic metre, MTK square metre, MTR metre, CMT centimetre,
 //   C62 one (pieces), H87 piece, NAR number of articles, PR pair,
-//   NPR number of pairs, DZN dozen, SET set.
+//   DZN dozen, SET set. (NPR, number of pairs, is deprecated in Rec 20:
+//   pairs are PR.)
 // Cigarettes are counted in sticks with C62 (one); Rec 20 has no "stick" code
 // and WCO seizure reporting counts sticks as pieces.
 Status ValidateUnit(std::string_view field_path, std::string_view value);

@@ -123,6 +123,45 @@ BOOST_AUTO_TEST_CASE(nested_movement_is_stored_in_one_transaction) {
   BOOST_TEST(m["driver"] == m["persons"][0]["id"]);
 }
 
+// A driver recorded from the MRZ of the German specimen passport (Erika
+// Mustermann, published by the Bundesministerium des Innern); the plate's
+// distinguishing sign and the document's nationality code are stored as
+// alpha-2 codes. A zone with a wrong check digit refuses the whole movement.
+BOOST_AUTO_TEST_CASE(a_driver_recorded_from_an_mrz_is_stored_with_its_fields) {
+  SiteFixture f;
+  json doc = json::parse(kTruck);
+  doc["vehicle"]["plate_country"] = "SRB";
+  doc["persons"] = json::array({{{"role", "driver"},
+                                 {"mrz",
+                                  "P<D<<MUSTERMANN<<ERIKA<<<<<<<<<<<<<<<<<<<<<<\n"
+                                  "C01X00T478D<<6408125F2702283<<<<<<<<<<<<<<<4"}}});
+  auto r = f.records->Add("movement", doc, f.officer);
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  auto got = f.records->Get((*r)["id"].get<std::string>(), f.officer);
+  BOOST_REQUIRE_MESSAGE(got.ok(), got.status().ToString());
+  const json& p = (*got)["persons"][0];
+  BOOST_TEST(p["family_name"] == "MUSTERMANN");
+  BOOST_TEST(p["given_names"] == "ERIKA");
+  BOOST_TEST(p["date_of_birth"] == "1964-08-12");
+  BOOST_TEST(p["nationality"] == "DE");
+  BOOST_TEST(p["document_type"] == "passport");
+  BOOST_TEST(p["document_number"] == "C01X00T47");
+  BOOST_TEST(!p.contains("mrz"));
+  BOOST_TEST((*got)["vehicle"]["plate_country"] == "RS");
+
+  const std::string before = StoreBytes(f);
+  doc["persons"][0]["mrz"] =
+      "P<D<<MUSTERMANN<<ERIKA<<<<<<<<<<<<<<<<<<<<<<\n"
+      "C01X00T479D<<6408125F2702283<<<<<<<<<<<<<<<4";
+  auto bad = f.records->Add("movement", doc, f.officer);
+  BOOST_TEST(bad.status().code() == Code::kInvalidArgument);
+  BOOST_TEST(bad.status().message().find(
+                 "movement.persons[0].mrz: line 2: the check digit of the document number "
+                 "\"C01X00T47\" is \"9\"; ICAO 9303 gives 8") != std::string::npos,
+             bad.status().message());
+  BOOST_TEST(StoreBytes(f) == before);
+}
+
 BOOST_AUTO_TEST_CASE(officer_is_required_for_writes) {
   SiteFixture f;
   auto r = f.records->Add("movement", json::parse(kTruck), Actor{});

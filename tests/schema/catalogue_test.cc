@@ -68,6 +68,10 @@ Value SampleValue(const Column& c) {
       return std::string("1980-02-29");
     case Check::kContainerSizeType:
       return std::string("22G1");
+    case Check::kNationality:
+      return std::string("XXA");
+    case Check::kDeclaration:
+      return std::string("26BA50775200258191");
     default:
       break;
   }

@@ -37,7 +37,7 @@ json GoodMovement() {
               {"time", "2026-07-28T10:33:23.123456Z"},
               {"lane", "green"},
               {"vehicle", "0190b3c2-7f1a-7b3e-9c4d-1a2b3c4d5e70"},
-              {"declaration", "26BA000000000001A1"},
+              {"declaration", "26BA000000000001A0"},
               {"route", "TR,BG,RS,BA"}};
 }
 

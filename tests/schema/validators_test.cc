@@ -104,26 +104,26 @@ BOOST_AUTO_TEST_CASE(container_size_types_are_shape_checked) {
                                        });
 }
 
-BOOST_AUTO_TEST_CASE(hs_codes_need_6_8_or_10_digits_in_chapters_01_to_97) {
-  RunCases(&ValidateHsCode, {
-                                {"240220", true},  // cigarettes
-                                {"24022090", true},
-                                {"2402209000", true},
-                                {"010121", true},
-                                {"970110", true},
-                                {"000000", false},  // chapter 00
-                                {"001234", false},
-                                {"980000", false},  // chapter 98: national use
-                                {"990000", false},
-                                {"770000", false},  // chapter 77: reserved
-                                {"24022", false},
-                                {"2402209", false},
-                                {"240220900", false},
-                                {"24022090001", false},
-                                {"2402.20", false},
-                                {"24022O", false},
-                                {"", false},
-                            });
+BOOST_AUTO_TEST_CASE(hs_codes_are_headings_or_subheadings_of_hs_2022) {
+  RunCases(&ValidateHsCode,
+           {
+               {"240220", true},  // cigarettes
+               {"24022090", true},   {"2402209000", true},
+               {"010121", true},     {"970121", true},   // paintings (HS 2022)
+               {"2402", true},                           // a heading
+               {"8703", true},       {"851713", true},   // smartphones (HS 2022)
+               {"851712", false},                        // HS 2017, split in 2022
+               {"970110", false},                        // HS 2017, split in 2022
+               {"240200", false},                        // heading + 00: no such subheading
+               {"9801", false},      {"2499", false},    // no heading 2499
+               {"24991000", false},  {"000000", false},  // chapter 00
+               {"001234", false},    {"980000", false},  // chapter 98: national use
+               {"990000", false},    {"770000", false},  // chapter 77: reserved
+               {"24022", false},     {"2402209", false},
+               {"240220900", false}, {"24022090001", false},
+               {"2402.20", false},   {"24022O", false},
+               {"", false},
+           });
 }
 
 BOOST_AUTO_TEST_CASE(countries_are_iso3166_alpha2_plus_xk) {
@@ -152,6 +152,43 @@ BOOST_AUTO_TEST_CASE(all_249_assigned_countries_and_xk_are_accepted) {
     for (char b = 'A'; b <= 'Z'; ++b) n += IsCountryCode(std::string{a, b});
   }
   BOOST_TEST(n == 250);
+}
+
+BOOST_AUTO_TEST_CASE(nationalities_include_icao_codes_of_no_state) {
+  // ICAO Doc 9303 part 3, 5: stateless, refugees, unspecified, UN documents.
+  RunCases(&ValidateNationality, {
+                                     {"BA", true},
+                                     {"XK", true},
+                                     {"XXA", true},
+                                     {"XXB", true},
+                                     {"XXC", true},
+                                     {"XXX", true},
+                                     {"UNO", true},
+                                     {"UNA", true},
+                                     {"UNK", true},
+                                     {"BIH", false},  // stored as BA (schema/document_input.h)
+                                     {"D", false},
+                                     {"XXD", false},
+                                     {"xxa", false},
+                                     {"", false},
+                                 });
+}
+
+BOOST_AUTO_TEST_CASE(mrn_shaped_declarations_carry_their_check_digit) {
+  // An MRN the traffic simulator once wrote ending in 2: ISO 6346 over the
+  // first 17 characters gives 1.
+  BOOST_TEST(MrnCheckDigit("26BA5077520025819") == 1);
+  BOOST_TEST(MrnCheckDigit("26BA507752002581") == -1);
+  RunCases(&ValidateDeclaration, {
+                                     {"26BA50775200258191", true},
+                                     {"26BA50775200258192", false},
+                                     {"24RS0000000000003A", true},  // last not a digit: no MRN
+                                     {"BA-2026-000123", true},      // a national reference
+                                     {"26BA5077520025819", true},   // 17 characters: no MRN
+                                 });
+  BOOST_TEST(ValidateDeclaration("movement.declaration", "26BA50775200258192").message() ==
+             "movement.declaration: \"26BA50775200258192\" has the shape of an NCTS MRN but "
+             "fails its check digit (expected 1)");
 }
 
 BOOST_AUTO_TEST_CASE(routes_are_comma_separated_countries) {
@@ -191,33 +228,29 @@ BOOST_AUTO_TEST_CASE(vins_are_17_chars_without_i_o_q) {
 }
 
 BOOST_AUTO_TEST_CASE(currencies_are_active_iso4217_codes) {
-  RunCases(&ValidateCurrency, {
-                                  {"EUR", true},
-                                  {"BAM", true},
-                                  {"RSD", true},
-                                  {"ALL", true},
-                                  {"USD", true},
-                                  {"CHF", true},
-                                  {"XAU", true},
-                                  {"HRK", false},  // withdrawn 2023
-                                  {"DEM", false},
-                                  {"YUM", false},
-                                  {"XTS", false},
-                                  {"XXX", false},
-                                  {"eur", false},
-                                  {"EU", false},
-                                  {"", false},
-                              });
+  RunCases(&ValidateCurrency,
+           {
+               {"EUR", true},  {"BAM", true},  {"RSD", true},  {"ALL", true},  {"USD", true},
+               {"CHF", true},  {"XAU", true},  {"XAD", true},  // Arab Accounting Dinar, 2024
+               {"XCG", true},                                  // replaced ANG in 2025
+               {"HRK", false},  // euro; dual circulation ended 2023-01-14
+               {"BGN", false},  // euro; dual circulation ended 2026-01-31
+               {"ANG", false},  // XCG; dual circulation ended 2025-06-30
+               {"DEM", false}, {"YUM", false}, {"XTS", false}, {"XXX", false}, {"eur", false},
+               {"EU", false},  {"", false},
+           });
 }
 
 BOOST_AUTO_TEST_CASE(units_are_from_the_rec20_list) {
-  RunCases(&ValidateUnit,
-           {
-               {"KGM", true},  {"GRM", true},  {"TNE", true}, {"LTR", true},  {"MLT", true},
-               {"MTQ", true},  {"MTK", true},  {"MTR", true}, {"C62", true},  {"NAR", true},
-               {"PR", true},   {"DZN", true},  {"H87", true}, {"kg", false},  {"KG", false},
-               {"kgm", false}, {"XYZ", false}, {"", false},   {"PCS", false},
-           });
+  RunCases(&ValidateUnit, {
+                              {"KGM", true},  {"GRM", true},  {"TNE", true},
+                              {"LTR", true},  {"MLT", true},  {"MTQ", true},
+                              {"MTK", true},  {"MTR", true},  {"C62", true},
+                              {"NAR", true},  {"PR", true},   {"DZN", true},
+                              {"H87", true},  {"kg", false},  {"KG", false},
+                              {"kgm", false}, {"XYZ", false}, {"", false},
+                              {"PCS", false}, {"NPR", false},  // deprecated in Rec 20: pairs are PR
+                          });
 }
 
 BOOST_AUTO_TEST_CASE(site_codes_match_the_pattern) {
@@ -346,7 +379,17 @@ BOOST_AUTO_TEST_CASE(text_length_is_bounded_in_bytes) {
 
 BOOST_AUTO_TEST_CASE(messages_quote_hostile_values_safely) {
   BOOST_TEST(QuoteForMessage("a\"b\\c\n") == "\"a\\\"b\\\\c\\n\"");
-  BOOST_TEST(QuoteForMessage("\xC5\xA1") == "\"\\xC5\\xA1\"");
+  // Valid UTF-8 reads as text, in Latin and Cyrillic.
+  BOOST_TEST(QuoteForMessage("Nikoli\xC4\x87") == "\"Nikoli\xC4\x87\"");
+  BOOST_TEST(QuoteForMessage("\xD0\x82\xD0\xBE\xD1\x80") == "\"\xD0\x82\xD0\xBE\xD1\x80\"");
+  // Invalid bytes, C1 controls and marks that reorder a line stay escaped.
+  BOOST_TEST(QuoteForMessage("\xC5") == "\"\\xC5\"");
+  BOOST_TEST(QuoteForMessage("a\x07") == "\"a\\x07\"");
+  BOOST_TEST(QuoteForMessage("\xC2\x85") == "\"\\u{85}\"");
+  BOOST_TEST(QuoteForMessage("x\xE2\x80\xAEy") == "\"x\\u{202E}y\"");
+  // The cut falls at a character's end.
+  const std::string cut = QuoteForMessage(std::string(63, 'a') + "\xC4\x87\xC4\x87");
+  BOOST_TEST(cut == "\"" + std::string(63, 'a') + "\xC4\x87\"...");
   const std::string q = QuoteForMessage(std::string(1000, 'x'));
   BOOST_TEST(q.size() == 64u + 2 + 3);
   BOOST_TEST(q.substr(q.size() - 3) == "...");
@@ -355,6 +398,27 @@ BOOST_AUTO_TEST_CASE(messages_quote_hostile_values_safely) {
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(validate_value)
+
+BOOST_AUTO_TEST_CASE(the_domain_rule_speaks_before_the_length) {
+  const Table person = *DomainCatalogue().Find("person");
+  const Column* nationality = person.FindColumn("nationality");
+  Status s = ValidateValue(*nationality, "person.nationality", Value(std::string("FRAN")));
+  BOOST_TEST(s.message().find("is not an ISO 3166-1 alpha-2 country code") != std::string::npos,
+             s.message());
+  const Table goods = *DomainCatalogue().Find("goods_item");
+  const Column* currency = goods.FindColumn("currency");
+  s = ValidateValue(*currency, "goods_item.currency", Value(std::string("EURO")));
+  BOOST_TEST(s.message().find("is not an active ISO 4217 currency code") != std::string::npos,
+             s.message());
+  // Lower case as the only fault is named.
+  s = ValidateValue(*currency, "goods_item.currency", Value(std::string("eur")));
+  BOOST_TEST(s.message() == "goods_item.currency: \"eur\" must be written in upper case: \"EUR\"");
+  s = ValidateValue(*nationality, "person.nationality", Value(std::string("xxa")));
+  BOOST_TEST(s.message() == "person.nationality: \"xxa\" must be written in upper case: \"XXA\"");
+  // A long value is refused for its length, without running its rule.
+  s = ValidateValue(*currency, "goods_item.currency", Value(std::string(5000, 'E')));
+  BOOST_TEST(s.message().find("is too long") != std::string::npos, s.message());
+}
 
 Column MakeColumn(ColumnType type, Check check = Check::kNone, bool required = false) {
   Column c;
