@@ -3,6 +3,7 @@
 #include <map>
 
 #include "crypto/keys.h"
+#include "node/audit_internal.h"
 #include "schema/table_ids.h"
 
 namespace outpost::node {
@@ -31,13 +32,8 @@ std::string_view AuditActionName(AuditAction a) {
 
 namespace {
 
-struct Entry {
-  Uuid node{};
-  int64_t seq = 0;
-  int64_t time = 0;
-  std::string officer, action, record_type, detail, prev_hash, hash;
-  std::optional<Uuid> record_id;
-};
+using Entry = internal::AuditEntry;
+using internal::EntryHash;
 
 void Field(crypto::Hasher& h, std::span<const uint8_t> bytes) {
   Bytes len;
@@ -54,7 +50,9 @@ void Field(crypto::Hasher& h, int64_t v) {
   Field(h, b);
 }
 
-std::string EntryHash(const Entry& e) {
+}  // namespace
+
+std::string internal::EntryHash(const Entry& e) {
   crypto::Hasher h;
   Field(h, std::string_view("outpost-audit-v1"));
   Field(h, e.node);
@@ -72,6 +70,8 @@ std::string EntryHash(const Entry& e) {
   auto d = h.Finish();
   return ToHex(d);
 }
+
+namespace {
 
 const schema::Table& AuditTable(const Store& s) {
   return *s.catalogue().FindById(schema::kAuditEntryTableId);

@@ -629,6 +629,66 @@ BOOST_AUTO_TEST_CASE(changes_after_revocation_are_quarantined) {
   BOOST_TEST(net.bij.policy->Quarantined()->size() == 1u);
 }
 
+// A second look at revocation, through the other doors: the node's previous
+// key (rotated, still within its grace period) is refused at the handshake
+// like its current one, by HQ and by a site that learned the revocation;
+// and at merge, what it signs after the revocation with either key is
+// quarantined, while what it made before is merged.
+BOOST_AUTO_TEST_CASE(a_revoked_node_is_refused_with_its_current_and_previous_key) {
+  Network net;
+  crypto::NodeSecrets old_keys = Clone(*net.gra.keys);
+  auto statement = RotateKeys(*net.gra.store, *net.gra.keys, kPass, net.random,
+                              crypto::PwhashParams::ForTests());
+  BOOST_REQUIRE_MESSAGE(statement.ok(), statement.status().ToString());
+  auto issued = Enroll(*net.hq.store, *net.hq.keys, *statement);
+  BOOST_REQUIRE_MESSAGE(issued.ok(), issued.status().ToString());
+  BOOST_REQUIRE(
+      InstallCertificate(*net.gra.store, issued->certificate_file, net.hq.fingerprint()).ok());
+  net.gra.Unlock();
+  net.gra.MakePolicy();
+  // Both keys open sessions before the revocation (grace period).
+  BOOST_REQUIRE(net.hq.policy->AuthorizePeer(net.gra.keys->kx.PublicKey()).ok());
+  BOOST_REQUIRE(net.hq.policy->AuthorizePeer(old_keys.kx.PublicKey()).ok());
+  Uuid before = net.gra.Write("BEFORE-REV");
+
+  net.clock.Advance(kSecond);
+  auto rev = RevokeNode(*net.hq.store, *net.hq.keys, net.gra.id(), "key file copied");
+  BOOST_REQUIRE_MESSAGE(rev.ok(), rev.status().ToString());
+  Deliver(net.hq, net.bij);  // Bijača learns the revocation
+  for (Node* judge : {&net.hq, &net.bij}) {
+    for (const crypto::NodeSecrets* keys : {&*net.gra.keys, &old_keys}) {
+      auto id = judge->policy->AuthorizePeer(keys->kx.PublicKey());
+      BOOST_TEST(id.status().code() == Code::kPermissionDenied, id.status().ToString());
+      BOOST_TEST(id.status().message().find("revoked") != std::string::npos, id.status().message());
+      BOOST_TEST(id.status().message().find("key file copied") != std::string::npos,
+                 id.status().message());
+    }
+  }
+
+  // At merge: the batch made before merges; the one made after is
+  // quarantined, signed with the current key (at HQ) or the previous one (the
+  // same batches signed again, at Bijača).
+  net.clock.Advance(kSecond);
+  Uuid after = net.gra.Write("AFTER-REV");
+  std::vector<sync::SignedBatch> batches = net.gra.BatchesFor(net.hq);
+  auto r = MergeInto(net.hq, batches);
+  BOOST_TEST(net.hq.Has(before), Describe(r));
+  BOOST_TEST(!net.hq.Has(after));
+  BOOST_TEST(RefusedWith(r, Code::kPermissionDenied, "quarantined"), Describe(r));
+  for (auto& b : batches) {
+    auto sig = old_keys.signing.Sign(sync::SigningInput(b.body));
+    b.signature.assign(sig.begin(), sig.end());
+  }
+  r = MergeInto(net.bij, batches);
+  BOOST_TEST(net.bij.Has(before), Describe(r));
+  BOOST_TEST(!net.bij.Has(after));
+  BOOST_TEST(RefusedWith(r, Code::kPermissionDenied, "quarantined"), Describe(r));
+  auto q = net.bij.policy->Quarantined();
+  BOOST_REQUIRE(q.ok());
+  BOOST_REQUIRE_EQUAL(q->size(), 1u);
+  BOOST_TEST((*q)[0].reason.find("key file copied") != std::string::npos, (*q)[0].reason);
+}
+
 BOOST_AUTO_TEST_CASE(authorize_peer_and_may_read_follow_the_certificates) {
   Network net;
   auto id = net.hq.policy->AuthorizePeer(net.gra.keys->kx.PublicKey());

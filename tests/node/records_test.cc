@@ -6,6 +6,7 @@
 
 #include "base/file.h"
 #include "node/audit.h"
+#include "node/audit_internal.h"
 #include "tests/node/node_fixture.h"
 
 using namespace outpost;
@@ -415,6 +416,100 @@ BOOST_AUTO_TEST_CASE(reordered_entries_are_detected) {
   auto bad = log.Verify();
   BOOST_TEST(!bad->ok);
   BOOST_TEST(bad->first_broken.find("entry 2") != std::string::npos, bad->first_broken);
+}
+
+// docs/audit.md, "Tamper evidence": the formula, pinned by two stated values
+// computed apart from this code (a few lines of Python's hashlib.blake2b over
+// the documented layout). Entry 2 chains onto entry 1, so its value also
+// pins that the previous hash is part of the hashed fields.
+BOOST_AUTO_TEST_CASE(entry_hash_is_the_documented_blake2b_256) {
+  internal::AuditEntry e;
+  for (int i = 0; i < 16; ++i) e.node[i] = static_cast<uint8_t>(0x01 + i);
+  Uuid record{};
+  for (int i = 0; i < 16; ++i) record[i] = static_cast<uint8_t>(0x11 + i);
+  e.seq = 1;
+  e.time = 1'795'000'000'000'000;  // 2026-11-18T11:06:40Z
+  e.officer = "BA-GRA-0042";
+  e.action = "collect";
+  e.record_type = "movement";
+  e.record_id = record;
+  e.detail = R"({"rows_with_personal_data":2})";
+  e.prev_hash = std::string(64, '0');
+  const std::string first = internal::EntryHash(e);
+  BOOST_TEST(first == "628fdaf850b8bc0d58e9ea17320f84135146f35192e1b19e2f3f6d37a54fd165");
+
+  e.seq = 2;
+  e.time += 60'000'000;
+  e.action = "erase";
+  e.detail = R"({"reason":"entered in error"})";
+  e.prev_hash = first;
+  BOOST_TEST(internal::EntryHash(e) ==
+             "c42a7556f6bbf3e02fdf76049648aff3e469d85e7dc69262230dd0eb060c141c");
+  // Every field counts: one changed byte anywhere changes the hash.
+  const std::string second = internal::EntryHash(e);
+  for (std::string* field : {&e.officer, &e.action, &e.record_type, &e.detail, &e.prev_hash}) {
+    (*field)[0] ^= 0x01;
+    BOOST_TEST(internal::EntryHash(e) != second);
+    (*field)[0] ^= 0x01;
+  }
+  e.record_id.reset();
+  BOOST_TEST(internal::EntryHash(e) != second);
+}
+
+// Someone with the database file rewrites entry 2 and recomputes its hash
+// with the real formula. Left there, entry 3 no longer follows it; with
+// entry 3's previous hash updated too, entry 3's own hash no longer matches
+// (it covers the previous hash). Either way verify names entry 3; only a
+// rewrite of the whole chain from entry 2 on passes here, and that one
+// disagrees with the copy HQ holds (docs/audit.md).
+BOOST_AUTO_TEST_CASE(a_rewritten_entry_spliced_into_the_chain_is_reported) {
+  SiteFixture f;
+  for (int i = 0; i < 4; ++i) {
+    BOOST_REQUIRE(f.records->Add("movement", json::parse(kTruck), f.officer).ok());
+  }
+  Db& db = f.store->db();
+  auto st = db.Prepare(
+      "SELECT node, seq, time, officer, action, record_type, record_id, detail, prev_hash "
+      "FROM audit_entry WHERE seq = 2");
+  BOOST_REQUIRE(st.ok());
+  BOOST_REQUIRE(*(*st)->Step());
+  internal::AuditEntry e;
+  auto node = (*st)->Blob(0);
+  BOOST_REQUIRE(node.size() == 16u);
+  std::copy(node.begin(), node.end(), e.node.begin());
+  e.seq = (*st)->Int(1);
+  e.time = (*st)->Int(2);
+  e.officer = "someone-else";  // the rewrite
+  e.action = std::string((*st)->Text(4));
+  e.record_type = std::string((*st)->Text(5));
+  auto rid = (*st)->Blob(6);
+  BOOST_REQUIRE(rid.size() == 16u);
+  e.record_id.emplace();
+  std::copy(rid.begin(), rid.end(), e.record_id->begin());
+  e.detail = std::string((*st)->Text(7));
+  e.prev_hash = std::string((*st)->Text(8));
+  st->reset();
+  const std::string forged = internal::EntryHash(e);
+  BOOST_REQUIRE(db.Exec("UPDATE audit_entry SET officer = 'someone-else', hash = '" + forged +
+                        "' WHERE seq = 2")
+                    .ok());
+  AuditLog log(*f.store);
+  auto bad = log.Verify();
+  BOOST_REQUIRE(bad.ok());
+  BOOST_TEST(!bad->ok);
+  BOOST_TEST(bad->breaks == 1);
+  BOOST_TEST(bad->first_broken.find("entry 3") != std::string::npos, bad->first_broken);
+  BOOST_TEST(bad->first_broken.find("does not follow entry 2") != std::string::npos,
+             bad->first_broken);
+
+  // Spliced: entry 3 now names the rewritten entry as its predecessor.
+  BOOST_REQUIRE(db.Exec("UPDATE audit_entry SET prev_hash = '" + forged + "' WHERE seq = 3").ok());
+  bad = log.Verify();
+  BOOST_REQUIRE(bad.ok());
+  BOOST_TEST(!bad->ok);
+  BOOST_TEST(bad->breaks == 1);
+  BOOST_TEST(bad->first_broken.find("entry 3") != std::string::npos, bad->first_broken);
+  BOOST_TEST(bad->first_broken.find("altered") != std::string::npos, bad->first_broken);
 }
 
 // Issue 16, flaw 1: verify used to stop at the first break, so a first,

@@ -352,6 +352,47 @@ rule R scope mode rail, sea when true score 32 end
   BOOST_TEST(a.score == 4 + 8 + 32);
 }
 
+// A rule's crossing scope admits exactly the crossings it lists: the node's
+// own site code when it has one, else the movement's crossing; a movement at
+// an unlisted crossing, or at none, gets only the unscoped rules.
+BOOST_AUTO_TEST_CASE(crossing_scope_admits_exactly_the_listed_crossings) {
+  Engine e = MustCompile(kHeader + R"(
+rule GRA scope crossings "BA-GRA" when true score 1 end
+rule BIJ-VER scope crossings "BA-BIJ", "XK-VER" when true score 2 end
+rule ANY when true score 4 end
+)");
+  struct Case {
+    const char* node;      // AssessContext::crossing ("" at HQ)
+    const char* document;  // the movement's crossing ("" for none)
+    int64_t score;
+  };
+  const Case cases[] = {
+      {"", "BA-GRA", 1 + 4},
+      {"", "BA-BIJ", 2 + 4},
+      {"", "XK-VER", 2 + 4},
+      {"", "ME-BAR", 4},
+      {"", "", 4},
+      {"BA-GRA", "BA-GRA", 1 + 4},
+      {"BA-GRA", "XK-VER", 1 + 4},
+      {"XK-VER", "BA-GRA", 2 + 4},
+      {"ME-BAR", "BA-GRA", 4},
+      {"BA-GR", "BA-GR", 4},
+  };
+  for (const auto& c : cases) {
+    json doc = Doc();
+    if (*c.document) {
+      doc["crossing"] = c.document;
+    } else {
+      doc.erase("crossing");
+    }
+    AssessContext ctx;
+    ctx.crossing = c.node;
+    Assessment a = e.Assess(doc, "m", kNow, ctx);
+    BOOST_TEST(a.score == c.score,
+               "node \"" << c.node << "\", movement \"" << c.document << "\": score " << a.score);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(random_selection_is_reproducible_and_near_the_rate) {
   Engine e = MustCompile(R"(ruleset "rs" version 3
 random_rate 0.02 lane yellow
