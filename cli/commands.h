@@ -43,6 +43,7 @@ void AddKeysCommands(CLI::App& app, Context& ctx);    // init, keys enroll/insta
 void AddRiskCommands(CLI::App& app, Context& ctx);    // rules, lanes, feedback
 void AddSyncCommands(CLI::App& app, Context& ctx);    // sync with HQ, bundles (USB)
 void AddAuditCommands(CLI::App& app, Context& ctx);   // the access log
+void AddWebCommands(CLI::App& app, Context& ctx);     // web, users
 
 }  // namespace outpost::cli
 
