@@ -4,6 +4,7 @@
 
 #include <functional>
 
+#include "node/record_movement.h"
 #include "node/records.h"
 #include "web/assets.h"
 
@@ -384,14 +385,17 @@ HttpResponse App::Catalogue(Call&) {
 HttpResponse App::AddMovement(Call& call) {
   auto body = ParseJsonBody(call.req.body);
   if (!body.ok()) return Fail(400, "body", "", "JSON object", body.status().message());
-  node::Records records(store_);
   node::Actor actor{call.session->account, ""};
-  auto added = records.Add("movement", *body, actor);
-  if (!added.ok()) {
-    int status = added.status().code() == Code::kInvalidArgument ? 422 : 500;
-    return JsonResponse(status, ErrorsFromStatus(added.status()));
+  // Stored and assessed as `outpost record add movement` does: the lane
+  // recommendation comes back with the record (node/record_movement.h).
+  auto recorded = node::RecordMovement(store_, *body, actor);
+  if (!recorded.ok()) {
+    int status = recorded.status().code() == Code::kInvalidArgument ? 422 : 500;
+    return JsonResponse(status, ErrorsFromStatus(recorded.status()));
   }
-  return JsonResponse(201, *added);
+  json out = recorded->record;
+  out["risk"] = node::RiskOutcomeJson(recorded->risk);
+  return JsonResponse(201, out);
 }
 
 }  // namespace outpost::web

@@ -12,7 +12,8 @@
 //     Content-Type: application/json (which a cross-site form cannot send).
 //  3. Errors are JSON {"errors": [{field, value, rule, message}]}.
 //  4. What a signed-in account records is recorded under its name: the
-//     audit log's officer is the account (node::Actor).
+//     audit log's officer is the account (node::Actor). A movement is
+//     stored and assessed by node::RecordMovement, as the CLI does.
 //  5. Every response carries Content-Security-Policy default-src 'self'
 //     (no inline script, nothing from elsewhere) and nosniff.
 // Not thread-safe: the server calls Handle from its one thread.

@@ -228,6 +228,8 @@ def main():
                        ).send_keys(Keys.ENTER)
         wait.until(EC.url_contains("/movements/view?id="))
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#record dd")))
+        lane = d.find_element(By.ID, "lane").text
+        check("No lane recommended" in lane, "the lane panel says why there is no lane: " + lane)
         shot(d, "07-movement-saved")
         after = counts(data)
         check(after["movement"] == before["movement"] + 1, "the movement is stored")

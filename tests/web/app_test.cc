@@ -154,6 +154,12 @@ BOOST_FIXTURE_TEST_CASE(a_movement_is_stored_under_the_signed_in_account, WebFix
   auto r = Call("POST", "/api/movements", kTruck, s.cookie, s.csrf);
   BOOST_TEST_REQUIRE(r.status == 201, r.body);
   BOOST_TEST(Movements(*this) == 1);
+  // Assessed as the CLI does (node::RecordMovement): this node holds no
+  // ruleset yet, so no lane, and the answer says why.
+  json risk = json::parse(r.body)["risk"];
+  BOOST_TEST(risk["assessed"] == false);
+  BOOST_TEST(risk["lane"].is_null());
+  BOOST_TEST(!risk["message"].get<std::string>().empty());
   auto officer = store->db().QueryText(
       "SELECT officer FROM live_audit_entry WHERE action='collect' ORDER BY seq DESC LIMIT 1");
   BOOST_TEST_REQUIRE(officer.ok(), officer.status().ToString());

@@ -16,8 +16,12 @@ const MESSAGES = {
     saving: 'Saving…',
     saved_id: 'Record',
     saved_rows: 'Rows stored',
-    lane_pending: 'No lane recommendation yet: the risk assessment is not wired to this page.',
+    lane_pending: 'No lane recommendation.',
     lane: (l) => `Recommended lane: ${l.toUpperCase()}`,
+    lane_none: (m) => `No lane recommended: ${m}`,
+    score: (s) => `Score ${s}`,
+    random: 'Also selected at random (the control sample).',
+    because: (m) => `(${Array.isArray(m) ? m.join(', ') : String(m)})`,
     no_hits: 'No rule hit this movement.',
     section: {movement: 'Movement', vehicle: 'Vehicle', driver: 'Driver',
               container: 'Container', seal: 'Seal', consignment: 'Consignment',
@@ -281,11 +285,22 @@ async function initLane() {
   if (saved.rows) row(T.saved_rows, saved.rows);
   const lane = document.getElementById('lane');
   const risk = saved.risk;
-  if (!risk) { lane.textContent = T.lane_pending; return; }
+  if (!risk || !risk.assessed) {
+    lane.textContent = risk && risk.message ? T.lane_none(risk.message) : T.lane_pending;
+    return;
+  }
+  // The lane in words as well as in colour (WCAG: colour is never the only sign).
   lane.classList.add('lane-' + risk.lane);
-  lane.append(el('h2', {text: T.lane(risk.lane)}));
-  const hits = el('ul', {});
-  for (const h of risk.hits || []) hits.append(el('li', {text: h.reason || h.rule || JSON.stringify(h)}));
+  lane.append(el('h2', {id: 'lane-name', text: T.lane(risk.lane)}));
+  lane.append(el('p', {text: T.score(risk.score)}));
+  if (risk.random_selected) lane.append(el('p', {text: T.random}));
+  const hits = el('ul', {id: 'hits'});
+  for (const h of risk.hits || []) {
+    const li = el('li', {}, el('strong', {text: h.description || h.rule_id}));
+    if (h.matched) li.append(el('span', {text: ' ' + T.because(h.matched)}));
+    if (h.instructions) li.append(el('p', {class: 'hint', text: h.instructions}));
+    hits.append(li);
+  }
   if (!hits.children.length) hits.append(el('li', {text: T.no_hits}));
   lane.append(hits);
 }
