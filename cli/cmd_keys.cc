@@ -25,6 +25,7 @@
 #include "node/registry.h"
 #include "node/trust.h"
 #include "sync/hlc.h"
+#include "web/tls.h"
 
 namespace outpost::cli {
 namespace {
@@ -104,6 +105,10 @@ Status RunInit(Context& ctx, const InitArgs& a) {
   OUTPOST_ASSIGN_OR_RETURN(
       node::InitResult r,
       node::InitNode(ctx.data_dir, id, pass, ProcessClock(), ProcessRandom(), opts));
+  // The certificate of the node's pages (`outpost web`, `run --http`).
+  OUTPOST_RETURN_IF_ERROR(web::EnsureCertificate(ctx.data_dir, id.name));
+  OUTPOST_ASSIGN_OR_RETURN(std::string web_fp,
+                           web::CertificateFingerprint(web::CertPath(ctx.data_dir)));
   json j = {{"node_id", UuidToString(id.id)},
             {"role", a.role},
             {"name", id.name},
@@ -112,9 +117,11 @@ Status RunInit(Context& ctx, const InitArgs& a) {
             {"key_file", node::KeyFilePath(ctx.data_dir)},
             {"signing_fingerprint", r.signing_fingerprint},
             {"kx_fingerprint", r.kx_fingerprint},
-            {"training", id.training}};
+            {"training", id.training},
+            {"web_certificate_sha256", web_fp}};
   std::string human = "initialised " + a.role + " node \"" + id.name + "\" (" +
-                      UuidToString(id.id) + ") in " + ctx.data_dir + "\n";
+                      UuidToString(id.id) + ") in " + ctx.data_dir + "\n" +
+                      "web certificate SHA-256: " + web_fp + "\n";
   if (role == node::Role::kHq && a.hq_address.empty()) {
     // Not an error (a lab HQ may have no fixed address), but every crossing
     // enrolled from here would need `outpost peers add hq HOST:PORT`.

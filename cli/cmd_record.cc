@@ -23,7 +23,7 @@
 
 #include "cli/commands.h"
 #include "cli/node_access.h"
-#include "cli/risk_assess.h"
+#include "node/record_movement.h"
 #include "node/records.h"
 #include "node/simulate.h"
 #include "schema/validators.h"
@@ -121,13 +121,18 @@ Status RunAdd(Context& ctx, const RecordArgs& a) {
   OUTPOST_ASSIGN_OR_RETURN(json doc, ReadDocument(a));
   OUTPOST_ASSIGN_OR_RETURN(node::Actor actor, ActorFor(ctx, a.reason));
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
-  node::Records records(*store);
-  OUTPOST_ASSIGN_OR_RETURN(json r, records.Add(a.type, doc, actor));
-  std::string id = r["id"].get<std::string>();
+  json r;
   std::string risk_human;
-  if (a.type == "movement") {  // the risk engine recommends a lane (cmd_risk.cc)
-    r["risk"] = AssessRecordedMovement(*store, id, doc, &risk_human);
+  if (a.type == "movement") {  // stored, then the risk engine recommends a lane
+    OUTPOST_ASSIGN_OR_RETURN(node::RecordedMovement m, node::RecordMovement(*store, doc, actor));
+    r = std::move(m.record);
+    r["risk"] = node::RiskOutcomeJson(m.risk);
+    risk_human = RiskOutcomeHuman(m.risk, r["id"].get<std::string>());
+  } else {
+    node::Records records(*store);
+    OUTPOST_ASSIGN_OR_RETURN(r, records.Add(a.type, doc, actor));
   }
+  std::string id = r["id"].get<std::string>();
   // stdout carries the id alone, so that ID=$(outpost record add ...) works;
   // the recommendation is for the officer's eyes (and in the JSON with --json).
   ctx.Emit(r, id);
@@ -202,9 +207,8 @@ Status RunImport(Context& ctx, const RecordArgs& a) {
   // Movements are assessed as they are committed, like `record add movement`.
   std::map<std::string, int64_t> lanes;
   auto assess = [&](const Uuid& id, const json& doc) {
-    std::string ignored;
-    json r = AssessRecordedMovement(*store, UuidToString(id), doc, &ignored);
-    lanes[r.value("assessed", false) ? r.value("lane", std::string("?")) : "not assessed"]++;
+    node::RiskOutcome o = node::AssessStoredMovement(*store, id, doc);
+    lanes[o.assessed() ? std::string(risk::LaneName(o.assessment->lane)) : "not assessed"]++;
   };
   OUTPOST_ASSIGN_OR_RETURN(auto rep, records.Import(in, source, actor, a.batch, progress, assess,
                                                     [&stop] { return stop.signal() != 0; }));

@@ -4,8 +4,8 @@
 //   outpost risk decide MOVEMENT_ID --lane red|yellow|green --reason TEXT
 //   outpost risk report [--since TIME] [--site CODE]
 //   outpost risk test FILE --records FILE.jsonl [--list ...] [--watchlist ...]
-// The assessment printed by `outpost record add movement` is here too
-// (cli/risk_assess.h). Formats: docs/rules.md.
+// The officer's lines for the assessment of `outpost record add movement`
+// are here too (RiskOutcomeHuman, cli/commands.h). Formats: docs/rules.md.
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -14,10 +14,10 @@
 #include "base/file.h"
 #include "cli/commands.h"
 #include "cli/node_access.h"
-#include "cli/risk_assess.h"
 #include "crypto/keys.h"
 #include "crypto/secret.h"
 #include "node/keys.h"
+#include "node/record_movement.h"
 #include "node/risk/assessments.h"
 #include "node/risk/distribution.h"
 #include "schema/validators.h"
@@ -177,23 +177,11 @@ Status RunLoad(Context& ctx, const RiskArgs& a) {
   return Status::Ok();
 }
 
-json RefusedJson(const std::vector<node::RefusedRuleset>& refused) {
-  json j = json::array();
-  for (const auto& r : refused) {
-    j.push_back({{"row_id", UuidToString(r.row_id)},
-                 {"ruleset_id", r.ruleset_id},
-                 {"version", r.version},
-                 {"code", std::string(CodeName(r.reason.code()))},
-                 {"reason", r.reason.message()}});
-  }
-  return j;
-}
-
 Status RunShow(Context& ctx) {
   OUTPOST_RETURN_IF_ERROR(crypto::InitCrypto());
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
   OUTPOST_ASSIGN_OR_RETURN(node::Activation act, node::ActivateNewest(*store));
-  json j = {{"active", nullptr}, {"refused", RefusedJson(act.refused)}};
+  json j = {{"active", nullptr}, {"refused", node::RefusedRulesetsJson(act.refused)}};
   std::string human;
   if (act.active) {
     const auto& i = act.active->info;
@@ -383,40 +371,21 @@ Status RunTest(Context& ctx, const RiskArgs& a) {
 
 }  // namespace
 
-json AssessRecordedMovement(node::Store& store, const std::string& movement_id, const json& doc,
-                            std::string* human) {
-  auto fail = [&](const std::string& why) {
-    *human = "risk: not assessed: " + why + "; the movement is recorded";
-    return json{{"lane", nullptr}, {"assessed", false}, {"message", why}};
-  };
-  if (Status s = crypto::InitCrypto(); !s.ok()) return fail(s.message());
-  auto act = node::ActivateNewest(store);
-  if (!act.ok()) return fail(act.status().message());
-  if (!act->active) {
-    std::string msg = "no ruleset loaded: no lane recommended";
-    json j = {{"lane", nullptr}, {"assessed", false}, {"message", msg}};
-    *human = "risk: " + msg;
-    if (!act->refused.empty()) {
-      j["refused"] = RefusedJson(act->refused);
-      for (const auto& r : act->refused) *human += "\n  refused: " + r.reason.message();
-    }
-    return j;
+std::string RiskOutcomeHuman(const node::RiskOutcome& outcome, const std::string& movement_id) {
+  if (outcome.state == node::RiskOutcome::State::kFailed) {
+    return "risk: not assessed: " + outcome.message + "; the movement is recorded";
   }
-  auto id = ParseUuid(movement_id);
-  if (!id.ok()) return fail(id.status().message());
-  auto stored = node::AssessMovement(store, *act->active, *id, doc);
-  if (!stored.ok()) return fail(stored.status().message());
-  json j = risk::ToJson(stored->assessment);
-  j["assessed"] = true;
-  j["assessment_id"] = UuidToString(stored->id);
-  *human = AssessmentHuman(stored->assessment);
-  if (!act->refused.empty()) {
-    j["refused"] = RefusedJson(act->refused);
-    for (const auto& r : act->refused) *human += "\n  newer ruleset refused: " + r.reason.message();
+  if (!outcome.assessed()) {
+    std::string human = "risk: " + outcome.message;
+    for (const auto& r : outcome.refused) human += "\n  refused: " + r.reason.message();
+    return human;
   }
-  *human += "\nthe officer decides: outpost risk decide " + movement_id +
-            " --lane red|yellow|green --reason TEXT";
-  return j;
+  std::string human = AssessmentHuman(*outcome.assessment);
+  for (const auto& r : outcome.refused) {
+    human += "\n  newer ruleset refused: " + r.reason.message();
+  }
+  return human + "\nthe officer decides: outpost risk decide " + movement_id +
+         " --lane red|yellow|green --reason TEXT";
 }
 
 void AddRiskCommands(CLI::App& app, Context& ctx) {

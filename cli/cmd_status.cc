@@ -10,6 +10,7 @@
 #include "cli/node_access.h"
 #include "node/registry.h"
 #include "node/sync_service.h"
+#include "web/tls.h"
 
 namespace outpost::cli {
 namespace {
@@ -61,6 +62,11 @@ Status RunStatus(Context& ctx) {
     j["certificate"] = nullptr;
     h << "  certificate  none: not enrolled yet (outpost keys request / keys install)\n";
   }
+
+  // The certificate of the node's pages, for browsers to check (web/tls.h).
+  auto web_fp = web::CertificateFingerprint(web::CertPath(ctx.data_dir));
+  j["web_certificate_sha256"] = web_fp.ok() ? json(*web_fp) : json(nullptr);
+  h << "  web cert     " << (web_fp.ok() ? "SHA-256 " + *web_fp : "none") << "\n";
 
   json records = json::object();
   h << "  records     ";

@@ -17,6 +17,8 @@
 #include "cli/commands.h"
 #include "cli/config.h"
 #include "cli/node_access.h"
+#include "cli/stop_signal.h"
+#include "cli/web_desk.h"
 #include "node/registry.h"
 #include "node/sync_service.h"
 
@@ -25,20 +27,7 @@ namespace {
 
 using nlohmann::json;
 
-// Set by SIGINT/SIGTERM; the only process-wide state of the CLI, because a
-// signal handler can reach nothing else.
-std::atomic<bool> g_stop{false};
-
-extern "C" void OnStopSignal(int) { g_stop.store(true); }
-
-void InstallStopHandlers() {
-  struct sigaction sa {};
-  sa.sa_handler = OnStopSignal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-}
+std::atomic<bool>& g_stop = StopRequested();
 
 struct NetArgs {
   std::string config;
@@ -47,6 +36,7 @@ struct NetArgs {
   int64_t interval = -1;
   std::string peer;
   bool quiet = false;
+  std::string http;  // run --http HOST:PORT: the node's pages beside sync
 };
 
 struct Resolved {
@@ -215,6 +205,11 @@ Status RunDaemon(Context& ctx, const NetArgs& a) {
   }
   OUTPOST_ASSIGN_OR_RETURN(auto service, OpenService(ctx, r));
   InstallStopHandlers();
+  // The pages beside sync (`--http`, else http_listen in the config).
+  std::unique_ptr<WebDesk> desk;
+  if (!a.http.empty() || !r.config.http_listen.empty()) {
+    OUTPOST_ASSIGN_OR_RETURN(desk, StartWebDesk(ctx, r.config, WebArgs{a.http, false}));
+  }
   node::DaemonOptions d;
   // Bind before saying "running": a busy port fails here, with nothing
   // printed that claims the daemon is serving.
@@ -230,7 +225,8 @@ Status RunDaemon(Context& ctx, const NetArgs& a) {
   for (const auto& t : targets) peers += (peers.empty() ? "" : ", ") + t.name + "=" + t.address;
   ctx.err() << "outpost: running: " << (serving.empty() ? "not serving" : "serving " + serving)
             << "; peers: " << (peers.empty() ? "none" : peers) << "; interval "
-            << r.config.sync_interval_seconds << " s\n";
+            << r.config.sync_interval_seconds << " s"
+            << (desk ? "; pages " + desk->url() : std::string()) << "\n";
   ctx.err().flush();
   OUTPOST_ASSIGN_OR_RETURN(node::DaemonStats st, service->RunDaemon(d, g_stop));
   ctx.Emit({{"sessions", st.sessions}, {"failures", st.failures}},
@@ -386,6 +382,8 @@ void AddSyncCommands(CLI::App& app, Context& ctx) {
   run->add_option("--interval", args->interval, "Seconds between syncs with each peer")
       ->type_name("S")
       ->check(CLI::Range(int64_t{1}, int64_t{86'400}));
+  run->add_option("--http", args->http, "Also serve the node's pages and API (HTTPS) here")
+      ->type_name("HOST:PORT");
   OnRun(run, ctx, [&ctx, args] { return RunDaemon(ctx, *args); });
 
   auto* peers = app.add_subcommand("peers", "The address book of peers to sync with");

@@ -17,6 +17,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/context.h"
+#include "node/record_movement.h"
 
 namespace outpost::cli {
 
@@ -41,8 +42,12 @@ void AddStatusCommands(CLI::App& app, Context& ctx);  // init, status
 void AddRecordCommands(CLI::App& app, Context& ctx);  // record movements, inspections, ...
 void AddKeysCommands(CLI::App& app, Context& ctx);    // init, keys enroll/install/rotate/revoke
 void AddRiskCommands(CLI::App& app, Context& ctx);    // rules, lanes, feedback
-void AddSyncCommands(CLI::App& app, Context& ctx);    // sync with HQ, bundles (USB)
-void AddAuditCommands(CLI::App& app, Context& ctx);   // the access log
+// cmd_risk.cc: the lines an officer reads on stderr after `record add
+// movement`: the recommended lane and why, or why there is none.
+std::string RiskOutcomeHuman(const node::RiskOutcome& outcome, const std::string& movement_id);
+void AddSyncCommands(CLI::App& app, Context& ctx);   // sync with HQ, bundles (USB)
+void AddAuditCommands(CLI::App& app, Context& ctx);  // the access log
+void AddWebCommands(CLI::App& app, Context& ctx);    // web, users
 
 }  // namespace outpost::cli
 

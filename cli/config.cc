@@ -25,6 +25,8 @@ constexpr IntKey kIntKeys[] = {
     {"max_handshaking", &NodeConfig::max_handshaking, 1, 10'000},
     {"handshake_timeout_seconds", &NodeConfig::handshake_timeout_seconds, 1, 3'600},
     {"idle_timeout_seconds", &NodeConfig::idle_timeout_seconds, 1, 86'400},
+    {"http_session_idle_seconds", &NodeConfig::http_session_idle_seconds, 1, 86'400},
+    {"http_session_max_seconds", &NodeConfig::http_session_max_seconds, 1, 7 * 86'400},
 };
 
 std::string At(const std::string& origin, const toml::node& n) {
@@ -48,11 +50,13 @@ Result<NodeConfig> ParseConfig(const std::string& text, const std::string& origi
   for (auto&& [key, node] : root) {
     std::string k(key.str());
     std::string where = At(origin, node) + ": " + k;
-    if (k == "listen" || k == "log_level" || k == "data_dir") {
+    if (k == "listen" || k == "log_level" || k == "data_dir" || k == "http_listen") {
       auto v = node.value<std::string>();
       if (!v) return Status::InvalidArgument(where + ": must be a string");
       if (k == "listen") {
         c.listen = *v;
+      } else if (k == "http_listen") {
+        c.http_listen = *v;
       } else if (k == "data_dir") {
         if (v->empty() || (*v)[0] != '/') {
           return Status::InvalidArgument(where + ": \"" + *v + "\" must be an absolute path");

@@ -10,6 +10,10 @@
 //   max_handshaking = 32             # connections whose peer has not yet proved its keys
 //   handshake_timeout_seconds = 10
 //   idle_timeout_seconds = 60
+//   http_listen = ""                 # the node's pages and API (HTTPS), e.g. "0.0.0.0:8443";
+//                                    # "": not served (`outpost web`, `run --http` override it)
+//   http_session_idle_seconds = 900  # a signed-in session ends after this long unused
+//   http_session_max_seconds = 43200 # ... and this long after sign-in, whatever happens
 //   log_level = "info"               # "info" (every event) or "warn" (failures only)
 //   data_dir = "/var/lib/outpost"    # the data directory of every command (absolute),
 //                                    # read from /etc/outpost/outpost.toml (or
@@ -40,6 +44,9 @@ struct NodeConfig {
   int64_t max_handshaking = 32;
   int64_t handshake_timeout_seconds = 10;
   int64_t idle_timeout_seconds = 60;
+  std::string http_listen;
+  int64_t http_session_idle_seconds = 900;
+  int64_t http_session_max_seconds = 43'200;
   std::string log_level = "info";
   std::string data_dir;                                    // "" : not set
   std::vector<std::pair<std::string, std::string>> peers;  // name, HOST:PORT

@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/passphrase.h"
 #include "base/status.h"
 
 namespace outpost::cli {
@@ -121,18 +122,12 @@ struct Context {
   std::string passphrase_source_;
 };
 
-// A new passphrase must have at least kMinPassphraseChars characters and an
-// estimated kMinPassphraseBits bits (EstimatePassphraseBits): kInvalidArgument
-// naming both and the passphrase's own figures otherwise.
-inline constexpr size_t kMinPassphraseChars = 12;
-inline constexpr double kMinPassphraseBits = 50;
-Status CheckPassphraseStrength(std::string_view passphrase);
-// A conservative estimate of a passphrase's entropy: per character the log2
-// of the pool its character classes span (lower, upper, digits, space,
-// punctuation, other bytes), 1 bit for a repeat of the previous character
-// or a step of a run (abc, 123, cba), capped at 1.5 pools per distinct
-// character, so "aaaa..." and "abab..." stay weak however long.
-double EstimatePassphraseBits(std::string_view passphrase);
+// The strength rule for new passphrases lives in base/passphrase.h (the
+// node's pages check account passwords with it too).
+using outpost::CheckPassphraseStrength;
+using outpost::EstimatePassphraseBits;
+using outpost::kMinPassphraseBits;
+using outpost::kMinPassphraseChars;
 
 // Checks an officer ID: 1-64 characters, letters, digits, '.', '_', '-'.
 // kInvalidArgument otherwise, quoting the ID (callers add the source as context).

@@ -135,6 +135,7 @@ int main(int argc, char** argv) {
   AddKeysCommands(app, ctx);
   AddRiskCommands(app, ctx);
   AddSyncCommands(app, ctx);
+  AddWebCommands(app, ctx);
   AddAuditCommands(app, ctx);
   // ---- end of COMMAND GROUPS ----------------------------------------------
 

@@ -504,4 +504,16 @@ Result<Activation> ActivateNewest(Store& store) {
   return out;
 }
 
+nlohmann::json RefusedRulesetsJson(const std::vector<RefusedRuleset>& refused) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& r : refused) {
+    j.push_back({{"row_id", UuidToString(r.row_id)},
+                 {"ruleset_id", r.ruleset_id},
+                 {"version", r.version},
+                 {"code", std::string(CodeName(r.reason.code()))},
+                 {"reason", r.reason.message()}});
+  }
+  return j;
+}
+
 }  // namespace outpost::node

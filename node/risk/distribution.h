@@ -27,6 +27,7 @@
 #ifndef OUTPOST_NODE_RISK_DISTRIBUTION_H_
 #define OUTPOST_NODE_RISK_DISTRIBUTION_H_
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -105,6 +106,9 @@ struct Activation {
 // (signature, no pinned HQ), kCorruption (tampered or malformed payload or
 // manifest) or kUnavailable (chunks missing: still syncing).
 Result<Activation> ActivateNewest(Store& store);
+
+// [{"row_id", "ruleset_id", "version", "code", "reason"}, ...] in order.
+nlohmann::json RefusedRulesetsJson(const std::vector<RefusedRuleset>& refused);
 
 }  // namespace outpost::node
 

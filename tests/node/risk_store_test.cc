@@ -1,5 +1,6 @@
-// Ruleset distribution, assessments, decisions and the feedback report
-// (node/risk/distribution.h, node/risk/assessments.h): real stores and keys,
+// Ruleset distribution, assessments, decisions, the feedback report and
+// recording a movement with its assessment (node/risk/distribution.h,
+// node/risk/assessments.h, node/record_movement.h): real stores and keys,
 // HQ -> site through sync::Replica::Merge with the trust policy.
 #include <boost/test/unit_test.hpp>
 #include <cmath>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "crypto/secret.h"
+#include "node/record_movement.h"
 #include "node/registry.h"
 #include "node/risk/assessments.h"
 #include "node/risk/distribution.h"
@@ -502,6 +504,147 @@ BOOST_AUTO_TEST_CASE(report_gives_precision_share_and_lift_of_a_known_dataset) {
   auto mine = BuildReport(*f.store, {std::nullopt, "BA-GRA"});
   BOOST_REQUIRE(mine.ok());
   BOOST_TEST(mine->assessed == 10);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(record_movement)
+
+namespace {
+
+// A site holding HQ's ruleset version 1 (and, with `tampered_v2`, a newer
+// version 2 whose chunk was altered, so that it is refused).
+struct SiteWithRuleset {
+  FakeClock clock{kStart};
+  SeededRandom random{16};
+  Node hq{clock, random, Role::kHq, "HQ"};
+  Node site{clock, random, Role::kSite, "BA-GRA"};
+
+  explicit SiteWithRuleset(bool tampered_v2 = false) {
+    EnrollSite(hq, site);
+    BOOST_REQUIRE(Load(hq, 1).ok());
+    Result<RulesetInfo> v2 = Status::NotFound("not loaded");
+    if (tampered_v2) {
+      clock.Advance(1'000'000);
+      v2 = Load(hq, 2);
+      BOOST_REQUIRE(v2.ok());
+    }
+    Deliver(hq, site);
+    if (tampered_v2) {  // altered on the site's disk, behind the replica's back
+      auto up = site.store->db().Prepare(
+          "UPDATE risk_ruleset_chunk SET data = x'00' || data WHERE ruleset = ?");
+      BOOST_REQUIRE(up.ok());
+      (*up)->BindBlob(1, v2->row_id);
+      BOOST_REQUIRE((*up)->Run().ok());
+    }
+  }
+};
+
+const json kTruck = {
+    {"mode", "road"},
+    {"direction", "in"},
+    {"vehicle", {{"plate", "SA123BC"}, {"plate_country", "BA"}}},
+    {"persons",
+     json::array({{{"role", "driver"}, {"family_name", "Petrovic"}, {"given_names", "Marko"}}})}};
+
+int64_t Count(Store& store, const std::string& sql) {
+  auto n = store.db().QueryInt(sql);
+  BOOST_REQUIRE_MESSAGE(n.ok(), n.status().ToString());
+  return *n;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(without_a_ruleset_the_movement_is_stored_and_no_lane_recommended) {
+  testing::SiteFixture f;
+  auto r = RecordMovement(*f.store, kTruck, f.officer);
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  BOOST_TEST(r->record["type"] == "movement");
+  BOOST_TEST(r->record["id"] == UuidToString(r->id));
+  BOOST_TEST(r->record["rows"].get<int64_t>() >= 3);  // movement, vehicle, person, ...
+  auto stored = f.records->Get(UuidToString(r->id), f.officer);
+  BOOST_REQUIRE_MESSAGE(stored.ok(), stored.status().ToString());
+  BOOST_TEST((*stored)["vehicle"]["plate"] == "SA123BC");
+
+  BOOST_TEST((r->risk.state == RiskOutcome::State::kNoRuleset));
+  BOOST_TEST(!r->risk.assessed());
+  BOOST_TEST(r->risk.message == "no ruleset loaded: no lane recommended");
+  BOOST_TEST(r->risk.refused.empty());
+  json expected = {{"lane", nullptr},
+                   {"assessed", false},
+                   {"message", "no ruleset loaded: no lane recommended"}};
+  BOOST_TEST(RiskOutcomeJson(r->risk).dump() == expected.dump());
+  BOOST_TEST(Count(*f.store, "SELECT count(*) FROM live_risk_assessment") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(with_a_ruleset_the_movement_is_assessed_and_the_assessment_stored) {
+  SiteWithRuleset s;
+  auto r = RecordMovement(*s.site.store, kTruck, Actor{"BA-GRA-0042", ""});
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  const RiskOutcome& o = r->risk;
+  BOOST_REQUIRE_MESSAGE(o.assessed(), o.message);
+  BOOST_TEST(o.message.empty());
+  BOOST_TEST(o.refused.empty());
+  // R-1 (plate list) 50 + R-2 (watchlist) 30; no earlier crossing for R-3.
+  BOOST_TEST(o.assessment->score == 80);
+  BOOST_TEST(o.assessment->lane == risk::Lane::kRed);
+  BOOST_REQUIRE(o.assessment->hits.size() == 2u);
+  BOOST_TEST(o.assessment->hits[0].rule_id == "R-1");
+  BOOST_TEST(!o.assessment->hits[0].matched.empty());
+  BOOST_TEST(o.assessment->ruleset_id == "national");
+
+  // Stored, linked to the movement, in the site's scope.
+  std::string hex = ToHex(std::span<const uint8_t>(o.assessment_id));
+  BOOST_TEST(Count(*s.site.store, "SELECT count(*) FROM live_risk_assessment WHERE id = x'" + hex +
+                                      "' AND movement = x'" +
+                                      ToHex(std::span<const uint8_t>(r->id)) + "'") == 1);
+
+  json j = RiskOutcomeJson(o);
+  json expected = risk::ToJson(*o.assessment);
+  expected["assessed"] = true;
+  expected["assessment_id"] = UuidToString(o.assessment_id);
+  BOOST_TEST(j.dump() == expected.dump());
+  BOOST_TEST(j["lane"] == "red");
+  BOOST_TEST(!j.contains("refused"));
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_newer_ruleset_is_reported_beside_the_assessment) {
+  SiteWithRuleset s(/*tampered_v2=*/true);
+  auto r = RecordMovement(*s.site.store, kTruck, Actor{"BA-GRA-0042", ""});
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  BOOST_REQUIRE(r->risk.assessed());
+  BOOST_TEST(r->risk.assessment->ruleset_version == 1);
+  BOOST_REQUIRE(r->risk.refused.size() == 1u);
+  BOOST_TEST(r->risk.refused[0].version == 2);
+  json j = RiskOutcomeJson(r->risk);
+  BOOST_REQUIRE(j.contains("refused"));
+  BOOST_TEST(j["refused"].dump() == RefusedRulesetsJson(r->risk.refused).dump());
+  BOOST_TEST(j["refused"][0]["version"] == 2);
+  BOOST_TEST(j["refused"][0]["code"] == "corruption");
+}
+
+BOOST_AUTO_TEST_CASE(an_invalid_movement_is_refused_and_nothing_is_stored) {
+  SiteWithRuleset s;
+  json bad = kTruck;
+  bad["vehicle"]["vin"] = "WVWZZZ1JZXW00000I";  // I is not a VIN character
+  auto r = RecordMovement(*s.site.store, bad, Actor{"BA-GRA-0042", ""});
+  BOOST_TEST(r.status().code() == Code::kInvalidArgument);
+  BOOST_TEST(r.status().message().find("vin") != std::string::npos, r.status().message());
+  BOOST_TEST(Count(*s.site.store, "SELECT count(*) FROM live_movement") == 0);
+  BOOST_TEST(Count(*s.site.store, "SELECT count(*) FROM live_risk_assessment") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(an_assessment_that_cannot_be_made_says_why_and_fails_nothing) {
+  SiteWithRuleset s;
+  Uuid unknown = s.site.store->NewId();
+  RiskOutcome o = AssessStoredMovement(*s.site.store, unknown, kTruck);
+  BOOST_TEST((o.state == RiskOutcome::State::kFailed));
+  BOOST_TEST(!o.message.empty());
+  json j = RiskOutcomeJson(o);
+  BOOST_TEST(j["assessed"] == false);
+  BOOST_TEST(j["lane"].is_null());
+  BOOST_TEST(j["message"] == o.message);
+  BOOST_TEST(Count(*s.site.store, "SELECT count(*) FROM live_risk_assessment") == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

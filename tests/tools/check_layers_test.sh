@@ -22,16 +22,24 @@ expect 0 "includes point down" "$ROOT"
 
 # A clean scratch tree: every include points down.
 clean="$TMP/clean"
-mkdir -p "$clean"/{base,schema,crypto,sync,node,cli}
+mkdir -p "$clean"/{base,schema,crypto,sync,node,web,cli}
 echo '#include "base/status.h"' >"$clean/schema/catalogue.h"
 printf '#include "schema/catalogue.h"\n#include "crypto/keys.h"\n' >"$clean/sync/replica.cc"
 echo '#include "sync/live_rows.h"' >"$clean/node/records.cc"
 echo 'SELECT id FROM live_movement' >>"$clean/node/records.cc"
+echo '#include "node/records.h"' >"$clean/web/app.cc"
+echo '#include "web/server.h"' >"$clean/cli/web_desk.cc"
 expect 0 "includes point down" "$clean"
 
 up="$TMP/up"; cp -r "$clean" "$up"
 printf '// ok\n#include "node/store.h"\n' >>"$up/sync/replica.cc"
 expect 1 'sync/replica.cc:4: rule 1 .*sync/ may not include node/' "$up"
+
+webup="$TMP/webup"; cp -r "$clean" "$webup"
+echo '#include "web/app.h"' >>"$webup/node/records.cc"
+expect 1 'node/records.cc:3: rule 1 .*node/ may not include web/' "$webup"
+echo '#include "cli/context.h"' >>"$webup/web/app.cc"
+expect 1 'web/app.cc:2: rule 1 .*web/ may not include cli/' "$webup"
 
 side="$TMP/side"; cp -r "$clean" "$side"
 echo '#include "crypto/keys.h"' >"$side/schema/validators.cc"

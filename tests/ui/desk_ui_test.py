@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+"""The officer's desk in a real browser (issue 19): a real node (`outpost init`,
+`users add`, `outpost web`) over real HTTPS on a free port, driven by Debian's
+headless chromium through chromedriver.
+
+    desk_ui_test.py OUTPOST_BINARY OUTPUT_DIR
+
+Scenarios: sign in; a wrong password, then rate-limited; a request without
+the CSRF token refused; an officer opening an admin page gets 403; a truck
+with two goods items and a container recorded; an invalid container number
+shown at its field with nothing stored; sign out; an expired session.
+Screenshots (1366x768) are written to OUTPUT_DIR. Exit 77 (CTest: skipped)
+when selenium or chromium is missing.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import ssl
+import tempfile
+import time
+import urllib.request
+
+try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+except ImportError:
+    print("skipped: python3-selenium is not installed (scripts/setup)")
+    sys.exit(77)
+
+OUTPOST, OUT = sys.argv[1], sys.argv[2]
+PASSWORD = "correct horse battery staple"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+if not os.path.exists(CHROMEDRIVER):
+    print("skipped: chromium-driver is not installed (scripts/setup)")
+    sys.exit(77)
+
+failures = []
+
+
+def check(cond, what):
+    print(("ok    " if cond else "FAIL  ") + what, flush=True)
+    if not cond:
+        failures.append(what)
+
+
+def outpost(data, *args, env_extra=None):
+    env = dict(os.environ, OUTPOST_PASSPHRASE=PASSWORD, OUTPOST_NEW_PASSWORD=PASSWORD)
+    env.update(env_extra or {})
+    return subprocess.run([OUTPOST, "--data", data, *args], env=env, check=True,
+                          capture_output=True, text=True).stdout
+
+
+def start_web(data, *extra):
+    """Starts `outpost web` on a free port (port 0) and returns (process, url)."""
+    p = subprocess.Popen([OUTPOST, "--data", data, "web", "--listen", "127.0.0.1:0", *extra],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = p.stdout.readline()
+    m = re.search(r"serving (https://\S+)", line)
+    if not m:
+        p.kill()
+        raise SystemExit("outpost web did not start: " + line)
+    return p, m.group(1)
+
+
+def run_http_serves(tmp):
+    """`outpost run --http 127.0.0.1:0` on an HQ node (a crossing's daemon needs
+    an enrolment first): the pages beside sync answer /login."""
+    data = os.path.join(tmp, "hq")
+    outpost(data, "init", "--role", "hq", "--name", "HQ", "--hq-address", "127.0.0.1:7400")
+    env = dict(os.environ, OUTPOST_PASSPHRASE=PASSWORD)
+    p = subprocess.Popen([OUTPOST, "--data", data, "run", "--listen", "127.0.0.1:0",
+                          "--http", "127.0.0.1:0"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = ""
+        while "running:" not in line:
+            line = p.stderr.readline()
+            if not line:
+                return "no 'running:' line"
+        m = re.search(r"pages (https://\S+)", line)
+        if not m:
+            return line
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        with urllib.request.urlopen(m.group(1) + "/login", context=ctx, timeout=20) as r:
+            return r.status
+    finally:
+        p.terminate()
+        p.wait(20)
+
+
+def counts(data):
+    return json.loads(outpost(data, "status", "--json"))["records"]
+
+
+def shot(driver, name):
+    driver.save_screenshot(os.path.join(OUT, name + ".png"))
+
+
+def new_driver():
+    o = webdriver.ChromeOptions()
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--window-size=1366,768", "--ignore-certificate-errors", "--lang=en"):
+        o.add_argument(a)
+    o.set_capability("acceptInsecureCerts", True)
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=o)
+
+
+def sign_in(d, url, name, password=PASSWORD):
+    d.get(url + "/login")
+    d.find_element(By.ID, "name").clear()
+    d.find_element(By.ID, "name").send_keys(name)
+    d.find_element(By.ID, "password").send_keys(password + Keys.ENTER)
+
+
+def fetch_status(d, method, path, headers):
+    return d.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[1], {method: arguments[0], headers: arguments[2], body: "
+        "arguments[0] === 'GET' ? undefined : '{}', credentials: 'same-origin'})"
+        ".then(r => done(r.status)).catch(e => done(String(e)));", method, path, headers)
+
+
+def fill(d, path, value):
+    el = d.find_element(By.CSS_SELECTOR, '[data-path="%s"]' % path)
+    if el.tag_name == "select":
+        Select(el).select_by_value(value)
+    else:
+        el.clear()
+        el.send_keys(value)
+
+
+TRUCK = {
+    "movement.direction": "in", "movement.mode": "road", "movement.route": "TR,RS,BA",
+    "movement.vehicle.plate": "SA123BC", "movement.vehicle.plate_country": "RS",
+    "movement.vehicle.kind": "truck",
+    "movement.persons[0].family_name": "Nikolić", "movement.persons[0].given_names": "Marko",
+    "movement.persons[0].nationality": "RS", "movement.persons[0].document_type": "passport",
+    "movement.persons[0].document_number": "012345678",
+    "movement.equipment[0].number": "CSQU3054383", "movement.equipment[0].size_type": "42G1",
+    "movement.equipment[0].loaded": "true",
+    "movement.equipment[0].seals[0].number": "S123",
+    "movement.consignments[0].transport_doc_type": "CMR",
+    "movement.consignments[0].transport_doc_number": "A1",
+    "movement.consignments[0].shipper.name": "Acme Ltd",
+    "movement.consignments[0].consignee.name": "Bosna Trade",
+    "movement.consignments[0].goods[0].hs_code": "240220",
+    "movement.consignments[0].goods[0].description": "cigarettes",
+    "movement.consignments[0].goods[0].gross_kg": "1200.5",
+}
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="outpost-ui-")
+    data = os.path.join(tmp, "data")
+    procs = []
+    d = None
+    t0 = time.time()
+    try:
+        outpost(data, "init", "--role", "site", "--name", "Gradiška crossing", "--site", "BA-GRA")
+        for name, role in (("marko", "officer"), ("petra", "officer"), ("ana", "admin")):
+            outpost(data, "users", "add", name, "--role", role)
+        fp = json.loads(outpost(data, "status", "--json"))["web_certificate_sha256"]
+        check(fp is not None and len(fp) == 95, "status shows the certificate's SHA-256")
+        served = run_http_serves(tmp)
+        check(served == 200, "outpost run --http serves the pages beside sync (%s)" % served)
+        web, url = start_web(data)
+        procs.append(web)
+        check(url.startswith("https://127.0.0.1:"), "outpost web serves HTTPS: " + url)
+        d = new_driver()
+        wait = WebDriverWait(d, 20)
+
+        # Sign-in page; a wrong password, shown at the password field.
+        d.get(url + "/login")
+        shot(d, "01-sign-in")
+        sign_in(d, url, "petra", "not the password at all")
+        err = wait.until(EC.visibility_of_element_located((By.ID, "password-error")))
+        check("wrong" in err.text, "a wrong password is refused at the field: " + err.text)
+        shot(d, "02-wrong-password")
+        for _ in range(5):
+            sign_in(d, url, "petra", "not the password at all")
+            wait.until(EC.visibility_of_element_located((By.ID, "summary")))
+            time.sleep(0.2)
+        summary = d.find_element(By.ID, "summary").text
+        check("too many failed sign-ins" in summary, "then rate-limited: " + summary)
+        shot(d, "03-rate-limited")
+
+        # The officer signs in.
+        sign_in(d, url, "marko")
+        wait.until(EC.url_to_be(url + "/"))
+        wait.until(EC.text_to_be_present_in_element((By.ID, "who"), "marko"))
+        check("New movement" in d.page_source, "the officer's home offers New movement")
+        shot(d, "04-officer-home")
+
+        # Refusals: no CSRF token; an admin page.
+        status = fetch_status(d, "POST", "/api/movements", {"Content-Type": "application/json"})
+        check(status == 403, "a POST without the CSRF token is refused (%s)" % status)
+        status = fetch_status(d, "GET", "/api/users", {})
+        check(status == 403, "an officer calling the admin API gets 403 (%s)" % status)
+        d.get(url + "/admin/users")
+        wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Not allowed"))
+        status = fetch_status(d, "GET", "/admin/users", {})
+        check(status == 403, "an officer opening an admin page gets 403 (%s)" % status)
+        shot(d, "05-officer-admin-403")
+
+        # A truck with two goods items and a container.
+        d.get(url + "/movements/new")
+        wait.until(EC.presence_of_element_located(
+            (By.CSS_SELECTOR, '[data-path="movement.consignments[0].goods[0].hs_code"]')))
+        for path, value in TRUCK.items():
+            fill(d, path, value)
+        d.find_element(By.ID, "add-goods").click()
+        fill(d, "movement.consignments[0].goods[1].hs_code", "080810")
+        fill(d, "movement.consignments[0].goods[1].description", "apples")
+        fill(d, "movement.consignments[0].goods[1].gross_kg", "9000")
+        shot(d, "06-new-movement")
+        before = counts(data)
+        d.find_element(By.CSS_SELECTOR, '[data-path="movement.consignments[0].goods[1].gross_kg"]'
+                       ).send_keys(Keys.ENTER)
+        wait.until(EC.url_contains("/movements/view?id="))
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#record dd")))
+        lane = d.find_element(By.ID, "lane").text
+        check("No lane recommended" in lane, "the lane panel says why there is no lane: " + lane)
+        shot(d, "07-movement-saved")
+        after = counts(data)
+        check(after["movement"] == before["movement"] + 1, "the movement is stored")
+        check(after["goods_item"] == 2 and after["equipment"] == 1,
+              "with two goods items and a container (%s)" % after)
+        audit = json.loads(outpost(data, "audit", "list", "--json"))
+        entries = audit if isinstance(audit, list) else audit.get("entries", [])
+        check(any(e.get("officer") == "marko" for e in entries),
+              "the audit log names the signed-in account")
+
+        # An invalid container number: the error at that field, nothing stored.
+        d.get(url + "/movements/new")
+        wait.until(EC.presence_of_element_located(
+            (By.CSS_SELECTOR, '[data-path="movement.equipment[0].number"]')))
+        for path, value in TRUCK.items():
+            fill(d, path, value)
+        fill(d, "movement.equipment[0].number", "CSQU3054384")
+        d.find_element(By.ID, "save").click()
+        err = wait.until(EC.visibility_of_element_located(
+            (By.ID, "f-movement-equipment-0-number-error")))
+        check("ISO 6346" in err.text, "the invalid container is refused at its field: " + err.text)
+        check(d.switch_to.active_element.get_attribute("data-path") ==
+              "movement.equipment[0].number", "focus moves to the field that failed")
+        shot(d, "08-invalid-container")
+        check(counts(data)["movement"] == after["movement"], "nothing is stored")
+
+        # Sign out: the pages send the browser back to sign in.
+        d.get(url + "/")
+        wait.until(EC.text_to_be_present_in_element((By.ID, "who"), "marko"))
+        d.find_element(By.ID, "signout").click()
+        wait.until(EC.url_to_be(url + "/login"))
+        d.get(url + "/movements/new")
+        check(d.current_url == url + "/login", "after sign-out a page redirects to sign in")
+        shot(d, "09-signed-out")
+
+        # An expired session: a second server with 2-second idle sessions.
+        cfg = os.path.join(tmp, "short.toml")
+        with open(cfg, "w") as f:
+            f.write("http_session_idle_seconds = 2\n")
+        short, url2 = start_web(data, "--config", cfg)
+        procs.append(short)
+        sign_in(d, url2, "marko")
+        WebDriverWait(d, 20).until(EC.url_to_be(url2 + "/"))
+        time.sleep(3)
+        d.get(url2 + "/movements/new")
+        check(d.current_url == url2 + "/login", "an idle session has expired")
+        check(web.poll() is None, "the node kept serving throughout")
+    finally:
+        if d:
+            d.quit()
+        for p in procs:
+            p.terminate()
+            p.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%d failures, %.1f s" % (len(failures), time.time() - t0))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

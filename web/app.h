@@ -1,0 +1,90 @@
+// The node's web application: pages, assets and the JSON API under /api
+// (docs/api.md), as a function from one HTTP request to one response. It
+// knows nothing of sockets or TLS (web/server.h feeds it), so tests and the
+// fuzz target call it directly.
+//
+// Invariants:
+//  1. Every endpoint names the roles that may call it (kRoutes in app.cc);
+//     a signed-in account of another role gets 403, no session gets 401
+//     (pages: a redirect to /login). Never only a hidden button.
+//  2. Every state-changing request (POST) but /api/login carries the
+//     session's CSRF token in X-CSRF-Token, and every POST body is
+//     Content-Type: application/json (which a cross-site form cannot send).
+//  3. Errors are JSON {"errors": [{field, value, rule, message}]}.
+//  4. What a signed-in account records is recorded under its name: the
+//     audit log's officer is the account (node::Actor). A movement is
+//     stored and assessed by node::RecordMovement, as the CLI does.
+//  5. Every response carries Content-Security-Policy default-src 'self'
+//     (no inline script, nothing from elsewhere) and nosniff.
+// Not thread-safe: the server calls Handle from its one thread.
+#ifndef OUTPOST_WEB_APP_H_
+#define OUTPOST_WEB_APP_H_
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "node/store.h"
+#include "web/accounts.h"
+#include "web/sessions.h"
+
+namespace outpost::web {
+
+struct HttpRequest {
+  std::string method;        // "GET", "POST", ...
+  std::string target;        // path and query, as sent
+  std::string content_type;  // the header, as sent
+  std::string cookie;        // the Cookie header
+  std::string csrf;          // the X-CSRF-Token header
+  std::string body;
+  std::string peer;     // the remote address (rate limit key)
+  bool secure = false;  // over TLS: cookies get the Secure attribute
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra ones
+};
+
+inline constexpr const char* kSessionCookie = "outpost_session";
+// JSON documents deeper than this are refused before parsing.
+inline constexpr int kMaxJsonDepth = 32;
+
+class App {
+ public:
+  App(node::Store& store, Accounts& accounts, Sessions& sessions, LoginRateLimiter& limiter)
+      : store_(store), accounts_(accounts), sessions_(sessions), limiter_(limiter) {}
+
+  HttpResponse Handle(const HttpRequest& request);
+
+ private:
+  struct Call;
+  HttpResponse Route(Call& call);
+  HttpResponse Login(Call& call);
+  HttpResponse Logout(Call& call);
+  HttpResponse Me(Call& call);
+  HttpResponse ListUsers(Call& call);
+  HttpResponse AddUser(Call& call);
+  HttpResponse Catalogue(Call& call);
+  HttpResponse AddMovement(Call& call);
+
+  node::Store& store_;
+  Accounts& accounts_;
+  Sessions& sessions_;
+  LoginRateLimiter& limiter_;
+};
+
+// {"errors": [...]} from a record API refusal, one entry per field that
+// failed ("movement.equipment[0].number: \"CSQU3054384\" fails ...").
+nlohmann::json ErrorsFromStatus(const Status& status);
+// The body parsed as one JSON object, or kInvalidArgument naming the rule
+// it broke (not JSON, too deep, not an object).
+Result<nlohmann::json> ParseJsonBody(std::string_view body);
+
+}  // namespace outpost::web
+
+#endif  // OUTPOST_WEB_APP_H_
