@@ -18,7 +18,8 @@ const MESSAGES = {
     saved_rows: 'Rows stored',
     lane_pending: 'No lane recommendation.',
     lane: (l) => `Recommended lane: ${l.toUpperCase()}`,
-    lane_none: (m) => `No lane recommended: ${m}`,
+    lane_none: (m) =>
+      m.includes('no lane') ? m.charAt(0).toUpperCase() + m.slice(1) : `No lane recommended: ${m}`,
     score: (s) => `Score ${s}`,
     random: 'Also selected at random (the control sample).',
     because: (m) => `(${Array.isArray(m) ? m.join(', ') : String(m)})`,
