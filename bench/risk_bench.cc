@@ -38,9 +38,9 @@
 #include <string>
 #include <vector>
 
-#include "node/risk/engine.h"
-#include "node/risk/normalise.h"
-#include "node/risk/watchlist.h"
+#include "risk/engine.h"
+#include "risk/normalise.h"
+#include "risk/watchlist.h"
 
 using outpost::risk::AssessContext;
 using outpost::risk::Engine;

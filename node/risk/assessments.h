@@ -28,7 +28,7 @@
 
 #include "base/status.h"
 #include "node/risk/distribution.h"
-#include "node/risk/engine.h"
+#include "risk/engine.h"
 #include "node/store.h"
 
 namespace outpost::node {

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "node/risk/engine.h"
+#include "risk/engine.h"
 
 namespace {
 

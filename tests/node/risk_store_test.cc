@@ -2,6 +2,7 @@
 // recording a movement with its assessment (node/risk/distribution.h,
 // node/risk/assessments.h, node/record_movement.h): real stores and keys,
 // HQ -> site through sync::Replica::Merge with the trust policy.
+#define BOOST_TEST_MODULE risk_store
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <memory>

@@ -18,8 +18,8 @@
 //
 // Thread safety: after the last AddList/AddWatchlist, Assess may be called
 // from many threads at once (the HistoryProvider must then be thread-safe).
-#ifndef OUTPOST_NODE_RISK_ENGINE_H_
-#define OUTPOST_NODE_RISK_ENGINE_H_
+#ifndef OUTPOST_RISK_ENGINE_H_
+#define OUTPOST_RISK_ENGINE_H_
 
 #include <cstdint>
 #include <memory>
@@ -144,4 +144,4 @@ double RandomDraw(std::string_view movement_id, std::string_view ruleset_id, int
 
 }  // namespace outpost::risk
 
-#endif  // OUTPOST_NODE_RISK_ENGINE_H_
+#endif  // OUTPOST_RISK_ENGINE_H_

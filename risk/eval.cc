@@ -7,9 +7,9 @@
 #include <charconv>
 
 #include "base/clock.h"
-#include "node/risk/normalise.h"
-#include "node/risk/program.h"
-#include "node/risk/validators.h"
+#include "risk/normalise.h"
+#include "risk/program.h"
+#include "risk/validators.h"
 
 namespace outpost::risk::internal {
 namespace {

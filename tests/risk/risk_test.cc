@@ -6,11 +6,12 @@
 #include <random>
 
 #include "base/clock.h"
-#include "node/risk/engine.h"
-#include "node/risk/normalise.h"
-#include "node/risk/program.h"
-#include "node/risk/validators.h"
-#include "node/risk/watchlist.h"
+#include "risk/engine.h"
+#include "risk/normalise.h"
+#include "risk/program.h"
+#include "risk/validators.h"
+#include "risk/watchlist.h"
+#include "schema/codes.h"
 
 using namespace outpost;
 using namespace outpost::risk;
@@ -578,7 +579,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(risk_matching)
 
 BOOST_AUTO_TEST_CASE(iso6346_check_digit) {
-  BOOST_TEST(Iso6346CheckDigit("CSQU305438") == 3);
+  BOOST_TEST(schema::Iso6346CheckDigit("CSQU305438") == 3);
   BOOST_TEST(ValidIso6346("CSQU3054383"));
   BOOST_TEST(ValidIso6346("CSQU 305438-3"));
   BOOST_TEST(!ValidIso6346("CSQU3054384"));

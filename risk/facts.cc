@@ -1,4 +1,4 @@
-#include "node/risk/facts.h"
+#include "risk/facts.h"
 
 #include <algorithm>
 #include <charconv>
