@@ -52,7 +52,7 @@ namespace {
 
 class ConstHistory : public HistoryProvider {
  public:
-  int64_t CountCrossings(std::string_view plate, int64_t) override {
+  outpost::Result<int64_t> CountCrossings(std::string_view plate, int64_t) override {
     return static_cast<int64_t>(plate[2] % 7);
   }
 };

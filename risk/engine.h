@@ -48,8 +48,11 @@ enum class ListKind { kString, kCountry, kHs, kPlate, kName, kCompany };
 class HistoryProvider {
  public:
   virtual ~HistoryProvider() = default;
-  // Crossings at this node by `plate` (as submitted) at or after `since_micros`.
-  virtual int64_t CountCrossings(std::string_view plate, int64_t since_micros) = 0;
+  // Crossings at this node by `plate` (as submitted) at or after
+  // `since_micros`. An error (the store could not be read) makes the count
+  // unknown: the engine notes it in Assessment::warnings and the history
+  // condition does not hold; the provider reports it to its owner too.
+  virtual Result<int64_t> CountCrossings(std::string_view plate, int64_t since_micros) = 0;
 };
 
 struct AssessContext {

@@ -225,7 +225,8 @@ struct EvalCache {
   std::vector<Norm> norms;
   std::vector<History> history;
   std::vector<Watch> watch;
-  bool warned_history = false;  // "no history provider" is said once
+  bool warned_history = false;        // "no history provider" is said once
+  bool warned_history_error = false;  // so is a provider's error
 };
 
 struct EvalContext {

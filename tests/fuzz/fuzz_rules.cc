@@ -10,7 +10,7 @@ namespace {
 
 class NoHistory : public outpost::risk::HistoryProvider {
  public:
-  int64_t CountCrossings(std::string_view, int64_t) override { return 3; }
+  outpost::Result<int64_t> CountCrossings(std::string_view, int64_t) override { return 3; }
 };
 
 const nlohmann::json& Movement() {
