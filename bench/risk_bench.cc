@@ -38,9 +38,9 @@
 #include <string>
 #include <vector>
 
-#include "node/risk/engine.h"
-#include "node/risk/normalise.h"
-#include "node/risk/watchlist.h"
+#include "risk/engine.h"
+#include "risk/normalise.h"
+#include "risk/watchlist.h"
 
 using outpost::risk::AssessContext;
 using outpost::risk::Engine;
@@ -52,7 +52,7 @@ namespace {
 
 class ConstHistory : public HistoryProvider {
  public:
-  int64_t CountCrossings(std::string_view plate, int64_t) override {
+  outpost::Result<int64_t> CountCrossings(std::string_view plate, int64_t) override {
     return static_cast<int64_t>(plate[2] % 7);
   }
 };

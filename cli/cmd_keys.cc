@@ -35,10 +35,6 @@ using nlohmann::json;
 
 constexpr uint64_t kMaxDocumentFileBytes = 256 * 1024;
 
-Result<crypto::NodeSecrets> Unlock(Context& ctx, node::Store& store) {
-  return UnlockKeyFile(ctx, node::KeyFilePath(store.dir()));
-}
-
 Status WritePublicFile(const std::string& path, const Bytes& bytes, const char* flag) {
   std::error_code ec;
   if (fs::exists(path, ec)) {
@@ -150,7 +146,8 @@ Status RunRequest(Context& ctx, const std::string& out) {
   if (store->identity().role != node::Role::kSite) {
     return Status::FailedPrecondition("keys request: HQ certifies itself; run this on a site node");
   }
-  OUTPOST_ASSIGN_OR_RETURN(crypto::NodeSecrets keys, Unlock(ctx, *store));
+  OUTPOST_ASSIGN_OR_RETURN(node::UnlockedKeys unlocked, UnlockNodeKeys(ctx, *store));
+  const crypto::NodeSecrets& keys = unlocked.current;
   OUTPOST_ASSIGN_OR_RETURN(Bytes req, node::MakeEnrollmentRequest(*store, keys));
   OUTPOST_RETURN_IF_ERROR(WritePublicFile(out, req, "--out"));
   std::string fp = crypto::Fingerprint(keys.signing.PublicKey().bytes());
@@ -187,7 +184,8 @@ Status RunEnroll(Context& ctx, const EnrollArgs& a) {
         "keys enroll: not confirmed; compare the fingerprint above with the one the site's admin "
         "reads from `outpost keys show`, then run again with --yes");
   }
-  OUTPOST_ASSIGN_OR_RETURN(crypto::NodeSecrets keys, Unlock(ctx, *store));
+  OUTPOST_ASSIGN_OR_RETURN(node::UnlockedKeys unlocked, UnlockNodeKeys(ctx, *store));
+  const crypto::NodeSecrets& keys = unlocked.current;
   node::EnrollOptions opts;
   opts.valid_days = a.valid_days;
   OUTPOST_ASSIGN_OR_RETURN(node::Issued issued, node::Enroll(*store, keys, req, opts));
@@ -270,7 +268,8 @@ Status RunRevoke(Context& ctx, const std::string& which, const std::string& reas
     return Status::FailedPrecondition("keys revoke: only the HQ node revokes");
   }
   OUTPOST_ASSIGN_OR_RETURN(sync::NodeId id, node::FindNode(*store, which));
-  OUTPOST_ASSIGN_OR_RETURN(crypto::NodeSecrets keys, Unlock(ctx, *store));
+  OUTPOST_ASSIGN_OR_RETURN(node::UnlockedKeys unlocked, UnlockNodeKeys(ctx, *store));
+  const crypto::NodeSecrets& keys = unlocked.current;
   OUTPOST_ASSIGN_OR_RETURN(node::Revocation rev, node::RevokeNode(*store, keys, id, reason));
   ctx.Emit({{"node_id", UuidToString(id)},
             {"revoked_at", Time(rev.time)},
@@ -287,7 +286,8 @@ Status RunRevoke(Context& ctx, const std::string& which, const std::string& reas
 Status RunRotate(Context& ctx, const std::string& out) {
   OUTPOST_RETURN_IF_ERROR(crypto::InitCrypto());
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
-  OUTPOST_ASSIGN_OR_RETURN(crypto::NodeSecrets keys, Unlock(ctx, *store));
+  OUTPOST_ASSIGN_OR_RETURN(node::UnlockedKeys unlocked, UnlockNodeKeys(ctx, *store));
+  const crypto::NodeSecrets& keys = unlocked.current;
   OUTPOST_ASSIGN_OR_RETURN(std::string_view pass, ctx.Passphrase());
   OUTPOST_ASSIGN_OR_RETURN(auto pending, node::PendingRotation(*store));
   OUTPOST_ASSIGN_OR_RETURN(Bytes statement, node::RotateKeys(*store, keys, pass, ProcessRandom()));

@@ -150,10 +150,6 @@ std::string AssessmentHuman(const risk::Assessment& a) {
   return s;
 }
 
-Result<crypto::NodeSecrets> Unlock(Context& ctx, node::Store& store) {
-  return UnlockKeyFile(ctx, node::KeyFilePath(store.dir()));
-}
-
 Status RunLoad(Context& ctx, const RiskArgs& a) {
   OUTPOST_RETURN_IF_ERROR(crypto::InitCrypto());
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
@@ -164,7 +160,8 @@ Status RunLoad(Context& ctx, const RiskArgs& a) {
   }
   OUTPOST_ASSIGN_OR_RETURN(std::string officer, ctx.Officer());
   OUTPOST_ASSIGN_OR_RETURN(node::RulesetSource src, ReadSource(a));
-  OUTPOST_ASSIGN_OR_RETURN(crypto::NodeSecrets keys, Unlock(ctx, *store));
+  OUTPOST_ASSIGN_OR_RETURN(node::UnlockedKeys unlocked, UnlockNodeKeys(ctx, *store));
+  const crypto::NodeSecrets& keys = unlocked.current;
   auto info = node::LoadRuleset(*store, keys, src, officer);
   if (!info.ok()) return info.status().WithContext(a.file);
   ctx.Emit(InfoJson(*info),

@@ -9,7 +9,7 @@
 // To add a group:
 //   1. write cli/cmd_<group>.cc defining Add<Group>Commands below;
 //   2. add the file to OUTPOST_CLI_COMMANDS in cli/CMakeLists.txt;
-//   3. uncomment (or add) its line in the COMMAND GROUPS list in cli/main.cc;
+//   3. add its line to the COMMAND GROUPS list in cli/main.cc;
 //   4. test it through the binary in tests/cli/ (see cli_test.cc's Run()).
 #ifndef OUTPOST_CLI_COMMANDS_H_
 #define OUTPOST_CLI_COMMANDS_H_
@@ -36,8 +36,7 @@ CLI::Validator SiteCodeCheck();
 // cmd_info.cc: `paths` (where the data lives), `check-passphrase` (hidden).
 void AddInfoCommands(CLI::App& app, Context& ctx);
 
-// Groups still to be written, one per engineer; each declared here so main.cc
-// shows the whole list. Define it in cli/cmd_<group>.cc.
+// The other groups, each defined in its cli/cmd_<group>.cc.
 void AddStatusCommands(CLI::App& app, Context& ctx);  // init, status
 void AddRecordCommands(CLI::App& app, Context& ctx);  // record movements, inspections, ...
 void AddKeysCommands(CLI::App& app, Context& ctx);    // init, keys enroll/install/rotate/revoke

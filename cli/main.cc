@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
 
   // ---- COMMAND GROUPS -----------------------------------------------------
   // One line per group; its cmd_<group>.cc goes in OUTPOST_CLI_COMMANDS in
-  // cli/CMakeLists.txt. Uncomment a line when its group is built.
+  // cli/CMakeLists.txt (cli/commands.h says how to add one).
   AddInfoCommands(app, ctx);
   AddStatusCommands(app, ctx);
   AddRecordCommands(app, ctx);

@@ -60,10 +60,15 @@ Result<std::set<std::string>> KnownScopes(node::Store& store) {
 Result<node::UnlockedKeys> UnlockNodeKeys(Context& ctx) {
   OUTPOST_RETURN_IF_ERROR(crypto::InitCrypto());
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
+  return UnlockNodeKeys(ctx, *store);
+}
+
+Result<node::UnlockedKeys> UnlockNodeKeys(Context& ctx, node::Store& store) {
+  OUTPOST_RETURN_IF_ERROR(crypto::InitCrypto());
   OUTPOST_ASSIGN_OR_RETURN(std::string_view pass, ctx.Passphrase());
-  auto keys = node::UnlockNodeKeys(*store, pass);
+  auto keys = node::UnlockNodeKeys(store, pass);
   if (keys.status().code() == Code::kUnauthenticated) {
-    return WrongPassphrase(ctx, node::KeyFilePath(store->dir()));
+    return WrongPassphrase(ctx, node::KeyFilePath(store.dir()));
   }
   return keys;
 }

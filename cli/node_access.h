@@ -28,6 +28,10 @@ Result<std::unique_ptr<node::Store>> OpenStore(Context& ctx);
 // node::UnlockNodeKeys: also the keys of a pending rotation, and an
 // interrupted rotation finished.
 Result<node::UnlockedKeys> UnlockNodeKeys(Context& ctx);
+// The same for a store the command already opened. Every command that signs
+// with the node's keys unlocks them here, so a rotation a crash interrupted
+// is finished before anything is signed with the old key.
+Result<node::UnlockedKeys> UnlockNodeKeys(Context& ctx, node::Store& store);
 
 // Opens one key file with the passphrase (asked for now if not yet
 // resolved). Both this and UnlockNodeKeys answer a passphrase that does not

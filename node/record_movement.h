@@ -27,7 +27,7 @@
 #include "base/status.h"
 #include "node/records.h"
 #include "node/risk/distribution.h"
-#include "node/risk/engine.h"
+#include "risk/engine.h"
 #include "node/store.h"
 
 namespace outpost::node {

@@ -1,6 +1,7 @@
 // The record API: an officer's documents in, validated rows and CRDT changes
-// out. Every write goes through sync::Writer (the row and its change-log
-// batch in one transaction) together with its audit entry.
+// out. Every write goes through sync::Writer (the row and its name in the
+// pending change log, in one transaction; batches are built when the replica
+// seals) together with its audit entry.
 //
 // A document is a JSON object. For every table its keys are the table's
 // columns (schema/domain_catalogue.cc); a movement may also nest what it

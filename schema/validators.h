@@ -18,6 +18,7 @@
 
 #include "base/status.h"
 #include "schema/catalogue.h"
+#include "schema/codes.h"
 #include "schema/value.h"
 
 namespace outpost::schema {
@@ -31,14 +32,12 @@ std::string QuoteForMessage(std::string_view text);
 
 // ---- Codes ---------------------------------------------------------------
 
+// The predicates behind the code checks (Iso6346CheckDigit, IsContainerNumber,
+// IsVin) are in schema/codes.h, shared with the risk engine.
+
 // ISO 6346 freight container number: 3-letter owner code, category U, J or Z,
 // 6-digit serial, check digit. Upper case, no spaces ("CSQU3054383").
 Status ValidateContainerNumber(std::string_view field_path, std::string_view value);
-// The ISO 6346 check digit of the first 10 characters (owner code, category,
-// serial), or -1 if they are not of that form. Letters take the values
-// A=10, B=12 ... Z=38 (multiples of 11 skipped), position i weighs 2^i, and
-// the digit is sum mod 11 mod 10.
-int Iso6346CheckDigit(std::string_view first10);
 
 // ISO 6346 size-and-type code: 4 characters, e.g. "22G1" (20ft, 8'6", general
 // purpose), "45R1" (40ft high cube, reefer). Checked for shape only:
@@ -78,9 +77,6 @@ Status ValidateCountryList(std::string_view field_path, std::string_view value);
 // 2^i, sum mod 11 mod 10), as the EU's and the common-transit countries'
 // NCTS compute it.
 Status ValidateDeclaration(std::string_view field_path, std::string_view value);
-// The MRN check digit of `first17`, or -1 if it holds a character outside
-// A-Z and 0-9.
-int MrnCheckDigit(std::string_view first17);
 
 // Vehicle identification number (ISO 3779): 17 characters from A-Z and 0-9
 // without I, O and Q. The check digit (position 9) is only mandatory in North

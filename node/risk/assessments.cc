@@ -79,18 +79,24 @@ std::string SiteScope(std::string_view site) { return "site:" + std::string(site
 
 }  // namespace
 
-int64_t StoreHistory::CountCrossings(std::string_view plate, int64_t since_micros) {
+Result<int64_t> StoreHistory::CountCrossings(std::string_view plate, int64_t since_micros) {
+  auto fail = [this](const Status& s) {
+    Status e = s.WithContext("history of crossings");
+    if (status_.ok()) status_ = e;
+    return e;
+  };
   const schema::Table& mt = TableOf(store_, "movement");
   std::string scope = store_.ScopeFor(mt);
   auto st = store_.db().Cached(
       "SELECT count(*) FROM live_movement m JOIN vehicle v ON v.id = m.vehicle "
       "JOIN live_scope s ON s.scope_idx = m.scope_idx "
       "WHERE v.plate = ? AND m.time >= ? AND s.name = ? AND m.id != ?");
-  if (!st.ok()) return 0;
+  if (!st.ok()) return fail(st.status());
   Uuid ex = exclude_.value_or(Uuid{});
   (*st)->Bind(1, plate).Bind(2, since_micros).Bind(3, scope).BindBlob(4, ex);
   auto row = (*st)->Step();
-  if (!row.ok() || !*row) return 0;
+  if (!row.ok()) return fail(row.status());
+  if (!*row) return fail(Status::Internal("count(*) returned no row"));
   return (*st)->Int(0);
 }
 
@@ -117,6 +123,7 @@ Result<StoredAssessment> AssessMovement(Store& store, const ActiveRuleset& activ
   int64_t now = store.clock().NowMicros();
   StoredAssessment out;
   out.assessment = active.engine.Assess(m, UuidToString(movement_id), now, ctx);
+  OUTPOST_RETURN_IF_ERROR(history.status());
   const risk::Assessment& a = out.assessment;
 
   std::string rules_hit, warnings;

@@ -28,22 +28,27 @@
 
 #include "base/status.h"
 #include "node/risk/distribution.h"
-#include "node/risk/engine.h"
 #include "node/store.h"
+#include "risk/engine.h"
 
 namespace outpost::node {
 
 // History counts over the store: live movements in this node's own scope
 // whose vehicle has exactly `plate`, at or after `since`, except `exclude`
-// (the movement being assessed). A query error counts as 0 crossings.
+// (the movement being assessed). A query error is returned (the engine then
+// treats the count as unknown) and kept in status(), so that AssessMovement
+// refuses to store an assessment made without the history it asked for.
 class StoreHistory final : public risk::HistoryProvider {
  public:
   StoreHistory(Store& store, std::optional<Uuid> exclude) : store_(store), exclude_(exclude) {}
-  int64_t CountCrossings(std::string_view plate, int64_t since_micros) override;
+  Result<int64_t> CountCrossings(std::string_view plate, int64_t since_micros) override;
+  // OK, or the first error CountCrossings returned.
+  const Status& status() const { return status_; }
 
  private:
   Store& store_;
   std::optional<Uuid> exclude_;
+  Status status_;
 };
 
 struct StoredAssessment {
@@ -54,7 +59,8 @@ struct StoredAssessment {
 // Assesses the stored movement `movement_id` with `active`: the document as
 // submitted (`doc`), completed with the stored movement's time and crossing,
 // history from StoreHistory, the node's site code as the crossing. Stores
-// the assessment. kNotFound if the movement does not exist.
+// the assessment. kNotFound if the movement does not exist; the store's
+// error if the history could not be read (nothing is stored then).
 Result<StoredAssessment> AssessMovement(Store& store, const ActiveRuleset& active,
                                         const Uuid& movement_id, const nlohmann::json& doc);
 

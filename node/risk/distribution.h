@@ -36,8 +36,8 @@
 #include "base/bytes.h"
 #include "base/status.h"
 #include "crypto/keystore.h"
-#include "node/risk/engine.h"
 #include "node/store.h"
+#include "risk/engine.h"
 
 namespace outpost::node {
 

@@ -4,13 +4,13 @@
 #include <cstdint>
 #include <string_view>
 
-#include "node/risk/engine.h"
+#include "risk/engine.h"
 
 namespace {
 
 class NoHistory : public outpost::risk::HistoryProvider {
  public:
-  int64_t CountCrossings(std::string_view, int64_t) override { return 3; }
+  outpost::Result<int64_t> CountCrossings(std::string_view, int64_t) override { return 3; }
 };
 
 const nlohmann::json& Movement() {

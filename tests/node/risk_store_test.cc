@@ -2,6 +2,7 @@
 // recording a movement with its assessment (node/risk/distribution.h,
 // node/risk/assessments.h, node/record_movement.h): real stores and keys,
 // HQ -> site through sync::Replica::Merge with the trust policy.
+#define BOOST_TEST_MODULE risk_store
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <memory>
@@ -412,6 +413,44 @@ BOOST_AUTO_TEST_CASE(assessment_is_stored_with_the_movement_and_counts_history) 
                             "BA-GRA-0042")
                  .status()
                  .code() == Code::kNotFound);
+}
+
+BOOST_AUTO_TEST_CASE(a_history_that_cannot_be_read_is_an_error_not_zero_crossings) {
+  FakeClock clock(kStart);
+  SeededRandom random(17);
+  Node hq(clock, random, Role::kHq, "HQ");
+  Node site(clock, random, Role::kSite, "BA-GRA");
+  EnrollSite(hq, site);
+  BOOST_REQUIRE(Load(hq, 1).ok());
+  Deliver(hq, site);
+  auto act = ActivateNewest(*site.store);
+  BOOST_REQUIRE(act.ok() && act->active.has_value());
+  Records records(*site.store);
+  json doc = {{"mode", "road"}, {"direction", "in"}, {"vehicle", {{"plate", "SA123BC"}}}};
+  auto added = records.Add("movement", doc, Actor{"BA-GRA-0042", ""});
+  BOOST_REQUIRE(added.ok());
+  auto id = ParseUuid((*added)["id"].get<std::string>());
+  BOOST_REQUIRE(id.ok());
+
+  StoreHistory ok(*site.store, *id);
+  auto zero = ok.CountCrossings("SA123BC", 0);
+  BOOST_REQUIRE_MESSAGE(zero.ok(), zero.status().ToString());
+  BOOST_TEST(*zero == 0);  // only the movement itself, excluded
+
+  // The vehicle table gone from under the query (as a damaged file would).
+  BOOST_REQUIRE(site.store->db().Exec("ALTER TABLE vehicle RENAME TO vehicle_gone").ok());
+  StoreHistory broken(*site.store, *id);
+  auto count = broken.CountCrossings("SA123BC", 0);
+  BOOST_TEST(!count.ok());
+  BOOST_TEST(count.status().message().find("history of crossings") != std::string::npos,
+             count.status().message());
+  BOOST_TEST(!broken.status().ok());
+  // R-3 asks for the history: no assessment is stored on a count it lacks.
+  auto a = AssessMovement(*site.store, *act->active, *id, doc);
+  BOOST_TEST(!a.ok());
+  BOOST_TEST(a.status().message().find("history of crossings") != std::string::npos,
+             a.status().message());
+  BOOST_TEST(*site.store->db().QueryInt("SELECT count(*) FROM live_risk_assessment") == 0);
 }
 
 // A hand-made day: 10 movements with known hits, inspections and seizures.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tests scripts/check-layers: the real tree passes; a scratch tree with an
-# upward include, a sideways include between the two leaves, or the CRDT's
+# upward include, a sideways include between the two leaves or from the risk
+# engine into sync, or the CRDT's
 # storage encoding named outside sync/ fails, naming the file and line.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
@@ -22,8 +23,10 @@ expect 0 "includes point down" "$ROOT"
 
 # A clean scratch tree: every include points down.
 clean="$TMP/clean"
-mkdir -p "$clean"/{base,schema,crypto,sync,node,web,cli}
+mkdir -p "$clean"/{base,schema,crypto,risk,sync,node,web,cli}
 echo '#include "base/status.h"' >"$clean/schema/catalogue.h"
+printf '#include "base/status.h"\n#include "schema/codes.h"\n' >"$clean/risk/validators.cc"
+echo '#include "risk/engine.h"' >"$clean/node/assessments.cc"
 printf '#include "schema/catalogue.h"\n#include "crypto/keys.h"\n' >"$clean/sync/replica.cc"
 echo '#include "sync/live_rows.h"' >"$clean/node/records.cc"
 echo 'SELECT id FROM live_movement' >>"$clean/node/records.cc"
@@ -44,6 +47,13 @@ expect 1 'web/app.cc:2: rule 1 .*web/ may not include cli/' "$webup"
 side="$TMP/side"; cp -r "$clean" "$side"
 echo '#include "crypto/keys.h"' >"$side/schema/validators.cc"
 expect 1 'schema/validators.cc:1: rule 1 .*schema/ may not include crypto/' "$side"
+
+# The engine stays beside sync, below node: no include of sync/ or node/.
+risk="$TMP/risk"; cp -r "$clean" "$risk"
+echo '#include "sync/replica.h"' >>"$risk/risk/validators.cc"
+echo '#include "node/store.h"' >"$risk/risk/engine.cc"
+expect 1 'risk/validators.cc:3: rule 1 .*risk/ may not include sync/' "$risk"
+expect 1 'risk/engine.cc:1: rule 1 .*risk/ may not include node/' "$risk"
 
 enc="$TMP/enc"; cp -r "$clean" "$enc"
 echo '"SELECT count(*) FROM movement WHERE _cl % 2 = 1"' >"$enc/node/simulate.cc"

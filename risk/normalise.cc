@@ -1,4 +1,4 @@
-#include "node/risk/normalise.h"
+#include "risk/normalise.h"
 
 #include <algorithm>
 #include <array>

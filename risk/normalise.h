@@ -4,8 +4,8 @@
 // All functions are pure and thread-safe. Output is ASCII upper case for the
 // Latin scripts of the region and Serbian/Macedonian Cyrillic; other code
 // points are kept as their UTF-8 bytes, malformed UTF-8 bytes are dropped.
-#ifndef OUTPOST_NODE_RISK_NORMALISE_H_
-#define OUTPOST_NODE_RISK_NORMALISE_H_
+#ifndef OUTPOST_RISK_NORMALISE_H_
+#define OUTPOST_RISK_NORMALISE_H_
 
 #include <string>
 #include <string_view>
@@ -40,4 +40,4 @@ double JaroWinkler(std::string_view a, std::string_view b);
 
 }  // namespace outpost::risk
 
-#endif  // OUTPOST_NODE_RISK_NORMALISE_H_
+#endif  // OUTPOST_RISK_NORMALISE_H_

@@ -1,4 +1,4 @@
-#include "node/risk/watchlist.h"
+#include "risk/watchlist.h"
 
 #include <sys/mman.h>
 
@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <cstring>
 
-#include "node/risk/normalise.h"
-#include "node/risk/validators.h"
+#include "risk/normalise.h"
+#include "risk/validators.h"
 
 namespace outpost::risk {
 namespace {

@@ -15,9 +15,9 @@
 #include <cmath>
 #include <map>
 
-#include "node/risk/lexer.h"
-#include "node/risk/normalise.h"
-#include "node/risk/program.h"
+#include "risk/lexer.h"
+#include "risk/normalise.h"
+#include "risk/program.h"
 
 namespace outpost::risk::internal {
 namespace {

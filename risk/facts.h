@@ -1,5 +1,5 @@
 // The movement schema the rule language can name, and the flat facts
-// extracted from one movement document. Internal to node/risk.
+// extracted from one movement document. Internal to risk/.
 //
 // Invariants:
 //  1. Every field path a rule names is resolved to a field id at compile time;
@@ -13,8 +13,8 @@
 //     Facts is neither copied nor moved.
 //  4. A collection holds at most kMaxElements elements; more are dropped and
 //     reported in Facts::warnings (the engine then floors the lane).
-#ifndef OUTPOST_NODE_RISK_FACTS_H_
-#define OUTPOST_NODE_RISK_FACTS_H_
+#ifndef OUTPOST_RISK_FACTS_H_
+#define OUTPOST_RISK_FACTS_H_
 
 #include <array>
 #include <cstdint>
@@ -100,4 +100,4 @@ std::string ElementPath(const Facts& f, Coll c, int32_t i);
 
 }  // namespace outpost::risk::internal
 
-#endif  // OUTPOST_NODE_RISK_FACTS_H_
+#endif  // OUTPOST_RISK_FACTS_H_

@@ -1,4 +1,4 @@
-#include "node/risk/facts.h"
+#include "risk/facts.h"
 
 #include <algorithm>
 #include <charconv>
@@ -33,10 +33,10 @@ std::vector<FieldDef> MakeFields() {
       {"vehicle.plate", kMovement, T::kString, "vehicle.plate"},
       {"vehicle.plate_country", kMovement, T::kString, "vehicle.plate_country"},
       {"vehicle.vin", kMovement, T::kString, "vehicle.vin"},
-      {"vehicle.type", kMovement, T::kString, "vehicle.type"},
+      {"vehicle.kind", kMovement, T::kString, "vehicle.kind"},
       {"trailer.plate", kMovement, T::kString, "trailer.plate"},
       {"trailer.plate_country", kMovement, T::kString, "trailer.plate_country"},
-      {"trailer.type", kMovement, T::kString, "trailer.type"},
+      {"trailer.kind", kMovement, T::kString, "trailer.kind"},
       {"route.country", kRoute, T::kString, ""},
       {"equipment.number", kEquipment, T::kString, "number"},
       {"equipment.size_type", kEquipment, T::kString, "size_type"},
@@ -64,7 +64,7 @@ std::vector<FieldDef> MakeFields() {
       {"persons.nationality", kPersons, T::kString, "nationality"},
       {"persons.document_type", kPersons, T::kString, "document_type"},
       {"persons.document_number", kPersons, T::kString, "document_number"},
-      {"persons.category", kPersons, T::kString, "category"},
+      {"persons.data_subject_category", kPersons, T::kString, "data_subject_category"},
   };
   // Parties of a consignment share one shape.
   static constexpr std::string_view kParties[] = {"shipper", "consignee", "declarant"};
@@ -241,6 +241,15 @@ int FindField(std::string_view path) {
     path = alias;
   } else if (path.starts_with("seals.")) {
     alias = "equipment." + std::string(path);
+    path = alias;
+  } else if (path == "vehicle.type" || path == "trailer.type") {
+    // Earlier names of the catalogue's `kind` (a vehicle's "type" key is the
+    // document's table name and is never stored): kept so that rulesets
+    // written with them still compile, and read the stored field.
+    alias = std::string(path.substr(0, path.find('.'))) + ".kind";
+    path = alias;
+  } else if (path == "persons.category") {
+    alias = "persons.data_subject_category";
     path = alias;
   }
   const auto& fields = Fields();

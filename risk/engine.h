@@ -18,8 +18,8 @@
 //
 // Thread safety: after the last AddList/AddWatchlist, Assess may be called
 // from many threads at once (the HistoryProvider must then be thread-safe).
-#ifndef OUTPOST_NODE_RISK_ENGINE_H_
-#define OUTPOST_NODE_RISK_ENGINE_H_
+#ifndef OUTPOST_RISK_ENGINE_H_
+#define OUTPOST_RISK_ENGINE_H_
 
 #include <cstdint>
 #include <memory>
@@ -48,8 +48,11 @@ enum class ListKind { kString, kCountry, kHs, kPlate, kName, kCompany };
 class HistoryProvider {
  public:
   virtual ~HistoryProvider() = default;
-  // Crossings at this node by `plate` (as submitted) at or after `since_micros`.
-  virtual int64_t CountCrossings(std::string_view plate, int64_t since_micros) = 0;
+  // Crossings at this node by `plate` (as submitted) at or after
+  // `since_micros`. An error (the store could not be read) makes the count
+  // unknown: the engine notes it in Assessment::warnings and the history
+  // condition does not hold; the provider reports it to its owner too.
+  virtual Result<int64_t> CountCrossings(std::string_view plate, int64_t since_micros) = 0;
 };
 
 struct AssessContext {
@@ -144,4 +147,4 @@ double RandomDraw(std::string_view movement_id, std::string_view ruleset_id, int
 
 }  // namespace outpost::risk
 
-#endif  // OUTPOST_NODE_RISK_ENGINE_H_
+#endif  // OUTPOST_RISK_ENGINE_H_

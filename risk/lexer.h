@@ -1,6 +1,6 @@
-// Tokens of the rule language (see docs/rules.md). Internal to node/risk.
-#ifndef OUTPOST_NODE_RISK_LEXER_H_
-#define OUTPOST_NODE_RISK_LEXER_H_
+// Tokens of the rule language (see docs/rules.md). Internal to risk/.
+#ifndef OUTPOST_RISK_LEXER_H_
+#define OUTPOST_RISK_LEXER_H_
 
 #include <cstdint>
 #include <string>
@@ -46,4 +46,4 @@ Result<std::vector<Token>> Lex(std::string_view src);
 
 }  // namespace outpost::risk::internal
 
-#endif  // OUTPOST_NODE_RISK_LEXER_H_
+#endif  // OUTPOST_RISK_LEXER_H_

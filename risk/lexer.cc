@@ -1,4 +1,4 @@
-#include "node/risk/lexer.h"
+#include "risk/lexer.h"
 
 #include <charconv>
 

@@ -48,8 +48,8 @@
 //
 // Thread safety: const methods may run concurrently; Add/Build may not run
 // concurrently with anything else.
-#ifndef OUTPOST_NODE_RISK_WATCHLIST_H_
-#define OUTPOST_NODE_RISK_WATCHLIST_H_
+#ifndef OUTPOST_RISK_WATCHLIST_H_
+#define OUTPOST_RISK_WATCHLIST_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -122,4 +122,4 @@ class Watchlist {
 
 }  // namespace outpost::risk
 
-#endif  // OUTPOST_NODE_RISK_WATCHLIST_H_
+#endif  // OUTPOST_RISK_WATCHLIST_H_

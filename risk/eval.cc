@@ -7,9 +7,9 @@
 #include <charconv>
 
 #include "base/clock.h"
-#include "node/risk/normalise.h"
-#include "node/risk/program.h"
-#include "node/risk/validators.h"
+#include "risk/normalise.h"
+#include "risk/program.h"
+#include "risk/validators.h"
 
 namespace outpost::risk::internal {
 namespace {
@@ -215,10 +215,11 @@ class Evaluator {
           ctx_.cache->warned_history = true;
           return {};
         }
-        int64_t count = CountCrossings(n, a.str);
+        std::optional<int64_t> count = CountCrossings(n, a.str);
+        if (!count) return {};
         trace_->push_back({TraceEntry::kHistory, static_cast<int32_t>(n.duration / kMicrosPerHour),
-                           0, static_cast<double>(count)});
-        return Number(static_cast<double>(count));
+                           0, static_cast<double>(*count)});
+        return Number(static_cast<double>(*count));
       }
     }
     return {};
@@ -271,7 +272,8 @@ class Evaluator {
     return m;
   }
 
-  int64_t CountCrossings(const Node& n, std::string_view plate) {
+  // The count, or nullopt (with a warning) if the provider failed.
+  std::optional<int64_t> CountCrossings(const Node& n, std::string_view plate) {
     const Node& k = *n.kids[0];
     const int32_t elem = ElementOf(k);
     auto& memo = ctx_.cache->history;
@@ -280,9 +282,17 @@ class Evaluator {
         if (e.field == k.field && e.elem == elem && e.duration == n.duration) return e.count;
       }
     }
-    int64_t count = ctx_.history->CountCrossings(plate, ctx_.now - n.duration);
-    if (elem >= 0) memo.push_back({k.field, elem, n.duration, count});
-    return count;
+    Result<int64_t> count = ctx_.history->CountCrossings(plate, ctx_.now - n.duration);
+    if (!count.ok()) {
+      if (!ctx_.cache->warned_history_error) {
+        ctx_.warnings->push_back("history: " + count.status().message() +
+                                 "; history counts are unknown");
+      }
+      ctx_.cache->warned_history_error = true;
+      return std::nullopt;
+    }
+    if (elem >= 0) memo.push_back({k.field, elem, n.duration, *count});
+    return *count;
   }
 
   // True if element i of c belongs to the currently bound ancestors.

@@ -19,7 +19,7 @@
 #include <algorithm>
 #include <bit>
 
-#include "node/risk/program.h"
+#include "risk/program.h"
 
 namespace outpost::risk::internal {
 

@@ -1,11 +1,11 @@
-#include "node/risk/engine.h"
+#include "risk/engine.h"
 
 #include <algorithm>
 #include <bit>
 #include <limits>
 
-#include "node/risk/program.h"
-#include "node/risk/validators.h"
+#include "risk/program.h"
+#include "risk/validators.h"
 
 namespace outpost::risk {
 

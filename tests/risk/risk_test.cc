@@ -6,11 +6,12 @@
 #include <random>
 
 #include "base/clock.h"
-#include "node/risk/engine.h"
-#include "node/risk/normalise.h"
-#include "node/risk/program.h"
-#include "node/risk/validators.h"
-#include "node/risk/watchlist.h"
+#include "risk/engine.h"
+#include "risk/normalise.h"
+#include "risk/program.h"
+#include "risk/validators.h"
+#include "risk/watchlist.h"
+#include "schema/codes.h"
 
 using namespace outpost;
 using namespace outpost::risk;
@@ -50,7 +51,7 @@ watchlist "persons_of_interest" name { "PETROVIC MARKO", "Jovanović Ana" }
 
 class FakeHistory : public HistoryProvider {
  public:
-  int64_t CountCrossings(std::string_view plate, int64_t since) override {
+  Result<int64_t> CountCrossings(std::string_view plate, int64_t since) override {
     last_plate = std::string(plate);
     last_since = since;
     return plate == "SA123BC" ? 5 : 0;
@@ -233,6 +234,26 @@ BOOST_AUTO_TEST_CASE(history_counts_crossings_in_the_window) {
   Assessment none = AssessOne("history.crossings(vehicle.plate, 30d) >= 4", Doc(), nullptr);
   BOOST_TEST(none.hits.empty());
   BOOST_TEST(!none.warnings.empty());
+}
+
+// A provider that cannot read its store: the count is unknown, not 0.
+class BrokenHistory : public HistoryProvider {
+ public:
+  Result<int64_t> CountCrossings(std::string_view, int64_t) override {
+    ++calls;
+    return Status::IoError("disk I/O error");
+  }
+  int calls = 0;
+};
+
+BOOST_AUTO_TEST_CASE(a_history_error_makes_the_count_unknown_and_is_reported) {
+  BrokenHistory h;
+  // "< 1" would hold for a count of 0: an error must not read as 0.
+  Assessment a = AssessOne("history.crossings(vehicle.plate, 30d) < 1", Doc(), &h);
+  BOOST_TEST(h.calls >= 1);
+  BOOST_TEST(a.hits.empty());
+  BOOST_REQUIRE(!a.warnings.empty());
+  BOOST_TEST(a.warnings[0] == "history: disk I/O error; history counts are unknown");
 }
 
 BOOST_AUTO_TEST_CASE(hits_explain_the_matched_values) {
@@ -619,7 +640,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(risk_matching)
 
 BOOST_AUTO_TEST_CASE(iso6346_check_digit) {
-  BOOST_TEST(Iso6346CheckDigit("CSQU305438") == 3);
+  BOOST_TEST(schema::Iso6346CheckDigit("CSQU305438") == 3);
   BOOST_TEST(ValidIso6346("CSQU3054383"));
   BOOST_TEST(ValidIso6346("CSQU 305438-3"));
   BOOST_TEST(!ValidIso6346("CSQU3054384"));

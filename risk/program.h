@@ -1,8 +1,8 @@
 // A compiled ruleset: the typed expression tree and the ruleset parameters.
-// Internal to node/risk; built by CompileProgram (parser.cc), run by
+// Internal to risk/; built by CompileProgram (parser.cc), run by
 // Evaluate (eval.cc), owned by Engine.
-#ifndef OUTPOST_NODE_RISK_PROGRAM_H_
-#define OUTPOST_NODE_RISK_PROGRAM_H_
+#ifndef OUTPOST_RISK_PROGRAM_H_
+#define OUTPOST_RISK_PROGRAM_H_
 
 #include <cstdint>
 #include <memory>
@@ -12,9 +12,9 @@
 #include <unordered_set>
 #include <vector>
 
-#include "node/risk/engine.h"
-#include "node/risk/facts.h"
-#include "node/risk/watchlist.h"
+#include "risk/engine.h"
+#include "risk/facts.h"
+#include "risk/watchlist.h"
 
 namespace outpost::risk::internal {
 
@@ -225,7 +225,8 @@ struct EvalCache {
   std::vector<Norm> norms;
   std::vector<History> history;
   std::vector<Watch> watch;
-  bool warned_history = false;  // "no history provider" is said once
+  bool warned_history = false;        // "no history provider" is said once
+  bool warned_history_error = false;  // so is a provider's error
 };
 
 struct EvalContext {
@@ -321,4 +322,4 @@ int64_t AgeInYears(int64_t birth_micros, int64_t at_micros);
 
 }  // namespace outpost::risk::internal
 
-#endif  // OUTPOST_NODE_RISK_PROGRAM_H_
+#endif  // OUTPOST_RISK_PROGRAM_H_
