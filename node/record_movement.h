@@ -27,8 +27,8 @@
 #include "base/status.h"
 #include "node/records.h"
 #include "node/risk/distribution.h"
-#include "risk/engine.h"
 #include "node/store.h"
+#include "risk/engine.h"
 
 namespace outpost::node {
 
