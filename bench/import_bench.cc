@@ -14,6 +14,7 @@
 #include "node/records.h"
 #include "node/records_internal.h"
 #include "node/simulate.h"
+#include "sync/row_sql.h"
 
 using namespace outpost;
 using namespace outpost::bench;
@@ -23,25 +24,7 @@ namespace {
 
 constexpr size_t kBatch = 1000;
 
-void BindValue(Stmt& st, int i, const schema::Value& v) {
-  switch (v.index()) {
-    case 0:
-      st.BindNull(i);
-      break;
-    case 1:
-      st.Bind(i, std::get<int64_t>(v));
-      break;
-    case 2:
-      st.Bind(i, std::get<double>(v));
-      break;
-    case 3:
-      st.Bind(i, std::string_view(std::get<std::string>(v)));
-      break;
-    case 4:
-      st.BindBlob(i, std::get<Bytes>(v));
-      break;
-  }
-}
+using sync::internal::BindValue;  // the replica's own binding, so the baseline binds alike
 
 // The plain baseline: the same tables without hidden columns, same indexes.
 void CreatePlainSchema(Db& db, const schema::Catalogue& cat, Db& tracked) {
