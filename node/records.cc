@@ -8,6 +8,7 @@
 #include "node/records_internal.h"
 #include "schema/document_input.h"
 #include "schema/row_json.h"
+#include "schema/row_rules.h"
 #include "schema/table_ids.h"
 #include "sync/live_rows.h"
 
@@ -19,6 +20,12 @@ using schema::Table;
 namespace {
 
 constexpr int64_t kDefaultRetentionDays = 3 * 365;
+
+// The calendar day (UTC) of an instant.
+schema::CivilDate CivilDateAt(int64_t micros) {
+  const std::string d = FormatUtcMicros(micros);
+  return {std::stoi(d.substr(0, 4)), std::stoi(d.substr(5, 2)), std::stoi(d.substr(8, 2))};
+}
 
 using internal::PlannedRow;
 
@@ -95,16 +102,17 @@ class Planner {
       errors.push_back(row.status().message());
       return {};
     }
+    if (Status s = schema::CheckRowRules(t, path, doc, Today()); !s.ok()) {
+      errors.push_back(s.message());
+      return {};
+    }
     Uuid id = store_.NewId();
     rows.push_back({&t, id, std::move(*row)});
     return id;
   }
 
   // The node's calendar day (UTC), for the century of an MRZ's dates.
-  schema::CivilDate Today() const {
-    const std::string d = FormatUtcMicros(store_.clock().NowMicros());
-    return {std::stoi(d.substr(0, 4)), std::stoi(d.substr(5, 2)), std::stoi(d.substr(8, 2))};
-  }
+  schema::CivilDate Today() const { return CivilDateAt(store_.clock().NowMicros()); }
 
   // Replaces doc[key] (an object) by the id of a new row planned from it.
   void Nest(json& doc, const char* key, const char* table, const std::string& path) {
@@ -665,6 +673,7 @@ Result<json> Records::Update(std::string_view id_text, const json& patch, const 
   OUTPOST_ASSIGN_OR_RETURN(schema::Row row,
                            schema::ParsePatch(*loc.table, patch, loc.table->name, {"id", "type"}));
   if (row.values.empty()) return Status::InvalidArgument("--json: the patch changes nothing");
+  OUTPOST_RETURN_IF_ERROR(CheckPatchedRow(loc, patch));
   OUTPOST_ASSIGN_OR_RETURN(auto w, store_.replica().BeginWrite());
   auto vals = ToColumnValues(row);
   OUTPOST_RETURN_IF_ERROR(w->Update(*loc.table, loc.id, vals));
@@ -683,6 +692,16 @@ Result<json> Records::Update(std::string_view id_text, const json& patch, const 
   OUTPOST_RETURN_IF_ERROR(w->Commit());
   bool deleted = false;
   return ReadJson(*loc.table, loc.id, &deleted);
+}
+
+// The rules across a record's fields (schema/row_rules.h), on the record as
+// the patch would leave it.
+Status Records::CheckPatchedRow(const Located& loc, const json& patch) {
+  bool deleted = false;
+  OUTPOST_ASSIGN_OR_RETURN(json row, ReadJson(*loc.table, loc.id, &deleted));
+  row.update(patch);
+  return schema::CheckRowRules(*loc.table, loc.table->name, row,
+                               CivilDateAt(store_.clock().NowMicros()));
 }
 
 Status Records::Delete(std::string_view id_text, const Actor& actor) {

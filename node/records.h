@@ -103,6 +103,7 @@ class Records {
   };
   Result<Located> Locate(std::string_view id_text);
   Result<nlohmann::json> ReadJson(const schema::Table& t, const Uuid& id, bool* deleted);
+  Status CheckPatchedRow(const Located& loc, const nlohmann::json& patch);
 
   Store& store_;
   AuditLog audit_;

@@ -40,6 +40,7 @@ std::vector<FieldDef> MakeFields() {
       {"route.country", kRoute, T::kString, ""},
       {"equipment.number", kEquipment, T::kString, "number"},
       {"equipment.size_type", kEquipment, T::kString, "size_type"},
+      {"equipment.kind", kEquipment, T::kString, "kind"},
       {"equipment.loaded", kEquipment, T::kBool, "loaded"},
       {"equipment.seals.number", kSeals, T::kString, "number"},
       {"equipment.seals.issuer", kSeals, T::kString, "issuer"},
@@ -98,6 +99,16 @@ const json* Navigate(const json& obj, std::string_view dotted) {
 bool ParseTimeOrDate(std::string_view s, int64_t* micros) {
   if (s.size() == 10) return ParseUtcMicros(std::string(s) + "T00:00:00Z", micros);
   return ParseUtcMicros(s, micros);
+}
+
+// "YYYY" or "YYYY-MM": a date of birth a document prints partially. It names
+// no instant, so rules see it as missing, and it is no data error either.
+bool IsPartialDate(std::string_view s) {
+  auto digits = [](std::string_view d) {
+    return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (s.size() == 4) return digits(s);
+  return s.size() == 7 && s[4] == '-' && digits(s.substr(0, 4)) && digits(s.substr(5));
 }
 
 std::string_view Trim(std::string_view s) {
@@ -179,6 +190,8 @@ Value Convert(const json& j, Type type, Facts* facts, std::string_view path) {
     case Type::kTime:
       if (j.is_string() && ParseTimeOrDate(j.get_ref<const std::string&>(), &v.micros)) {
         v.type = Type::kTime;
+      } else if (j.is_string() && IsPartialDate(j.get_ref<const std::string&>())) {
+        return v;
       }
       break;
     default:

@@ -12,7 +12,8 @@ bool ValidIso6346(std::string_view number) {
     if (n == sizeof s) return false;
     s[n++] = c;
   }
-  return schema::IsContainerNumber(std::string_view(s, n));
+  const std::string_view v(s, n);
+  return schema::IsContainerNumber(v) || schema::IsIluCode(v);
 }
 
 bool ValidVin(std::string_view vin) { return schema::IsVin(vin); }

@@ -32,19 +32,21 @@ enum class ColumnType : uint8_t {
 // Which validator a value must pass (see schema/validators.h).
 enum class Check : uint8_t {
   kNone,
-  kEnum,         // one of Column::allowed
-  kIso6346,      // container number with check digit
-  kHsCode,       // 6, 8 or 10 digits, chapter 01-97
-  kCountry,      // ISO 3166-1 alpha-2 or XK
-  kCountryList,  // comma-separated kCountry codes (route)
-  kVin,          // 17 chars, no I/O/Q
-  kCurrency,     // ISO 4217
-  kUnit,         // UN/ECE Rec 20 code from the allowed list
-  kPositive,     // number > 0
-  kNonNegative,  // number >= 0
-  kSiteCode,     // a crossing's site code, e.g. BA-BIJ
+  kEnum,             // one of Column::allowed
+  kIso6346,          // container number with check digit
+  kEquipmentNumber,  // ISO 6346 container number or EN 13044 ILU code, with check digit
+  kHsCode,           // 6, 8 or 10 digits, chapter 01-97
+  kCountry,          // ISO 3166-1 alpha-2 or XK
+  kCountryList,      // comma-separated kCountry codes (route)
+  kVin,              // 17 chars, no I/O/Q
+  kCurrency,         // ISO 4217
+  kUnit,             // UN/ECE Rec 20 code from the allowed list
+  kPositive,         // number > 0
+  kNonNegative,      // number >= 0
+  kSiteCode,         // a crossing's site code, e.g. BA-BIJ
   // Added with the domain catalogue (appended: existing values keep theirs).
-  kDate,               // calendar date "YYYY-MM-DD" (date of birth, review date)
+  kDate,               // calendar date "YYYY-MM-DD" (review date)
+  kBirthDate,          // "YYYY-MM-DD", or "YYYY-MM" / "YYYY" as documents print a partial one
   kEnumList,           // comma-separated, each one of Column::allowed, no repeats
   kContainerSizeType,  // ISO 6346 size-and-type code, e.g. 22G1, 45R1
   kNationality,        // kCountry, or an ICAO code of no state (XXA, UNO, ...)

@@ -49,12 +49,22 @@ int MrnCheckDigit(std::string_view first17) {
   return Iso6346Algorithm(first17);
 }
 
-bool IsContainerNumber(std::string_view v) {
+namespace {
+
+// An owner code (three letters), a category letter among `categories`, six
+// serial digits and a check digit that verifies.
+bool IsOwnerCode(std::string_view v, std::string_view categories) {
   if (v.size() != 11) return false;
-  if (v[3] != 'U' && v[3] != 'J' && v[3] != 'Z') return false;
+  if (categories.find(v[3]) == std::string_view::npos) return false;
   if (!IsDigit(v[10])) return false;
   return Iso6346CheckDigit(v.substr(0, 10)) == v[10] - '0';
 }
+
+}  // namespace
+
+bool IsContainerNumber(std::string_view v) { return IsOwnerCode(v, "UJZ"); }
+
+bool IsIluCode(std::string_view v) { return IsOwnerCode(v, "ABDEK"); }
 
 bool IsVin(std::string_view vin) {
   if (vin.size() != 17) return false;

@@ -26,6 +26,13 @@ int MrnCheckDigit(std::string_view first17);
 // 6-digit serial and the matching check digit; upper case, no spaces.
 bool IsContainerNumber(std::string_view number);
 
+// True if `number` is an intermodal loading unit code of EN 13044-1 (swap
+// bodies and semi-trailers, "ILU-Code", allocated by UIRR): a 3-letter owner
+// code followed by a fourth letter A, B, D, E or K, a 6-digit serial and the
+// check digit of the ISO 6346 algorithm (EN 13044-1, annex A), as
+// ValidateEquipmentNumber accepts it ("ABCA0012342").
+bool IsIluCode(std::string_view number);
+
 // True if `vin` is a vehicle identification number (ISO 3779) as ValidateVin
 // accepts it: 17 characters from A-Z and 0-9 without I, O and Q. The check
 // digit (position 9) is advisory outside North America and not checked.

@@ -1,4 +1,6 @@
-// The domain tables of a crossing, version 1 (fields from DOMAIN.md).
+// The domain tables of a crossing (fields from DOMAIN.md). Version 2 added
+// equipment.kind (EN 13044 swap bodies and semi-trailers) and a seizure's
+// amount, currency and reported value.
 //
 // Rules for editing this file:
 //  1. Never change or reuse a table id or a column id; a dropped column keeps
@@ -32,7 +34,7 @@ namespace outpost::schema {
 
 namespace {
 
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 
 // Lengths in bytes.
 constexpr uint32_t kCodeLen = 35;    // UN/EDIFACT an..35 references and codes
@@ -89,6 +91,12 @@ Column Max(Column c, double max_value) {
   return c;
 }
 
+// A column added in catalogue version `version` (rule 2 above).
+Column Since(uint32_t version, Column c) {
+  c.since_version = version;
+  return c;
+}
+
 Column Nominal(Column c) {
   c.nominal = true;
   return c;
@@ -136,13 +144,17 @@ Catalogue DomainCatalogue() {
           Enum(4, "kind", {"car", "bus", "truck", "van", "motorcycle", "trailer", "other"}),
       }));
 
-  tables.push_back(MakeTable(kEquipmentTableId, "equipment",
-                             {
-                                 Ref(1, "movement", "movement"),
-                                 Text(2, "number", 11, Check::kIso6346),
-                                 Text(3, "size_type", 4, Check::kContainerSizeType),
-                                 Typed(4, "loaded", ColumnType::kBool),
-                             }));
+  tables.push_back(
+      MakeTable(kEquipmentTableId, "equipment",
+                {
+                    Ref(1, "movement", "movement"),
+                    Text(2, "number", 11, Check::kEquipmentNumber),
+                    Text(3, "size_type", 4, Check::kContainerSizeType),
+                    Typed(4, "loaded", ColumnType::kBool),
+                    // An ILU code (EN 13044) marks a swap body or a
+                    // semi-trailer, never a container (row_rules.h).
+                    Since(2, Enum(5, "kind", {"container", "swap_body", "semi_trailer"})),
+                }));
 
   tables.push_back(MakeTable(kSealTableId, "seal",
                              {
@@ -192,7 +204,7 @@ Catalogue DomainCatalogue() {
       {
           Nominal(Text(1, "family_name", kNameLen)),
           Nominal(Text(2, "given_names", kNameLen)),
-          Nominal(Text(3, "date_of_birth", 10, Check::kDate)),
+          Nominal(Text(3, "date_of_birth", 10, Check::kBirthDate)),
           Nominal(Text(4, "nationality", 3, Check::kNationality)),
           Nominal(Enum(5, "document_type",
                        {"passport", "id_card", "residence_permit", "driving_licence", "other"})),
@@ -235,21 +247,28 @@ Catalogue DomainCatalogue() {
                   }));
   }
 
-  tables.push_back(
-      MakeTable(kSeizureTableId, "seizure",
-                {
-                    Required(Ref(1, "inspection", "inspection")),
-                    Enum(2, "commodity_group",
-                         {"drugs", "tobacco", "alcohol", "counterfeit", "cites", "weapons", "cash",
-                          "precursors", "dual_use", "medicines", "cultural", "other"}),
-                    Text(3, "subtype", kNameLen),
-                    Required(Max(Typed(4, "quantity", ColumnType::kReal, Check::kPositive),
-                                 kMaxSeizedAmount)),
-                    Required(Text(5, "unit", 3, Check::kUnit)),
-                    Text(6, "concealment_method", kShortLen),
-                    Text(7, "concealment_location", kShortLen),
-                    Text(8, "detection_method", kShortLen),
-                }));
+  tables.push_back(MakeTable(
+      kSeizureTableId, "seizure",
+      {
+          Required(Ref(1, "inspection", "inspection")),
+          Enum(2, "commodity_group",
+               {"drugs", "tobacco", "alcohol", "counterfeit", "cites", "weapons", "cash",
+                "precursors", "dual_use", "medicines", "cultural", "other"}),
+          Text(3, "subtype", kNameLen),
+          Required(
+              Max(Typed(4, "quantity", ColumnType::kReal, Check::kPositive), kMaxSeizedAmount)),
+          Required(Text(5, "unit", 3, Check::kUnit)),
+          Text(6, "concealment_method", kShortLen),
+          Text(7, "concealment_location", kShortLen),
+          Text(8, "detection_method", kShortLen),
+          // What was seized, in its own currency (cash, valuables),
+          // and its value in the currency the unit reports in, where
+          // known; each amount goes with its currency (row_rules.h).
+          Since(2, Max(Typed(9, "amount", ColumnType::kReal, Check::kPositive), kMaxMoney)),
+          Since(2, Text(10, "currency", 3, Check::kCurrency)),
+          Since(2, Max(Typed(11, "value", ColumnType::kReal, Check::kNonNegative), kMaxMoney)),
+          Since(2, Text(12, "value_currency", 3, Check::kCurrency)),
+      }));
 
   // The risk engine (node/risk/distribution.h, docs/rules.md "Distribution").
   // A ruleset is one signed manifest row (HQ only: scope "shared") and the
@@ -377,10 +396,9 @@ Catalogue DomainCatalogue() {
     tables.push_back(std::move(audit));
   }
 
-  // Adding a column in version 2, for example:
-  //   Column c = Text(11, "cargo_manifest", kCodeLen);
-  //   c.since_version = 2;
-  // appended to its table, and kVersion = 2. Nodes at version 1 keep the
+  // Adding a column in version 3, for example:
+  //   Since(3, Text(11, "cargo_manifest", kCodeLen)),
+  // appended to its table, and kVersion = 3. Nodes at version 2 keep the
   // value aside and relay it (catalogue.h, invariant 2).
   return Catalogue(kVersion, std::move(tables));
 }

@@ -6,4 +6,5 @@ list(APPEND SCHEMA_SOURCES
      ${CMAKE_CURRENT_SOURCE_DIR}/row_json.cc
      ${CMAKE_CURRENT_SOURCE_DIR}/mrz.cc
      ${CMAKE_CURRENT_SOURCE_DIR}/icao_codes.cc
-     ${CMAKE_CURRENT_SOURCE_DIR}/document_input.cc)
+     ${CMAKE_CURRENT_SOURCE_DIR}/document_input.cc
+     ${CMAKE_CURRENT_SOURCE_DIR}/row_rules.cc)

@@ -252,6 +252,29 @@ Status ValidateContainerNumber(std::string_view path, std::string_view v) {
                     std::to_string(Iso6346CheckDigit(v.substr(0, 10))) + ")");
 }
 
+Status ValidateEquipmentNumber(std::string_view path, std::string_view v) {
+  if (IsContainerNumber(v) || IsIluCode(v)) return Status::Ok();
+  const char* kShape =
+      "is not an ISO 6346 container number or EN 13044 ILU code (3-letter owner code, "
+      "U/J/Z for a container or A/B/D/E/K for a swap body or semi-trailer, 6 digits, check "
+      "digit)";
+  if (v.size() != 11) return Refuse(path, v, kShape);
+  for (int i = 0; i < 3; ++i) {
+    if (!IsUpper(v[i])) return Refuse(path, v, kShape);
+  }
+  if (std::string_view("UJZABDEK").find(v[3]) == std::string_view::npos) {
+    return Refuse(path, v,
+                  "has no equipment category (fourth letter U, J or Z for ISO 6346; A, B, D, "
+                  "E or K for an EN 13044 ILU code)");
+  }
+  for (int i = 4; i < 11; ++i) {
+    if (!IsDigit(v[i])) return Refuse(path, v, kShape);
+  }
+  return Refuse(path, v,
+                "fails the ISO 6346 check digit (expected " +
+                    std::to_string(Iso6346CheckDigit(v.substr(0, 10))) + ")");
+}
+
 Status ValidateContainerSizeType(std::string_view path, std::string_view v) {
   if (v.size() != 4 || !IsUpperOrDigit(v[0]) || !IsUpperOrDigit(v[1]) || !IsUpper(v[2]) ||
       !IsUpperOrDigit(v[3])) {
@@ -398,6 +421,24 @@ Status ValidateDate(std::string_view path, std::string_view v) {
   return Status::Ok();
 }
 
+Status ValidateBirthDate(std::string_view path, std::string_view v) {
+  const char* kShape = "is not a date of birth (YYYY-MM-DD, or YYYY-MM or YYYY when partial)";
+  if (v.size() == 10) return ValidateDate(path, v);
+  if (v.size() != 4 && v.size() != 7) return Refuse(path, v, kShape);
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i == 4 ? v[i] != '-' : !IsDigit(v[i])) return Refuse(path, v, kShape);
+  }
+  // Completed with the first month and day, which every valid year and month has.
+  std::string full(v);
+  full += v.size() == 4 ? "-01-01" : "-01";
+  if (Status s = ValidateDate(path, full); !s.ok()) {
+    return Refuse(path, v,
+                  v.size() == 4 ? "is not a date (year before 1800)"
+                                : "is not a date (month 01-12, year from 1800)");
+  }
+  return Status::Ok();
+}
+
 Status ValidateFinite(std::string_view path, double v) {
   if (!std::isfinite(v)) return RefuseNumber(path, FormatNumber(v), "is not a finite number");
   return Status::Ok();
@@ -539,6 +580,8 @@ Status CheckText(const Column& c, std::string_view path, std::string_view v) {
       return ValidateEnum(path, v, c.allowed);
     case Check::kIso6346:
       return ValidateContainerNumber(path, v);
+    case Check::kEquipmentNumber:
+      return ValidateEquipmentNumber(path, v);
     case Check::kHsCode:
       return ValidateHsCode(path, v);
     case Check::kCountry:
@@ -559,6 +602,8 @@ Status CheckText(const Column& c, std::string_view path, std::string_view v) {
       return ValidateSiteCode(path, v);
     case Check::kDate:
       return ValidateDate(path, v);
+    case Check::kBirthDate:
+      return ValidateBirthDate(path, v);
     case Check::kEnumList:
       return ValidateEnumList(path, v, c.allowed);
     case Check::kContainerSizeType:

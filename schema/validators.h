@@ -39,6 +39,12 @@ std::string QuoteForMessage(std::string_view text);
 // 6-digit serial, check digit. Upper case, no spaces ("CSQU3054383").
 Status ValidateContainerNumber(std::string_view field_path, std::string_view value);
 
+// The number of a unit of transport equipment: an ISO 6346 container number
+// (as ValidateContainerNumber) or an EN 13044-1 intermodal loading unit code
+// (swap bodies and semi-trailers: owner code with a fourth letter A, B, D, E
+// or K, 6-digit serial, the same check digit): "CSQU3054383", "ABCA0012342".
+Status ValidateEquipmentNumber(std::string_view field_path, std::string_view value);
+
 // ISO 6346 size-and-type code: 4 characters, e.g. "22G1" (20ft, 8'6", general
 // purpose), "45R1" (40ft high cube, reefer). Checked for shape only:
 // [0-9A-Z] length code, [0-9A-Z] height/width code, [A-Z] type group,
@@ -110,6 +116,12 @@ Status ValidateSiteCode(std::string_view field_path, std::string_view value);
 
 // Calendar date "YYYY-MM-DD" (Gregorian, 1800-01-01 .. 9999-12-31).
 Status ValidateDate(std::string_view field_path, std::string_view value);
+
+// A date of birth as documents print it: "YYYY-MM-DD", or partial, "YYYY-MM"
+// or "YYYY", when the document gives no day, or no month and day (ICAO 9303
+// writes them "<<" in the MRZ). Same calendar rules as ValidateDate. Whether
+// it lies in the future needs today's date: schema/row_rules.h.
+Status ValidateBirthDate(std::string_view field_path, std::string_view value);
 
 // ---- Numbers -------------------------------------------------------------
 

@@ -163,6 +163,92 @@ BOOST_AUTO_TEST_CASE(a_driver_recorded_from_an_mrz_is_stored_with_its_fields) {
   BOOST_TEST(StoreBytes(f) == before);
 }
 
+// ICAO 9303 writes an unknown day of birth "<<": the German specimen's zone
+// with its day removed (check digits recomputed) stores a partial date.
+BOOST_AUTO_TEST_CASE(a_partial_date_of_birth_from_an_mrz_is_stored) {
+  SiteFixture f;
+  json doc = json::parse(kTruck);
+  doc["persons"] = json::array({{{"role", "driver"},
+                                 {"mrz",
+                                  "P<D<<MUSTERMANN<<ERIKA<<<<<<<<<<<<<<<<<<<<<<\n"
+                                  "C01X00T478D<<6408<<0F2702283<<<<<<<<<<<<<<<4"}}});
+  auto r = f.records->Add("movement", doc, f.officer);
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  auto got = f.records->Get((*r)["id"].get<std::string>(), f.officer);
+  BOOST_REQUIRE(got.ok());
+  BOOST_TEST((*got)["persons"][0]["date_of_birth"] == "1964-08");
+
+  // Typed by hand: partial too, but never after today (the fixture's clock: 2026-11).
+  doc = json::parse(kTruck);
+  doc["persons"][0]["date_of_birth"] = "2027";
+  const std::string before = StoreBytes(f);
+  auto bad = f.records->Add("movement", doc, f.officer);
+  BOOST_TEST(bad.status().message().find("movement.persons[0].date_of_birth: \"2027\" is after "
+                                         "today") != std::string::npos,
+             bad.status().message());
+  BOOST_TEST(StoreBytes(f) == before);
+}
+
+// A swap body's EN 13044 ILU code is accepted as equipment of its own kind,
+// and refused as a "container".
+BOOST_AUTO_TEST_CASE(a_swap_body_with_an_ilu_code_is_recorded) {
+  SiteFixture f;
+  json doc = json::parse(kTruck);
+  doc["equipment"][0]["number"] = "ABCA0012342";
+  doc["equipment"][0]["kind"] = "swap_body";
+  auto r = f.records->Add("movement", doc, f.officer);
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  auto got = f.records->Get((*r)["id"].get<std::string>(), f.officer);
+  BOOST_REQUIRE(got.ok());
+  BOOST_TEST((*got)["equipment"][0]["kind"] == "swap_body");
+  doc["equipment"][0]["kind"] = "container";
+  auto bad = f.records->Add("movement", doc, f.officer);
+  BOOST_TEST(bad.status().message().find("movement.equipment[0].kind: \"container\" contradicts") !=
+                 std::string::npos,
+             bad.status().message());
+}
+
+// Cash seized is recorded in its currency; a patch that would leave an amount
+// without its currency is refused and changes nothing.
+BOOST_AUTO_TEST_CASE(a_cash_seizure_is_recorded_in_its_currency) {
+  SiteFixture f;
+  auto m = f.records->Add("movement", json::parse(kTruck), f.officer);
+  BOOST_REQUIRE(m.ok());
+  auto insp = f.records->Add(
+      "inspection",
+      json{{"movement", (*m)["id"]}, {"selection_basis", "officer"}, {"result", "seizure"}},
+      f.officer);
+  BOOST_REQUIRE_MESSAGE(insp.ok(), insp.status().ToString());
+  json z = {{"inspection", (*insp)["id"]},
+            {"commodity_group", "cash"},
+            {"quantity", 500},
+            {"unit", "C62"}};
+  auto refused = f.records->Add("seizure", z, f.officer);
+  BOOST_TEST(
+      refused.status().message().rfind("seizure.amount: missing; a seizure of cash", 0) == 0u,
+      refused.status().message());
+  z["amount"] = 25000;
+  z["currency"] = "EUR";
+  z["value"] = 48895.75;
+  z["value_currency"] = "BAM";
+  auto ok = f.records->Add("seizure", z, f.officer);
+  BOOST_REQUIRE_MESSAGE(ok.ok(), ok.status().ToString());
+  const std::string id = (*ok)["id"].get<std::string>();
+  auto got = f.records->Get(id, f.officer);
+  BOOST_REQUIRE_MESSAGE(got.ok(), got.status().ToString());
+  BOOST_TEST((*got)["amount"] == 25000.0);
+  BOOST_TEST((*got)["currency"] == "EUR");
+  BOOST_TEST((*got)["value_currency"] == "BAM");
+
+  const std::string before = StoreBytes(f);
+  auto patched = f.records->Update(id, json{{"currency", nullptr}}, f.officer);
+  BOOST_TEST(
+      patched.status().message().rfind("seizure.currency: missing; amount is given", 0) == 0u,
+      patched.status().message());
+  BOOST_TEST(StoreBytes(f) == before);
+  BOOST_TEST(f.records->Update(id, json{{"amount", 30000}}, f.officer).ok());
+}
+
 BOOST_AUTO_TEST_CASE(officer_is_required_for_writes) {
   SiteFixture f;
   auto r = f.records->Add("movement", json::parse(kTruck), Actor{});

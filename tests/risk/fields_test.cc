@@ -56,7 +56,8 @@ bool Compatible(Type t, const schema::Column& c) {
       return c.type == schema::ColumnType::kBool;
     case Type::kTime:
       return c.type == schema::ColumnType::kTime ||
-             (c.type == schema::ColumnType::kText && c.check == schema::Check::kDate);
+             (c.type == schema::ColumnType::kText &&
+              (c.check == schema::Check::kDate || c.check == schema::Check::kBirthDate));
     default:
       return false;
   }

@@ -167,6 +167,13 @@ BOOST_AUTO_TEST_CASE(every_construct_hits_and_misses_as_documented) {
        [](json& d) { d["equipment"][0]["number"] = "CSQU3054384"; }, true},
       {"iso6346 missing is unknown", "not valid_iso6346(equipment.number)",
        [](json& d) { d["equipment"][0].erase("number"); }, false},
+      // An EN 13044 ILU code (UIRR's example, ABCA 001234, check digit 2) is a valid number.
+      {"iso6346 takes a swap body's ILU code", "not valid_iso6346(equipment.number)",
+       [](json& d) { d["equipment"][0]["number"] = "ABCA0012342"; }, false},
+      {"iso6346 refuses an ILU code with a wrong digit", "not valid_iso6346(equipment.number)",
+       [](json& d) { d["equipment"][0]["number"] = "ABCA0012343"; }, true},
+      {"equipment kind", R"(any equipment: equipment.kind = "swap_body")",
+       [](json& d) { d["equipment"][0]["kind"] = "swap_body"; }, true},
       {"valid_vin", "valid_vin(vehicle.vin)", Keep, true},
       {"missing seal on loaded container", "equipment.loaded and count equipment.seals = 0", Keep,
        false},
@@ -502,6 +509,24 @@ BOOST_AUTO_TEST_CASE(malformed_documents_never_fail) {
     BOOST_TEST(a.hits.empty(), text);
     BOOST_TEST(!a.warnings.empty(), text);
   }
+}
+
+// A partial date of birth ("1974", "1974-08": ICAO 9303 allows them, the
+// record API stores them) names no instant: rules on it do not hold, and it
+// is no data error, so it adds no warning; a full date still counts.
+BOOST_AUTO_TEST_CASE(a_partial_date_of_birth_is_missing_to_rules_without_a_warning) {
+  for (const char* partial : {"1974", "1974-08"}) {
+    json doc = Doc();
+    doc["persons"][0]["date_of_birth"] = partial;
+    Assessment a = AssessOne("age(persons.date_of_birth) >= 18", doc);
+    BOOST_TEST(a.hits.empty(), partial);
+    BOOST_TEST(a.warnings.empty(), partial);
+  }
+  json doc = Doc();
+  doc["persons"][0]["date_of_birth"] = "1974-08-12";
+  BOOST_TEST(AssessOne("age(persons.date_of_birth) >= 18", doc).hits.size() == 1u);
+  doc["persons"][0]["date_of_birth"] = "1974-8";
+  BOOST_TEST(!AssessOne("age(persons.date_of_birth) >= 18", doc).warnings.empty());
 }
 
 BOOST_AUTO_TEST_CASE(oversized_and_expensive_documents_floor_to_yellow) {

@@ -50,6 +50,8 @@ Value SampleValue(const Column& c) {
       return c.allowed.front();
     case Check::kIso6346:
       return std::string("CSQU3054383");
+    case Check::kEquipmentNumber:
+      return std::string("ABCA0012342");
     case Check::kHsCode:
       return std::string("240220");
     case Check::kCountry:
@@ -66,6 +68,8 @@ Value SampleValue(const Column& c) {
       return std::string("BA-BIJ");
     case Check::kDate:
       return std::string("1980-02-29");
+    case Check::kBirthDate:
+      return std::string("1980-02");
     case Check::kContainerSizeType:
       return std::string("22G1");
     case Check::kNationality:
@@ -84,7 +88,7 @@ BOOST_AUTO_TEST_SUITE(domain_catalogue)
 
 BOOST_AUTO_TEST_CASE(table_ids_and_names_are_unique) {
   const Catalogue cat = DomainCatalogue();
-  BOOST_TEST(cat.version() == 1u);
+  BOOST_TEST(cat.version() == 2u);
   std::set<uint16_t> ids;
   std::set<std::string> names;
   for (const auto& t : cat.tables()) {
@@ -113,11 +117,15 @@ BOOST_AUTO_TEST_CASE(column_ids_are_unique_and_dense_per_table) {
   for (const auto& t : cat.tables()) {
     std::set<uint16_t> ids;
     std::set<std::string> names;
+    uint32_t since = 1;
     for (const auto& c : t.columns) {
       BOOST_TEST_CONTEXT(t.name << "." << c.name) {
         BOOST_TEST(ids.insert(c.id).second);
         BOOST_TEST(names.insert(c.name).second);
-        BOOST_TEST(c.since_version <= 1u);
+        // Added columns come last, in the order of the versions that added them.
+        BOOST_TEST(c.since_version >= since);
+        BOOST_TEST(c.since_version <= cat.version());
+        since = c.since_version;
         BOOST_TEST(c.max_len > 0u);
         // Reserved: the primary key and the document envelope key.
         BOOST_TEST(c.name != "id");

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "schema/codes.h"
+
 using namespace outpost;
 using namespace outpost::schema;
 
@@ -90,6 +92,40 @@ BOOST_AUTO_TEST_CASE(container_numbers_are_checked) {
     }
   }
   BOOST_TEST(found);
+}
+
+// EN 13044-1 intermodal loading units. Sources: UIRR, "Administrator of the
+// ILU-Code" (uirr.com): the owner key "ABCA" and registration number
+// "001234" of its example; bic-code.org, "Enforcement of the new European
+// standard CEN13044": the fourth letter is A, B, D, E or K. The check digits
+// were worked by hand with EN 13044-1 annex A (the ISO 6346 algorithm), e.g.
+// ABCA001234: 10*1 + 12*2 + 13*4 + 10*8 + 0*16 + 0*32 + 1*64 + 2*128 + 3*256
+// + 4*512 = 3302; 3302 mod 11 = 2.
+BOOST_AUTO_TEST_CASE(equipment_numbers_are_containers_or_ilu_codes) {
+  RunCases(&ValidateEquipmentNumber, {
+                                         {"CSQU3054383", true},  // ISO 6346 (Wikipedia example)
+                                         {"ABCA0012342", true},  // UIRR's example, digit 2
+                                         {"ABCB0012347", true},
+                                         {"ABCD0012341", true},
+                                         {"ABCE0012349", true},
+                                         {"ABCK0012342", true},
+                                         {"ABCA0012343", false},  // wrong check digit
+                                         {"ABCC0012342", false},  // C is no category
+                                         {"ABCX0012342", false},
+                                         {"abca0012342", false},
+                                         {"ABCA 001234 2", false},
+                                         {"ABCA001234", false},
+                                         {"", false},
+                                     });
+  // The container check alone refuses an ILU code (the equipment check takes both).
+  BOOST_TEST(!ValidateContainerNumber("f", "ABCA0012342").ok());
+  BOOST_TEST(IsIluCode("ABCA0012342"));
+  BOOST_TEST(!IsIluCode("CSQU3054383"));
+  BOOST_TEST(ValidateEquipmentNumber("equipment.number", "ABCC0012342").message() ==
+             "equipment.number: \"ABCC0012342\" has no equipment category (fourth letter U, J or "
+             "Z for ISO 6346; A, B, D, E or K for an EN 13044 ILU code)");
+  BOOST_TEST(ValidateEquipmentNumber("equipment.number", "ABCA0012343").message() ==
+             "equipment.number: \"ABCA0012343\" fails the ISO 6346 check digit (expected 2)");
 }
 
 BOOST_AUTO_TEST_CASE(container_size_types_are_shape_checked) {
@@ -288,6 +324,29 @@ BOOST_AUTO_TEST_CASE(dates_are_real_calendar_days) {
                               {"20230101", false},
                               {"2023-01-01T00:00:00Z", false},
                           });
+}
+
+// Partial dates of birth: ICAO Doc 9303 part 3 allows an unknown day, or month
+// and day, in a date of birth (written "<<" in the MRZ).
+BOOST_AUTO_TEST_CASE(dates_of_birth_may_be_partial) {
+  RunCases(&ValidateBirthDate, {
+                                   {"1974-08-12", true},
+                                   {"1974-08", true},
+                                   {"1974", true},
+                                   {"1980-02-29", true},
+                                   {"1981-02-29", false},
+                                   {"1974-13", false},
+                                   {"1974-00", false},
+                                   {"1799", false},
+                                   {"1799-12", false},
+                                   {"74", false},
+                                   {"1974-8", false},
+                                   {"1974/08", false},
+                                   {"1974-08-", false},
+                                   {"", false},
+                               });
+  BOOST_TEST(ValidateBirthDate("person.date_of_birth", "1974-13").message() ==
+             "person.date_of_birth: \"1974-13\" is not a date (month 01-12, year from 1800)");
 }
 
 BOOST_AUTO_TEST_CASE(numbers_must_be_finite_and_in_range) {
