@@ -36,6 +36,8 @@ const char* kCompanies[] = {"Bosna Trade d.o.o.", "Sava Logistik",    "Balkan Fr
                             "Anadolu Lojistik",   "Prishtina Import", "Dunav Export",
                             "Tuzla Metal d.d."};
 const char* kOwners[] = {"MSCU", "MAEU", "CSQU", "TGHU", "HLXU", "CMAU", "OOLU", "TCLU"};
+// Invented EN 13044 owner keys (fourth letter A): the swap bodies of regional hauliers.
+const char* kIluOwners[] = {"BHTA", "SAVA", "UNAA", "DRIA"};
 struct Goods {
   const char* hs;
   const char* description;
@@ -103,6 +105,17 @@ std::string Container(std::mt19937_64& rng) {
   // Category letter is the 4th char of the owner code (U).
   int d = schema::Iso6346CheckDigit(s);
   return s + static_cast<char>('0' + (d < 0 ? 0 : d));
+}
+
+// A container drawn by Container() whose serial ends in 0-2 becomes a swap
+// body with an ILU code (about 3 in 10), without another draw from `rng`, so
+// the rest of a simulation is what it was before swap bodies existed.
+json Equipment(std::mt19937_64& rng) {
+  std::string number = Container(rng);
+  if (number[9] > '2') return json{{"number", number}, {"kind", "container"}};
+  number = std::string(kIluOwners[(number[8] - '0') % 4]) + number.substr(4, 6);
+  number += static_cast<char>('0' + schema::Iso6346CheckDigit(number));
+  return json{{"number", number}, {"kind", "swap_body"}};
 }
 
 std::string Date(std::mt19937_64& rng, int year_min, int year_max) {
@@ -189,9 +202,9 @@ int64_t SimulateTraffic(const SimulationOptions& o, const std::function<void(con
         json seal{{"number", Letters(rng, 2) + Digits(rng, 7)},
                   {"issuer", std::string(country) + " customs"},
                   {"condition", suspicious && rng() % 2 ? "broken" : "intact"}};
-        json eq{{"number", Container(rng)},
-                {"size_type", rng() % 2 ? "42G1" : "22G1"},
-                {"loaded", true}};
+        json eq = Equipment(rng);
+        eq["size_type"] = rng() % 2 ? "42G1" : "22G1";
+        eq["loaded"] = true;
         if (!(suspicious && rng() % 3 == 0)) eq["seals"] = json::array({seal});
         m["equipment"] = json::array({eq});
       }
@@ -253,6 +266,22 @@ bool Contains(const std::string& list, const char* prefix) {
   return list.find(prefix) != std::string::npos;
 }
 
+// Cash seized in EUR notes: the amount in its currency, the notes counted
+// (50s), and the value in the reporting currency of the crossing's country
+// (BAM at its fixed rate to the euro in Bosnia and Herzegovina; EUR in Kosovo).
+void AddCashAmount(std::string_view site, double eur, nlohmann::json* seizure) {
+  (*seizure)["amount"] = eur;
+  (*seizure)["currency"] = "EUR";
+  (*seizure)["quantity"] = std::max(1.0, std::round(eur / 50));
+  if (site.starts_with("BA-")) {
+    (*seizure)["value"] = std::round(eur * 1.95583 * 100) / 100;
+    (*seizure)["value_currency"] = "BAM";
+  } else if (site.starts_with("XK-")) {
+    (*seizure)["value"] = eur;
+    (*seizure)["value_currency"] = "EUR";
+  }
+}
+
 }  // namespace
 
 Result<InspectionCounts> SimulateInspections(Store& store, const InspectionSimulation& options) {
@@ -309,7 +338,7 @@ Result<InspectionCounts> SimulateInspections(Store& store, const InspectionSimul
       p_seizure = 0.5, group = "precursors", subtype = "chemical precursors";
     } else if (Contains(s.rules, "W-")) {
       p_seizure = 0.4, group = "cash", subtype = "undeclared cash, EUR notes", unit = "C62";
-      qty = 10000 + 90000 * Draw(options.seed, s.movement, 7);
+      qty = 10000 + 90000 * Draw(options.seed, s.movement, 7);  // EUR
     } else if (Contains(s.rules, "C-")) {
       p_irregular = 0.35;
     }
@@ -342,6 +371,7 @@ Result<InspectionCounts> SimulateInspections(Store& store, const InspectionSimul
                           {"unit", unit},
                           {"concealment_location", "load"},
                           {"detection_method", s.lane == "red" ? "physical" : "documentary"}};
+      if (group == "cash") AddCashAmount(store.identity().site, std::round(qty), &z);
       OUTPOST_RETURN_IF_ERROR(records.Add("seizure", z, actor).status());
       ++counts.seizures;
     }
