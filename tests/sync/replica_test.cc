@@ -477,6 +477,33 @@ BOOST_AUTO_TEST_CASE(equivocation_is_detected) {
   (void)c;
 }
 
+// crdt.md invariant 3: a batch carries the hash of the one before it in its
+// author's chain. A batch 2 whose prev_hash is not batch 1's is refused, even
+// with the right number, and changes nothing.
+BOOST_AUTO_TEST_CASE(a_batch_that_does_not_follow_its_chain_is_refused) {
+  TestNode a(1), b(2);
+  Insert(a, Id(1), "first", 1);
+  Deliver(a, b);
+  Insert(a, Id(2), "second", 2);
+  auto all = std::move(*SealedBatchesFor(
+      a, VersionVector{}, [](auto&) { return true; }, SIZE_MAX));
+  BOOST_REQUIRE(all.size() == 2u);
+  ChangeBatch second = std::move(*DecodeBatchBody(all[1].batch.body));
+  BOOST_REQUIRE(second.seq == 2u);
+  second.prev_hash[0] ^= 1;
+  auto r = b.replica->Merge(std::vector<SignedBatch>{{EncodeBatchBody(second), {}}}, AcceptAll);
+  BOOST_REQUIRE(r.ok());
+  BOOST_REQUIRE(r->refused.size() == 1u);
+  BOOST_TEST(r->refused[0].code() == Code::kConflict);
+  BOOST_TEST(r->refused[0].message().find("does not follow") != std::string::npos);
+  BOOST_TEST(*b.db->QueryInt("SELECT count(*) FROM item") == 1);
+  // The true batch 2 still applies: the refusal stored nothing in its place.
+  auto ok = b.replica->Merge(std::vector<SignedBatch>{all[1].batch}, AcceptAll);
+  BOOST_REQUIRE(ok.ok());
+  BOOST_TEST(ok->refused.empty());
+  BOOST_TEST(ColA(b, Id(2)) == "second");
+}
+
 BOOST_AUTO_TEST_CASE(refused_signature_merges_nothing) {
   TestNode a(1), b(2);
   Insert(a, Id(1), "x", 1);
