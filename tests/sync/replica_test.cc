@@ -395,6 +395,9 @@ BOOST_AUTO_TEST_CASE(equal_stamps_are_broken_by_node_id) {
   Deliver(a, b);
   Deliver(b, a);
   BOOST_TEST(ColA(a, Id(1)) == ColA(b, Id(1)));
+  // Not just the same: the higher node id's value (b's id starts with 2).
+  BOOST_REQUIRE(b.id > a.id);
+  BOOST_TEST(ColA(a, Id(1)) == "from-b");
 }
 
 BOOST_AUTO_TEST_CASE(delete_and_undelete_by_causal_length) {
