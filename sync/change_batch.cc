@@ -239,27 +239,24 @@ Bytes EncodeBatchBody(const ChangeBatch& batch) {
   return b.Finish(batch.seq, batch.prev_hash);
 }
 
-Result<ChangeBatch> DecodeBatchBody(std::span<const uint8_t> body) {
-  if (body.size() > kMaxBatchBodyBytes) {
-    return Bad(std::to_string(body.size()) + " bytes, more than the limit of " +
-               std::to_string(kMaxBatchBodyBytes));
-  }
-  Reader r(body);
-  uint8_t magic[4];
-  if (!r.Fixed(magic, 4) || std::memcmp(magic, kMagic, 4) != 0) {
-    return Bad("does not start with the batch format marker (format 1)");
-  }
-  ChangeBatch out;
-  uint64_t scope_len, seq, schema_version, hlc, nrows;
-  std::span<const uint8_t> scope;
-  if (!r.Fixed(out.origin.data(), 16)) return Bad("truncated origin");
-  if (!r.Varint(&scope_len) || scope_len == 0 || scope_len > kMaxScopeBytes ||
-      !r.Span(scope_len, &scope)) {
-    return Bad("scope is missing, empty or longer than 64 bytes");
-  }
-  // A scope name is a node's name for a change log ("shared", "site:BA-GRA"):
-  // letters, digits and ":._-" only, so a peer's scope can never carry
-  // control bytes into a log line or a terminal (issue 16, flaw 8).
+namespace {
+
+// The decoder of EncodeBatchBody's bytes, one function per part of the
+// grammar (docs/crdt.md, "Change batch format"):
+//   body   := "OBC" 0x01 | origin (16) | varint scope length (1..64) | scope
+//             | varint seq (>= 1) | prev_hash (32) | varint schema | varint hlc
+//             | varint nrows | row*
+//   row    := varint table | id (16) | varint cl (>= 1) | varint ncols | column*
+//   column := varint column | tag (kind in the low 3 bits; kOwnHlc) | value
+//             | [varint hlc, with kOwnHlc]
+//   value  := null: nothing | int: zigzag varint | real: 8 bytes LE
+//             | text, blob: varint length + bytes
+// Each returns kCorruption ("change batch: ...") for what it cannot read.
+
+// A scope name is a node's name for a change log ("shared", "site:BA-GRA"):
+// letters, digits and ":._-" only, so a peer's scope can never carry
+// control bytes into a log line or a terminal (issue 16, flaw 8).
+Status CheckScopeName(std::span<const uint8_t> scope) {
   for (uint8_t c : scope) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == ':' || c == '.' || c == '_' || c == '-';
@@ -270,6 +267,23 @@ Result<ChangeBatch> DecodeBatchBody(std::span<const uint8_t> body) {
                  ": a scope name is letters, digits and \":._-\" only");
     }
   }
+  return Status::Ok();
+}
+
+// Everything before the rows, into `out`; the row count into `nrows`.
+Status DecodeHeader(Reader& r, ChangeBatch& out, uint64_t& nrows) {
+  uint8_t magic[4];
+  if (!r.Fixed(magic, 4) || std::memcmp(magic, kMagic, 4) != 0) {
+    return Bad("does not start with the batch format marker (format 1)");
+  }
+  uint64_t scope_len, seq, schema_version, hlc;
+  std::span<const uint8_t> scope;
+  if (!r.Fixed(out.origin.data(), 16)) return Bad("truncated origin");
+  if (!r.Varint(&scope_len) || scope_len == 0 || scope_len > kMaxScopeBytes ||
+      !r.Span(scope_len, &scope)) {
+    return Bad("scope is missing, empty or longer than 64 bytes");
+  }
+  OUTPOST_RETURN_IF_ERROR(CheckScopeName(scope));
   out.scope.assign(scope.begin(), scope.end());
   if (!r.Varint(&seq) || seq == 0) return Bad("sequence number missing or 0");
   out.seq = seq;
@@ -281,74 +295,106 @@ Result<ChangeBatch> DecodeBatchBody(std::span<const uint8_t> body) {
   // Every row takes at least 19 bytes: a count beyond that is a lie.
   if (!r.Varint(&nrows) || nrows > r.remaining() / 19)
     return Bad("row count does not fit the body");
+  return Status::Ok();
+}
+
+// A value of kind `tag & 0x07`, into `value`.
+Status DecodeValue(Reader& r, uint8_t tag, schema::Value& value) {
+  switch (tag & 0x07) {
+    case kNull:
+      return Status::Ok();
+    case kInt: {
+      uint64_t z;
+      if (!r.Varint(&z)) return Bad("truncated integer");
+      value = static_cast<int64_t>((z >> 1) ^ (~(z & 1) + 1));
+      return Status::Ok();
+    }
+    case kReal: {
+      uint8_t b[8];
+      if (!r.Fixed(b, 8)) return Bad("truncated real");
+      uint64_t bits = 0;
+      for (int j = 7; j >= 0; --j) bits = (bits << 8) | b[j];
+      double d;
+      std::memcpy(&d, &bits, 8);
+      value = d;
+      return Status::Ok();
+    }
+    case kText:
+    case kBlob: {
+      uint64_t len;
+      std::span<const uint8_t> bytes;
+      if (!r.Varint(&len) || len > r.remaining() || !r.Span(len, &bytes)) {
+        return Bad("truncated text or blob");
+      }
+      if ((tag & 0x07) == kText) {
+        value = std::string(bytes.begin(), bytes.end());
+      } else {
+        value = Bytes(bytes.begin(), bytes.end());
+      }
+      return Status::Ok();
+    }
+    default:
+      return Bad("unknown value kind " + std::to_string(tag & 0x07));
+  }
+}
+
+// Column `k` of row `i`, into `cc`; its stamp is `batch_hlc` unless it
+// carries its own.
+Status DecodeColumn(Reader& r, uint64_t i, uint64_t k, HlcTime batch_hlc, ColumnChange& cc) {
+  uint64_t col;
+  uint8_t tag;
+  if (!r.Varint(&col) || col > UINT16_MAX || !r.Byte(&tag) || (tag & ~0x0f) != 0) {
+    return Bad("row " + std::to_string(i) + ": malformed column " + std::to_string(k));
+  }
+  cc.column = static_cast<uint16_t>(col);
+  cc.hlc = batch_hlc;
+  OUTPOST_RETURN_IF_ERROR(DecodeValue(r, tag, cc.value));
+  if (tag & kOwnHlc) {
+    uint64_t own;
+    if (!r.Varint(&own)) return Bad("truncated column clock");
+    cc.hlc = own;
+  }
+  return Status::Ok();
+}
+
+// Row `i` with its columns, into `rc`.
+Status DecodeRow(Reader& r, uint64_t i, HlcTime batch_hlc, RowChange& rc) {
+  uint64_t table, cl, ncols;
+  if (!r.Varint(&table) || table > UINT16_MAX)
+    return Bad("row " + std::to_string(i) + ": bad table id");
+  rc.table = static_cast<uint16_t>(table);
+  if (!r.Fixed(rc.id.data(), 16)) return Bad("row " + std::to_string(i) + ": truncated id");
+  if (!r.Varint(&cl) || cl == 0 || cl > UINT32_MAX) {
+    return Bad("row " + std::to_string(i) + ": causal length missing, 0 or too large");
+  }
+  rc.causal_length = static_cast<uint32_t>(cl);
+  if (!r.Varint(&ncols) || ncols > r.remaining() / 2) {
+    return Bad("row " + std::to_string(i) + ": column count does not fit the body");
+  }
+  rc.columns.reserve(ncols);
+  for (uint64_t k = 0; k < ncols; ++k) {
+    ColumnChange cc;
+    OUTPOST_RETURN_IF_ERROR(DecodeColumn(r, i, k, batch_hlc, cc));
+    rc.columns.push_back(std::move(cc));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ChangeBatch> DecodeBatchBody(std::span<const uint8_t> body) {
+  if (body.size() > kMaxBatchBodyBytes) {
+    return Bad(std::to_string(body.size()) + " bytes, more than the limit of " +
+               std::to_string(kMaxBatchBodyBytes));
+  }
+  Reader r(body);
+  ChangeBatch out;
+  uint64_t nrows;
+  OUTPOST_RETURN_IF_ERROR(DecodeHeader(r, out, nrows));
   out.rows.reserve(nrows);
   for (uint64_t i = 0; i < nrows; ++i) {
     RowChange rc;
-    uint64_t table, cl, ncols;
-    if (!r.Varint(&table) || table > UINT16_MAX)
-      return Bad("row " + std::to_string(i) + ": bad table id");
-    rc.table = static_cast<uint16_t>(table);
-    if (!r.Fixed(rc.id.data(), 16)) return Bad("row " + std::to_string(i) + ": truncated id");
-    if (!r.Varint(&cl) || cl == 0 || cl > UINT32_MAX) {
-      return Bad("row " + std::to_string(i) + ": causal length missing, 0 or too large");
-    }
-    rc.causal_length = static_cast<uint32_t>(cl);
-    if (!r.Varint(&ncols) || ncols > r.remaining() / 2) {
-      return Bad("row " + std::to_string(i) + ": column count does not fit the body");
-    }
-    rc.columns.reserve(ncols);
-    for (uint64_t k = 0; k < ncols; ++k) {
-      uint64_t col;
-      uint8_t tag;
-      if (!r.Varint(&col) || col > UINT16_MAX || !r.Byte(&tag) || (tag & ~0x0f) != 0) {
-        return Bad("row " + std::to_string(i) + ": malformed column " + std::to_string(k));
-      }
-      ColumnChange cc;
-      cc.column = static_cast<uint16_t>(col);
-      cc.hlc = out.hlc;
-      switch (tag & 0x07) {
-        case kNull:
-          break;
-        case kInt: {
-          uint64_t z;
-          if (!r.Varint(&z)) return Bad("truncated integer");
-          cc.value = static_cast<int64_t>((z >> 1) ^ (~(z & 1) + 1));
-          break;
-        }
-        case kReal: {
-          uint8_t b[8];
-          if (!r.Fixed(b, 8)) return Bad("truncated real");
-          uint64_t bits = 0;
-          for (int j = 7; j >= 0; --j) bits = (bits << 8) | b[j];
-          double d;
-          std::memcpy(&d, &bits, 8);
-          cc.value = d;
-          break;
-        }
-        case kText:
-        case kBlob: {
-          uint64_t len;
-          std::span<const uint8_t> bytes;
-          if (!r.Varint(&len) || len > r.remaining() || !r.Span(len, &bytes)) {
-            return Bad("truncated text or blob");
-          }
-          if ((tag & 0x07) == kText) {
-            cc.value = std::string(bytes.begin(), bytes.end());
-          } else {
-            cc.value = Bytes(bytes.begin(), bytes.end());
-          }
-          break;
-        }
-        default:
-          return Bad("unknown value kind " + std::to_string(tag & 0x07));
-      }
-      if (tag & kOwnHlc) {
-        uint64_t own;
-        if (!r.Varint(&own)) return Bad("truncated column clock");
-        cc.hlc = own;
-      }
-      rc.columns.push_back(std::move(cc));
-    }
+    OUTPOST_RETURN_IF_ERROR(DecodeRow(r, i, out.hlc, rc));
     out.rows.push_back(std::move(rc));
   }
   if (r.remaining() != 0) return Bad(std::to_string(r.remaining()) + " trailing bytes");

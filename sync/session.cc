@@ -102,61 +102,12 @@ Status Session::Receive(std::span<const uint8_t> bytes) {
   in_.Feed(bytes);
 
   if (state_ == SessionState::kStart) {  // responder: the preamble first
-    auto raw = in_.TakeRaw(kPreambleBytes);
-    if (!raw) return Status::Ok();
-    auto pre = DecodePreamble(*raw);
-    if (!pre.ok()) return Fail(pre.status());
-    if (pre->version != options_.protocol_version) {
-      // Tell the initiator which version we speak, in clear, then stop.
-      Bytes ours = EncodePreamble(Preamble{options_.protocol_version, pre->pattern});
-      out_.insert(out_.end(), ours.begin(), ours.end());
-      return Fail(Status::FailedPrecondition(
-          "preamble.version: peer speaks unknown protocol version " + std::to_string(pre->version) +
-          " (this node speaks " + std::to_string(options_.protocol_version) + ")"));
-    }
-    Bytes prologue = crypto::OutpostPrologue(options_.protocol_version);
-    auto hs = crypto::HandshakeState::Responder(
-        pre->pattern == 'I' ? crypto::NoisePattern::kIK : crypto::NoisePattern::kXX, local_,
-        prologue, *env_.random);
-    if (!hs.ok()) return Fail(hs.status());
-    hs_.emplace(std::move(*hs));
-    state_ = SessionState::kHandshake;
+    OUTPOST_RETURN_IF_ERROR(ReadPreamble());
+    if (state_ == SessionState::kStart) return Status::Ok();  // not all of it yet
   }
-
   if (state_ == SessionState::kHandshake && role_ == SessionRole::kInitiator) {
-    // A responder that refuses our version answers with its own preamble.
-    auto head = in_.Peek();
-    if (head.size() >= 4 && std::memcmp(head.data(), "OPST", 4) == 0) {
-      if (head.size() < kPreambleBytes) return Status::Ok();
-      auto pre = DecodePreamble(head.first(kPreambleBytes));
-      return Fail(Status::FailedPrecondition(
-          "peer refused protocol version " + std::to_string(options_.protocol_version) +
-          (pre.ok() ? "; it speaks version " + std::to_string(pre->version) : std::string())));
-    }
-    // Something else answered: an operator needs "wrong service on that
-    // port", not a frame length. (The peer's bytes are not echoed.)
-    if (stats_.frames_in == 0 && head.size() >= 4) {
-      const std::string who =
-          options_.peer_label.empty() ? "the peer" : "the peer at " + options_.peer_label;
-      if (std::memcmp(head.data(), "HTTP", 4) == 0) {
-        return Fail(Status::FailedPrecondition(
-            who +
-            " is not an Outpost node (it answered like an HTTP server): check the address "
-            "and port (HQ's is the one given to `init --hq-address`)"));
-      }
-      uint32_t n = (uint32_t{head[0]} << 24) | (uint32_t{head[1]} << 16) |
-                   (uint32_t{head[2]} << 8) | uint32_t{head[3]};
-      bool text = std::all_of(head.begin(), head.begin() + 4,
-                              [](uint8_t c) { return c >= 0x20 && c < 0x7f; });
-      if (text && (n == 0 || n > kMaxFrameBytes)) {
-        return Fail(Status::FailedPrecondition(
-            who +
-            " is not an Outpost node (it answered with text, not an Outpost handshake): "
-            "check the address and port"));
-      }
-    }
+    if (auto answer = CheckResponderAnswer()) return *answer;
   }
-
   while (state_ == SessionState::kHandshake || state_ == SessionState::kOpen) {
     auto frame = in_.Next();
     if (!frame.ok()) return Fail(frame.status());
@@ -166,21 +117,82 @@ Status Session::Receive(std::span<const uint8_t> bytes) {
       OUTPOST_RETURN_IF_ERROR(HandleHandshakeFrame(**frame));
       continue;
     }
-    auto plain = ts_->Decrypt(**frame);
-    if (!plain.ok()) {
-      return Fail(
-          plain.status().WithContext("transport frame " + std::to_string(stats_.frames_in)));
-    }
-    proven_ = true;
-    auto msg = DecodeMessage(*plain, kMaxMessageBytes);
-    if (!msg.ok()) {
-      Status s = msg.status();
-      (void)Send(ErrorMsg{s.code(), s.message()});
-      return Fail(s);
-    }
-    OUTPOST_RETURN_IF_ERROR(HandleMessage(std::move(*msg)));
+    OUTPOST_RETURN_IF_ERROR(HandleTransportFrame(**frame));
   }
   return state_ == SessionState::kFailed ? failure_ : Status::Ok();
+}
+
+Status Session::ReadPreamble() {
+  auto raw = in_.TakeRaw(kPreambleBytes);
+  if (!raw) return Status::Ok();
+  auto pre = DecodePreamble(*raw);
+  if (!pre.ok()) return Fail(pre.status());
+  if (pre->version != options_.protocol_version) {
+    // Tell the initiator which version we speak, in clear, then stop.
+    Bytes ours = EncodePreamble(Preamble{options_.protocol_version, pre->pattern});
+    out_.insert(out_.end(), ours.begin(), ours.end());
+    return Fail(Status::FailedPrecondition(
+        "preamble.version: peer speaks unknown protocol version " + std::to_string(pre->version) +
+        " (this node speaks " + std::to_string(options_.protocol_version) + ")"));
+  }
+  Bytes prologue = crypto::OutpostPrologue(options_.protocol_version);
+  auto hs = crypto::HandshakeState::Responder(
+      pre->pattern == 'I' ? crypto::NoisePattern::kIK : crypto::NoisePattern::kXX, local_, prologue,
+      *env_.random);
+  if (!hs.ok()) return Fail(hs.status());
+  hs_.emplace(std::move(*hs));
+  state_ = SessionState::kHandshake;
+  return Status::Ok();
+}
+
+std::optional<Status> Session::CheckResponderAnswer() {
+  // A responder that refuses our version answers with its own preamble.
+  auto head = in_.Peek();
+  if (head.size() >= 4 && std::memcmp(head.data(), "OPST", 4) == 0) {
+    if (head.size() < kPreambleBytes) return Status::Ok();
+    auto pre = DecodePreamble(head.first(kPreambleBytes));
+    return Fail(Status::FailedPrecondition(
+        "peer refused protocol version " + std::to_string(options_.protocol_version) +
+        (pre.ok() ? "; it speaks version " + std::to_string(pre->version) : std::string())));
+  }
+  // Something else answered: an operator needs "wrong service on that
+  // port", not a frame length. (The peer's bytes are not echoed.)
+  if (stats_.frames_in == 0 && head.size() >= 4) {
+    const std::string who =
+        options_.peer_label.empty() ? "the peer" : "the peer at " + options_.peer_label;
+    if (std::memcmp(head.data(), "HTTP", 4) == 0) {
+      return Fail(Status::FailedPrecondition(
+          who +
+          " is not an Outpost node (it answered like an HTTP server): check the address "
+          "and port (HQ's is the one given to `init --hq-address`)"));
+    }
+    uint32_t n = (uint32_t{head[0]} << 24) | (uint32_t{head[1]} << 16) | (uint32_t{head[2]} << 8) |
+                 uint32_t{head[3]};
+    bool text = std::all_of(head.begin(), head.begin() + 4,
+                            [](uint8_t c) { return c >= 0x20 && c < 0x7f; });
+    if (text && (n == 0 || n > kMaxFrameBytes)) {
+      return Fail(Status::FailedPrecondition(
+          who +
+          " is not an Outpost node (it answered with text, not an Outpost handshake): "
+          "check the address and port"));
+    }
+  }
+  return std::nullopt;
+}
+
+Status Session::HandleTransportFrame(std::span<const uint8_t> frame) {
+  auto plain = ts_->Decrypt(frame);
+  if (!plain.ok()) {
+    return Fail(plain.status().WithContext("transport frame " + std::to_string(stats_.frames_in)));
+  }
+  proven_ = true;
+  auto msg = DecodeMessage(*plain, kMaxMessageBytes);
+  if (!msg.ok()) {
+    Status s = msg.status();
+    (void)Send(ErrorMsg{s.code(), s.message()});
+    return Fail(s);
+  }
+  return HandleMessage(std::move(*msg));
 }
 
 Status Session::HandleHandshakeFrame(std::span<const uint8_t> frame) {

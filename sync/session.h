@@ -23,7 +23,7 @@
 // State diagram (transitions name the function that makes them):
 //
 //   initiator: kStart -Start()-> kHandshake (preamble, Noise msg 1 sent)
-//   responder: kStart -Receive(preamble)-> kHandshake
+//   responder: kStart -Receive(preamble): ReadPreamble()-> kHandshake
 //   kHandshake -Receive(last Noise msg) / AuthorizePeer ok-> kOpen (Hello sent)
 //   kOpen: (initiator, PeerPolicy::PendingRotation) Rotate sent after Hello
 //          Receive(Rotate)      -> PeerPolicy::HandleRotation -> RotateReply
@@ -154,7 +154,19 @@ class Session {
 
   Status Fail(Status s);
   Status Protocol(const std::string& what);  // kInvalidArgument failure
+  // Responder, kStart: reads the initiator's preamble once it is all in and
+  // starts the handshake (kHandshake); refuses another protocol version.
+  Status ReadPreamble();
+  // Initiator, kHandshake: the responder's first bytes are its preamble
+  // (it refused our version) or not an Outpost node's. A Status to return
+  // from Receive (Ok: wait for the rest of the preamble), or nullopt to read
+  // the bytes as handshake frames.
+  std::optional<Status> CheckResponderAnswer();
   Status HandleHandshakeFrame(std::span<const uint8_t> frame);
+  // kOpen: decrypts one frame (the peer is then proven), decodes and
+  // handles its message; a message that does not decode is answered with
+  // an Error.
+  Status HandleTransportFrame(std::span<const uint8_t> frame);
   Status Authorize(const crypto::PublicKeyBytes& key);
   Status Open();
   // Responder, peer refused with kPermissionDenied (revoked, expired):

@@ -96,6 +96,182 @@ Bytes Flatten(capnp::MessageBuilder& b) {
   return Bytes(bytes.begin(), bytes.end());
 }
 
+// ---- Session messages -----------------------------------------------------
+//
+// One SessionMessage (schema/sync.capnp) per Noise frame; a union of:
+//   hello       := protocolVersion u32 | nodeId (16 bytes) | versionVector
+//                  | scopesWanted (<= kMaxScopesWanted texts of 1..kMaxScopeBytes)
+//                  | wallClockMicros i64
+//   chunk       := number u64 | batches (List(Data), each an encoded SignedBatch)
+//   ack         := number u64 | committed (versionVector) | refused u32
+//   done        := (nothing)
+//   error       := code u16 (0 or above kInternal reads as kInternal)
+//                  | reason (text, the first 1000 bytes kept)
+//   rotate      := statement (1..kMaxRotationBytes)
+//   rotateReply := code u16 (a status code) | reason (the first 1000 bytes kept)
+//                  | certificateFile (1..kMaxCertificateFileBytes exactly when code is 0)
+//   versionVector := origins (16-byte ids) | scopes (1..kMaxScopeBytes)
+//                  | entries (origin index, scope index, seq u64)
+// Each message's encoder and decoder sit side by side below; a decoder runs
+// inside DecodeMessage's kj::runCatchingExceptions, so a Cap'n Proto limit
+// it trips becomes kCorruption there.
+
+void Encode(cp::SessionMessage::Builder root, const HelloMsg& msg) {
+  auto h = root.initHello();
+  h.setProtocolVersion(msg.protocol_version);
+  h.setNodeId(kj::arrayPtr(msg.node_id.data(), msg.node_id.size()));
+  FillVv(h.initVersionVector(), msg.vv);
+  auto sw = h.initScopesWanted(static_cast<unsigned>(msg.scopes_wanted.size()));
+  for (unsigned i = 0; i < msg.scopes_wanted.size(); ++i) {
+    sw.set(i, capnp::Text::Reader(msg.scopes_wanted[i].data(), msg.scopes_wanted[i].size()));
+  }
+  h.setWallClockMicros(msg.wall_clock_micros);
+}
+
+Result<Message> DecodeHello(cp::Hello::Reader h) {
+  HelloMsg m;
+  m.protocol_version = h.getProtocolVersion();
+  auto id = h.getNodeId();
+  if (id.size() != 16) {
+    return Status::Corruption("hello.nodeId: " + std::to_string(id.size()) + " bytes (must be 16)");
+  }
+  std::memcpy(m.node_id.data(), id.begin(), 16);
+  auto vv = ReadVv(h.getVersionVector(), "hello.versionVector");
+  if (!vv.ok()) return vv.status();
+  m.vv = std::move(*vv);
+  auto sw = h.getScopesWanted();
+  if (sw.size() > kMaxScopesWanted) {
+    return Status::Corruption("hello.scopesWanted: more than " + std::to_string(kMaxScopesWanted) +
+                              " scopes");
+  }
+  for (auto t : sw) {
+    if (t.size() == 0 || t.size() > kMaxScopeBytes) {
+      return Status::Corruption("hello.scopesWanted: a scope of " + std::to_string(t.size()) +
+                                " bytes");
+    }
+    m.scopes_wanted.emplace_back(t.cStr(), t.size());
+  }
+  m.wall_clock_micros = h.getWallClockMicros();
+  return Message(std::move(m));
+}
+
+void Encode(cp::SessionMessage::Builder root, const ChunkMsg& msg) {
+  auto c = root.initChunk();
+  c.setNumber(msg.number);
+  auto l = c.initBatches(static_cast<unsigned>(msg.batches.size()));
+  for (unsigned i = 0; i < msg.batches.size(); ++i) {
+    l.set(i, kj::arrayPtr(msg.batches[i].data(), msg.batches[i].size()));
+  }
+}
+
+Result<Message> DecodeChunk(cp::Chunk::Reader c) {
+  ChunkMsg m;
+  m.number = c.getNumber();
+  for (auto d : c.getBatches()) m.batches.emplace_back(d.begin(), d.end());
+  return Message(std::move(m));
+}
+
+void Encode(cp::SessionMessage::Builder root, const AckMsg& msg) {
+  auto a = root.initAck();
+  a.setNumber(msg.number);
+  FillVv(a.initCommitted(), msg.committed);
+  a.setRefused(msg.refused);
+}
+
+Result<Message> DecodeAck(cp::Ack::Reader a) {
+  AckMsg m;
+  m.number = a.getNumber();
+  auto vv = ReadVv(a.getCommitted(), "ack.committed");
+  if (!vv.ok()) return vv.status();
+  m.committed = std::move(*vv);
+  m.refused = a.getRefused();
+  return Message(std::move(m));
+}
+
+void Encode(cp::SessionMessage::Builder root, const DoneMsg&) { root.initDone(); }
+
+void Encode(cp::SessionMessage::Builder root, const ErrorMsg& msg) {
+  auto e = root.initError();
+  e.setCode(static_cast<uint16_t>(msg.code));
+  std::string reason = msg.reason.substr(0, 1000);
+  e.setReason(capnp::Text::Reader(reason.data(), reason.size()));
+}
+
+Result<Message> DecodeError(cp::Error::Reader e) {
+  ErrorMsg m;
+  uint16_t code = e.getCode();
+  m.code = (code == 0 || code > static_cast<uint16_t>(Code::kInternal)) ? Code::kInternal
+                                                                        : static_cast<Code>(code);
+  auto r = e.getReason();
+  m.reason.assign(r.cStr(), std::min<size_t>(r.size(), 1000));
+  return Message(std::move(m));
+}
+
+void Encode(cp::SessionMessage::Builder root, const RotateMsg& msg) {
+  root.initRotate().setStatement(kj::arrayPtr(msg.statement.data(), msg.statement.size()));
+}
+
+Result<Message> DecodeRotate(cp::Rotate::Reader r) {
+  auto d = r.getStatement();
+  if (d.size() == 0 || d.size() > kMaxRotationBytes) {
+    return Status::Corruption("rotate.statement: " + std::to_string(d.size()) +
+                              " bytes (must be 1.." + std::to_string(kMaxRotationBytes) + ")");
+  }
+  return Message(RotateMsg{Bytes(d.begin(), d.end())});
+}
+
+void Encode(cp::SessionMessage::Builder root, const RotateReplyMsg& msg) {
+  auto r = root.initRotateReply();
+  r.setCode(static_cast<uint16_t>(msg.code));
+  std::string reason = msg.reason.substr(0, 1000);
+  r.setReason(capnp::Text::Reader(reason.data(), reason.size()));
+  r.setCertificateFile(kj::arrayPtr(msg.certificate_file.data(), msg.certificate_file.size()));
+}
+
+Result<Message> DecodeRotateReply(cp::RotateReply::Reader r) {
+  RotateReplyMsg m;
+  uint16_t code = r.getCode();
+  if (code > static_cast<uint16_t>(Code::kInternal)) {
+    return Status::Corruption("rotateReply.code: " + std::to_string(code) +
+                              " is not a status code");
+  }
+  m.code = static_cast<Code>(code);
+  auto reason = r.getReason();
+  m.reason.assign(reason.cStr(), std::min<size_t>(reason.size(), 1000));
+  auto f = r.getCertificateFile();
+  if (f.size() > kMaxCertificateFileBytes || (m.code == Code::kOk) != (f.size() > 0)) {
+    return Status::Corruption(
+        "rotateReply.certificateFile: " + std::to_string(f.size()) + " bytes with code " +
+        std::to_string(code) + " (a certificate file of 1.." +
+        std::to_string(kMaxCertificateFileBytes) + " bytes exactly when the code is 0)");
+  }
+  m.certificate_file.assign(f.begin(), f.end());
+  return Message(std::move(m));
+}
+
+// The message in `root`, by its union tag; may throw kj::Exception.
+Result<Message> DecodeRoot(cp::SessionMessage::Reader root) {
+  switch (root.which()) {
+    case cp::SessionMessage::HELLO:
+      return DecodeHello(root.getHello());
+    case cp::SessionMessage::CHUNK:
+      return DecodeChunk(root.getChunk());
+    case cp::SessionMessage::ACK:
+      return DecodeAck(root.getAck());
+    case cp::SessionMessage::DONE:
+      return Message(DoneMsg{});
+    case cp::SessionMessage::ERROR:
+      return DecodeError(root.getError());
+    case cp::SessionMessage::ROTATE:
+      return DecodeRotate(root.getRotate());
+    case cp::SessionMessage::ROTATE_REPLY:
+      return DecodeRotateReply(root.getRotateReply());
+    default:
+      return Status::Corruption("session message: unknown kind " +
+                                std::to_string(static_cast<int>(root.which())));
+  }
+}
+
 }  // namespace
 
 Bytes EncodeMessage(const Message& m) {
@@ -106,51 +282,7 @@ Bytes EncodeMessage(const Message& m) {
   }
   capnp::MallocMessageBuilder builder(static_cast<unsigned>(words));
   auto root = builder.initRoot<cp::SessionMessage>();
-  std::visit(
-      [&root](const auto& msg) {
-        using T = std::decay_t<decltype(msg)>;
-        if constexpr (std::is_same_v<T, HelloMsg>) {
-          auto h = root.initHello();
-          h.setProtocolVersion(msg.protocol_version);
-          h.setNodeId(kj::arrayPtr(msg.node_id.data(), msg.node_id.size()));
-          FillVv(h.initVersionVector(), msg.vv);
-          auto sw = h.initScopesWanted(static_cast<unsigned>(msg.scopes_wanted.size()));
-          for (unsigned i = 0; i < msg.scopes_wanted.size(); ++i) {
-            sw.set(i,
-                   capnp::Text::Reader(msg.scopes_wanted[i].data(), msg.scopes_wanted[i].size()));
-          }
-          h.setWallClockMicros(msg.wall_clock_micros);
-        } else if constexpr (std::is_same_v<T, ChunkMsg>) {
-          auto c = root.initChunk();
-          c.setNumber(msg.number);
-          auto l = c.initBatches(static_cast<unsigned>(msg.batches.size()));
-          for (unsigned i = 0; i < msg.batches.size(); ++i) {
-            l.set(i, kj::arrayPtr(msg.batches[i].data(), msg.batches[i].size()));
-          }
-        } else if constexpr (std::is_same_v<T, AckMsg>) {
-          auto a = root.initAck();
-          a.setNumber(msg.number);
-          FillVv(a.initCommitted(), msg.committed);
-          a.setRefused(msg.refused);
-        } else if constexpr (std::is_same_v<T, DoneMsg>) {
-          root.initDone();
-        } else if constexpr (std::is_same_v<T, RotateMsg>) {
-          root.initRotate().setStatement(kj::arrayPtr(msg.statement.data(), msg.statement.size()));
-        } else if constexpr (std::is_same_v<T, RotateReplyMsg>) {
-          auto r = root.initRotateReply();
-          r.setCode(static_cast<uint16_t>(msg.code));
-          std::string reason = msg.reason.substr(0, 1000);
-          r.setReason(capnp::Text::Reader(reason.data(), reason.size()));
-          r.setCertificateFile(
-              kj::arrayPtr(msg.certificate_file.data(), msg.certificate_file.size()));
-        } else {
-          auto e = root.initError();
-          e.setCode(static_cast<uint16_t>(msg.code));
-          std::string reason = msg.reason.substr(0, 1000);
-          e.setReason(capnp::Text::Reader(reason.data(), reason.size()));
-        }
-      },
-      m);
+  std::visit([&root](const auto& msg) { Encode(root, msg); }, m);
   return Flatten(builder);
 }
 
@@ -164,119 +296,7 @@ Result<Message> DecodeMessage(std::span<const uint8_t> bytes, size_t max_bytes) 
   Result<Message> out = Status::Corruption("session message: empty");
   kj::Maybe<kj::Exception> ex = kj::runCatchingExceptions([&words, &out, max_bytes]() {
     capnp::FlatArrayMessageReader reader(words, Limits(max_bytes));
-    auto root = reader.getRoot<cp::SessionMessage>();
-    switch (root.which()) {
-      case cp::SessionMessage::HELLO: {
-        auto h = root.getHello();
-        HelloMsg m;
-        m.protocol_version = h.getProtocolVersion();
-        auto id = h.getNodeId();
-        if (id.size() != 16) {
-          out = Status::Corruption("hello.nodeId: " + std::to_string(id.size()) +
-                                   " bytes (must be 16)");
-          return;
-        }
-        std::memcpy(m.node_id.data(), id.begin(), 16);
-        auto vv = ReadVv(h.getVersionVector(), "hello.versionVector");
-        if (!vv.ok()) {
-          out = vv.status();
-          return;
-        }
-        m.vv = std::move(*vv);
-        auto sw = h.getScopesWanted();
-        if (sw.size() > kMaxScopesWanted) {
-          out = Status::Corruption("hello.scopesWanted: more than " +
-                                   std::to_string(kMaxScopesWanted) + " scopes");
-          return;
-        }
-        for (auto t : sw) {
-          if (t.size() == 0 || t.size() > kMaxScopeBytes) {
-            out = Status::Corruption("hello.scopesWanted: a scope of " + std::to_string(t.size()) +
-                                     " bytes");
-            return;
-          }
-          m.scopes_wanted.emplace_back(t.cStr(), t.size());
-        }
-        m.wall_clock_micros = h.getWallClockMicros();
-        out = Message(std::move(m));
-        return;
-      }
-      case cp::SessionMessage::CHUNK: {
-        auto c = root.getChunk();
-        ChunkMsg m;
-        m.number = c.getNumber();
-        for (auto d : c.getBatches()) m.batches.emplace_back(d.begin(), d.end());
-        out = Message(std::move(m));
-        return;
-      }
-      case cp::SessionMessage::ACK: {
-        auto a = root.getAck();
-        AckMsg m;
-        m.number = a.getNumber();
-        auto vv = ReadVv(a.getCommitted(), "ack.committed");
-        if (!vv.ok()) {
-          out = vv.status();
-          return;
-        }
-        m.committed = std::move(*vv);
-        m.refused = a.getRefused();
-        out = Message(std::move(m));
-        return;
-      }
-      case cp::SessionMessage::DONE:
-        out = Message(DoneMsg{});
-        return;
-      case cp::SessionMessage::ERROR: {
-        auto e = root.getError();
-        ErrorMsg m;
-        uint16_t code = e.getCode();
-        m.code = (code == 0 || code > static_cast<uint16_t>(Code::kInternal))
-                     ? Code::kInternal
-                     : static_cast<Code>(code);
-        auto r = e.getReason();
-        m.reason.assign(r.cStr(), std::min<size_t>(r.size(), 1000));
-        out = Message(std::move(m));
-        return;
-      }
-      case cp::SessionMessage::ROTATE: {
-        auto d = root.getRotate().getStatement();
-        if (d.size() == 0 || d.size() > kMaxRotationBytes) {
-          out = Status::Corruption("rotate.statement: " + std::to_string(d.size()) +
-                                   " bytes (must be 1.." + std::to_string(kMaxRotationBytes) + ")");
-          return;
-        }
-        out = Message(RotateMsg{Bytes(d.begin(), d.end())});
-        return;
-      }
-      case cp::SessionMessage::ROTATE_REPLY: {
-        auto r = root.getRotateReply();
-        RotateReplyMsg m;
-        uint16_t code = r.getCode();
-        if (code > static_cast<uint16_t>(Code::kInternal)) {
-          out = Status::Corruption("rotateReply.code: " + std::to_string(code) +
-                                   " is not a status code");
-          return;
-        }
-        m.code = static_cast<Code>(code);
-        auto reason = r.getReason();
-        m.reason.assign(reason.cStr(), std::min<size_t>(reason.size(), 1000));
-        auto f = r.getCertificateFile();
-        if (f.size() > kMaxCertificateFileBytes || (m.code == Code::kOk) != (f.size() > 0)) {
-          out = Status::Corruption(
-              "rotateReply.certificateFile: " + std::to_string(f.size()) + " bytes with code " +
-              std::to_string(code) + " (a certificate file of 1.." +
-              std::to_string(kMaxCertificateFileBytes) + " bytes exactly when the code is 0)");
-          return;
-        }
-        m.certificate_file.assign(f.begin(), f.end());
-        out = Message(std::move(m));
-        return;
-      }
-      default:
-        out = Status::Corruption("session message: unknown kind " +
-                                 std::to_string(static_cast<int>(root.which())));
-        return;
-    }
+    out = DecodeRoot(reader.getRoot<cp::SessionMessage>());
   });
   KJ_IF_MAYBE (e, ex) {
     return Status::Corruption("session message: " + std::string(e->getDescription().cStr()));

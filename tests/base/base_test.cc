@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "base/file.h"
 #include "base/status.h"
+#include "tests/support/temp_dir.h"
 
 using namespace outpost;
 
@@ -142,16 +143,7 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(file)
 
-// A fresh directory under TMPDIR, removed afterwards.
-struct TmpDir {
-  std::filesystem::path path;
-  TmpDir() {
-    std::string t = (std::filesystem::temp_directory_path() / "outpost-file-XXXXXX").string();
-    BOOST_REQUIRE(mkdtemp(t.data()) != nullptr);
-    path = t;
-  }
-  ~TmpDir() { std::filesystem::remove_all(path); }
-};
+using outpost::testing::TempDir;
 
 std::string Read(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -162,7 +154,7 @@ std::string Read(const std::filesystem::path& p) {
 // name WriteFileAtomic used (PATH.tmp.PID), pointing at a file of the
 // victim's. The write must not go through it.
 BOOST_AUTO_TEST_CASE(write_file_atomic_never_writes_through_a_planted_symlink) {
-  TmpDir d;
+  TempDir d;
   const auto target = d.path / "node.key";
   const auto victim = d.path / "victim";
   { std::ofstream(victim) << "precious"; }
@@ -182,7 +174,7 @@ BOOST_AUTO_TEST_CASE(write_file_atomic_never_writes_through_a_planted_symlink) {
 // The daemon lock: a second holder is refused, told the first one's pid;
 // the lock is free again once the first goes.
 BOOST_AUTO_TEST_CASE(file_lock_is_exclusive_and_names_its_holder) {
-  TmpDir d;
+  TempDir d;
   const std::string path = (d.path / "outpost.lock").string();
   auto first = FileLock::Acquire(path);
   BOOST_REQUIRE_MESSAGE(first.ok(), first.status().ToString());

@@ -5,21 +5,12 @@
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 
+#include "tests/support/temp_dir.h"
+
 using namespace outpost;
 namespace fs = std::filesystem;
 
-namespace {
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() /
-           ("outpost-sqlite-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  static inline int counter = 0;
-};
-}  // namespace
+using outpost::testing::TempDir;
 
 BOOST_AUTO_TEST_SUITE(sqlite_wrapper)
 

@@ -32,6 +32,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/support/temp_dir.h"
+
 extern char** environ;
 
 namespace outpost::cli_testing {
@@ -50,31 +52,9 @@ inline std::string Slurp(const std::filesystem::path& p) {
   return s.str();
 }
 
-// A fresh directory, removed with everything in it when this goes.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "outpost-cli-test-XXXXXX").string();
-    BOOST_REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  // Writes `content` to `name` in this directory with permissions `mode`.
-  std::filesystem::path WriteFile(const std::string& name, const std::string& content,
-                                  mode_t mode = 0600) {
-    std::filesystem::path p = path / name;
-    std::ofstream(p, std::ios::binary) << content;
-    chmod(p.c_str(), mode);
-    return p;
-  }
-};
+// A fresh directory, removed with everything in it when this goes
+// (tests/support/temp_dir.h).
+using outpost::testing::TempDir;
 
 namespace detail {
 

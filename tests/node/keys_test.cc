@@ -189,7 +189,7 @@ BOOST_AUTO_TEST_CASE(enrollment_round_trip_through_files) {
   BOOST_REQUIRE(WriteFileAtomic(cert_path, issued->certificate_file, 0644).ok());
 
   // The site has no policy until it trusts an HQ.
-  BOOST_TEST(TrustPolicy::Create(*site.store, Clone(*site.keys)).status().code() ==
+  BOOST_TEST(TrustPolicy::Create(*site.store, CloneNodeSecrets(*site.keys)).status().code() ==
              Code::kFailedPrecondition);
   auto cert_in = ReadFile(cert_path);
   BOOST_REQUIRE(cert_in.ok());
@@ -636,7 +636,7 @@ BOOST_AUTO_TEST_CASE(changes_after_revocation_are_quarantined) {
 // quarantined, while what it made before is merged.
 BOOST_AUTO_TEST_CASE(a_revoked_node_is_refused_with_its_current_and_previous_key) {
   Network net;
-  crypto::NodeSecrets old_keys = Clone(*net.gra.keys);
+  crypto::NodeSecrets old_keys = CloneNodeSecrets(*net.gra.keys);
   auto statement = RotateKeys(*net.gra.store, *net.gra.keys, kPass, net.random,
                               crypto::PwhashParams::ForTests());
   BOOST_REQUIRE_MESSAGE(statement.ok(), statement.status().ToString());
@@ -716,7 +716,7 @@ BOOST_AUTO_TEST_CASE(authorize_peer_and_may_read_follow_the_certificates) {
 
 BOOST_AUTO_TEST_CASE(rotation_keeps_the_node_syncing_and_retires_the_old_key) {
   Network net;
-  crypto::NodeSecrets old_keys = Clone(*net.gra.keys);
+  crypto::NodeSecrets old_keys = CloneNodeSecrets(*net.gra.keys);
   auto statement = RotateKeys(*net.gra.store, *net.gra.keys, kPass, net.random,
                               crypto::PwhashParams::ForTests());
   BOOST_REQUIRE_MESSAGE(statement.ok(), statement.status().ToString());

@@ -19,6 +19,7 @@
 #include "node/sync_service.h"
 #include "node/trust.h"
 #include "tests/node/node_fixture.h"
+#include "tests/support/node_secrets.h"
 
 namespace outpost::testing {
 
@@ -27,12 +28,6 @@ using namespace outpost::node;
 inline constexpr char kPass[] = "correct horse battery staple";
 inline constexpr int64_t kStart = 1'795'000'000'000'000;  // 2026-11
 inline constexpr int64_t kSecond = 1'000'000;
-
-inline crypto::NodeSecrets Clone(const crypto::NodeSecrets& s) {
-  auto sign = crypto::SigningKey::FromSeed(s.signing.Seed());
-  BOOST_REQUIRE(sign.ok());
-  return crypto::NodeSecrets{std::move(*sign), s.kx.Clone()};
-}
 
 // A node: its data directory, store and unlocked keys.
 struct Node {
@@ -63,7 +58,7 @@ struct Node {
     keys = std::make_unique<crypto::NodeSecrets>(std::move(*k));
   }
   void MakePolicy() {
-    auto p = TrustPolicy::Create(*store, Clone(*keys));
+    auto p = TrustPolicy::Create(*store, CloneNodeSecrets(*keys));
     BOOST_REQUIRE_MESSAGE(p.ok(), p.status().ToString());
     policy = std::move(*p);
   }

@@ -2,28 +2,14 @@
 #ifndef OUTPOST_TESTS_NODE_NODE_FIXTURE_H_
 #define OUTPOST_TESTS_NODE_NODE_FIXTURE_H_
 
-#include <unistd.h>
-
 #include <boost/test/unit_test.hpp>
-#include <filesystem>
 #include <memory>
 
 #include "node/records.h"
 #include "node/store.h"
+#include "tests/support/temp_dir.h"
 
 namespace outpost::testing {
-
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    static int counter = 0;
-    path = std::filesystem::temp_directory_path() /
-           ("outpost-node-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::remove_all(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string str() const { return path.string(); }
-};
 
 // Distinct per fixture, so that two nodes in one test get different ids.
 inline uint64_t NextSeed() {

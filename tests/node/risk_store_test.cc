@@ -16,22 +16,18 @@
 #include "node/risk/distribution.h"
 #include "node/trust.h"
 #include "tests/node/node_fixture.h"
+#include "tests/support/node_secrets.h"
 
 using namespace outpost;
 using namespace outpost::node;
 using nlohmann::json;
+using outpost::testing::CloneNodeSecrets;
 using outpost::testing::TempDir;
 
 namespace {
 
 constexpr char kPass[] = "correct horse battery staple";
 constexpr int64_t kStart = 1'795'000'000'000'000;  // 2026-11
-
-crypto::NodeSecrets Clone(const crypto::NodeSecrets& s) {
-  auto sign = crypto::SigningKey::FromSeed(s.signing.Seed());
-  BOOST_REQUIRE(sign.ok());
-  return crypto::NodeSecrets{std::move(*sign), s.kx.Clone()};
-}
 
 struct Node {
   TempDir dir;
@@ -57,7 +53,7 @@ struct Node {
     if (role == Role::kHq) MakePolicy();
   }
   void MakePolicy() {
-    auto p = TrustPolicy::Create(*store, Clone(*keys));
+    auto p = TrustPolicy::Create(*store, CloneNodeSecrets(*keys));
     BOOST_REQUIRE_MESSAGE(p.ok(), p.status().ToString());
     policy = std::move(*p);
   }

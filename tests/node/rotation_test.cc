@@ -79,7 +79,7 @@ BOOST_AUTO_TEST_CASE(rotation_completes_at_the_next_sync_and_the_site_keeps_sync
   BOOST_TEST(t->rotation.empty());
   BOOST_TEST(net.hq.Has(before));
 
-  const crypto::NodeSecrets old_keys = Clone(*net.gra.keys);
+  const crypto::NodeSecrets old_keys = CloneNodeSecrets(*net.gra.keys);
   net.Rotate(net.gra, *gra);
   // Written after `keys rotate`, before the certificate: signed with the old key.
   Uuid pending = net.gra.Write("WHILE-PENDING");
@@ -136,7 +136,7 @@ BOOST_AUTO_TEST_CASE(the_old_key_opens_sessions_within_grace_and_is_refused_afte
   auto hq = net.Open(net.hq);
   BOOST_REQUIRE(hq->Serve("127.0.0.1:0").ok());
   const std::string image = net.gra.dir.str() + "-old-image";
-  const crypto::NodeSecrets old_keys = Clone(*net.gra.keys);
+  const crypto::NodeSecrets old_keys = CloneNodeSecrets(*net.gra.keys);
   {
     auto gra = net.Open(net.gra);
     BOOST_REQUIRE(gra->SyncWith(Address(*hq)).ok());

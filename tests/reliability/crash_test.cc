@@ -48,10 +48,12 @@
 #include "node/records.h"
 #include "node/store.h"
 #include "reliability_util.h"
+#include "tests/support/temp_dir.h"
 
 extern char** environ;
 
 using namespace outpost;
+using outpost::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -72,16 +74,6 @@ Settings FromEnv() {
   }
   return s;
 }
-
-struct TempRoot {
-  fs::path path;
-  explicit TempRoot(const std::string& tag) {
-    path = fs::temp_directory_path() / ("outpost-crash-" + tag + "-" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempRoot() { fs::remove_all(path); }
-};
 
 // A child with its stdout on a pipe.
 struct Child {
@@ -369,7 +361,7 @@ BOOST_AUTO_TEST_CASE(kill9_during_local_writes) {
   Settings s = FromEnv();
   BOOST_TEST_MESSAGE("kill9_during_local_writes: runs " << s.runs
                                                         << ", OUTPOST_CRASH_SEED=" << s.seed);
-  TempRoot root("write");
+  TempDir root;
   {
     FakeClock clock(1'795'000'000'000'000);
     SeededRandom random(7);
@@ -416,7 +408,7 @@ BOOST_AUTO_TEST_CASE(kill9_during_local_writes) {
 BOOST_AUTO_TEST_CASE(kill9_during_merge) {
   Settings s = FromEnv();
   BOOST_TEST_MESSAGE("kill9_during_merge: runs " << s.runs << ", OUTPOST_CRASH_SEED=" << s.seed);
-  TempRoot root("merge");
+  TempDir root;
   Sender sender = MakeSender((root.path / "sender").string(), 40);
   std::string file = (root.path / "batches.bin").string();
   BOOST_REQUIRE(reliability::WriteBatchFile(file, sender.batches).ok());

@@ -15,24 +15,14 @@
 #include "node/records.h"
 #include "node/store.h"
 #include "reliability_util.h"
+#include "tests/support/temp_dir.h"
 
 using namespace outpost;
 using outpost::reliability::FaultyVfs;
+using outpost::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int n = 0;
-    path = fs::temp_directory_path() /
-           ("outpost-disk-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    fs::remove_all(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string str() const { return path.string(); }
-};
 
 // What one record leaves behind, counted three ways.
 struct Counts {
