@@ -660,6 +660,57 @@ BOOST_AUTO_TEST_CASE(normalisation_strips_regional_diacritics) {
   BOOST_TEST(NormaliseHs("2402.20") == "240220");
 }
 
+// The Serbian Cyrillic alphabet and its Latin (Gaj) counterpart, letter for
+// letter, as the official correspondence gives it (Wikipedia, "Serbian
+// Cyrillic alphabet", table of letters with their Latin equivalents; the same
+// pairs as "Gaj's Latin alphabet"): each Cyrillic letter folds as its Latin
+// letter does.
+BOOST_AUTO_TEST_CASE(serbian_cyrillic_letters_fold_as_their_latin_letters) {
+  const std::pair<const char*, const char*> kSerbian[] = {
+      {"А", "A"}, {"Б", "B"},  {"В", "V"}, {"Г", "G"},  {"Д", "D"},  {"Ђ", "Đ"},
+      {"Е", "E"}, {"Ж", "Ž"},  {"З", "Z"}, {"И", "I"},  {"Ј", "J"},  {"К", "K"},
+      {"Л", "L"}, {"Љ", "Lj"}, {"М", "M"}, {"Н", "N"},  {"Њ", "Nj"}, {"О", "O"},
+      {"П", "P"}, {"Р", "R"},  {"С", "S"}, {"Т", "T"},  {"Ћ", "Ć"},  {"У", "U"},
+      {"Ф", "F"}, {"Х", "H"},  {"Ц", "C"}, {"Ч", "Č"},  {"Џ", "Dž"}, {"Ш", "Š"},
+      {"а", "a"}, {"ђ", "đ"},  {"ж", "ž"}, {"љ", "lj"}, {"ћ", "ć"},  {"џ", "dž"}};
+  for (const auto& [cyr, lat] : kSerbian) {
+    BOOST_TEST_CONTEXT(cyr << " / " << lat) { BOOST_TEST(FoldToAscii(cyr) == FoldToAscii(lat)); }
+  }
+  // The Latin letters with diacritics (Gaj): Č Ć -> C, Š -> S, Ž -> Z, Đ -> DJ.
+  BOOST_TEST(FoldToAscii("ČĆŠŽĐ čćšžđ") == "CCSZDJ CCSZDJ");
+  // Macedonian (Wikipedia, "Macedonian alphabet"; ICAO Doc 9303 part 3,
+  // section 6, transliteration of Cyrillic: Ѓ -> G, Ќ -> K, Ѕ -> DZ) and the
+  // Macedonian Ѐ Ѝ (the same letters with a grave accent).
+  BOOST_TEST(FoldToAscii("Ѓорѓи Ќосе Ѕвезда Ѐ Ѝ") == "GORGI KOSE DZVEZDA E I");
+  // Montenegrin С́ З́ (Wikipedia, "Montenegrin alphabet") are written with a
+  // combining acute (U+0301); their Latin letters Ś Ź are precomposed.
+  BOOST_TEST(FoldToAscii("С\u0301З\u0301 ŚŹ") == "SZ SZ");
+  // NFD input: a base letter followed by a combining caron (U+030C) or acute
+  // (U+0301) folds like the precomposed letter.
+  BOOST_TEST(FoldToAscii("Petrovic\u0301 Z\u030Civkovic\u0301") == "PETROVIC ZIVKOVIC");
+  BOOST_TEST(FoldToAscii("C\u030C") == "C");
+  // Not letters of these scripts: kept as their bytes, not dropped.
+  BOOST_TEST(FoldToAscii("Ωμέγα") != "");
+}
+
+// Đ is written DJ, D or Đ (ICAO Doc 9303 part 3 transliterates Ђ as D; Serbian
+// ASCII text writes DJ): in names the spellings compare equal, and the Cyrillic
+// spelling too. A different name stays different.
+BOOST_AUTO_TEST_CASE(dj_d_and_cyrillic_spellings_of_a_name_normalise_alike) {
+  const std::string want = NormaliseName("Đorđević Đorđe");
+  for (const char* spelling : {"Djordjevic Djordje", "DORDEVIC DORDE", "Ђорђевић Ђорђе",
+                               "ĐORĐEVIĆ ĐORĐE", "D\u0304orde\u0304vic\u0301 Dorde"}) {
+    BOOST_TEST_CONTEXT(spelling) { BOOST_TEST(NormaliseName(spelling) == want); }
+  }
+  BOOST_TEST(NormaliseName("Đorđević Đorđe") != NormaliseName("Dordić Đorđe"));
+  BOOST_TEST(NormaliseName("Јовановић Ана") == NormaliseName("Jovanović Ana"));
+  // BiH plates use only A E J K M O T, the letters Latin and Cyrillic share
+  // (Wikipedia, "Vehicle registration plates of Bosnia and Herzegovina").
+  BOOST_TEST(NormalisePlate("А12-Е-345") == NormalisePlate("A12-E-345"));
+  BOOST_TEST(NormalisePlate("ЈКМ-О-Т12") == "JKMOT12");
+  BOOST_TEST(NormalisePlate("А12-Е-345") != NormalisePlate("A12-E-346"));
+}
+
 BOOST_AUTO_TEST_CASE(fuzzy_watchlist_matches_names_at_085) {
   Watchlist w(WatchKind::kName);
   w.Add("PETROVIC MARKO");
