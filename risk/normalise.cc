@@ -164,10 +164,13 @@ std::vector<std::string> Tokens(std::string_view folded) {
   return out;
 }
 
-std::string JoinSorted(std::vector<std::string> tokens) {
+std::string JoinSorted(std::vector<std::string> tokens, std::string_view separator) {
   std::sort(tokens.begin(), tokens.end());
   std::string out;
-  for (const auto& t : tokens) out += t;
+  for (const auto& t : tokens) {
+    if (!out.empty()) out += separator;
+    out += t;
+  }
   return out;
 }
 
@@ -214,7 +217,7 @@ std::string NormaliseName(std::string_view name) {
     }
     t.resize(out);
   }
-  return JoinSorted(std::move(tokens));
+  return JoinSorted(std::move(tokens), " ");
 }
 
 std::string NormaliseCompany(std::string_view name) {
@@ -228,7 +231,7 @@ std::string NormaliseCompany(std::string_view name) {
     for (auto f : kLegalForms) legal = legal || t == f;
     if (!legal) kept.push_back(std::move(t));
   }
-  return JoinSorted(std::move(kept));
+  return JoinSorted(std::move(kept), "");
 }
 
 std::string NormalisePlate(std::string_view plate) {

@@ -22,12 +22,14 @@ std::string FoldToAscii(std::string_view utf8);
 // Person name: folded, split into tokens on anything but letters and digits
 // (apostrophes and dots are deleted, not separators), DJ written D in each
 // token (so "Đorđe", "Djordje", "Dorde" and "Ђорђе" are all "DORDE"),
-// tokens sorted and concatenated, so "Petrović Marko", "MARKO PETROVIC" and
-// "Petrovic-Marko" all give "MARKOPETROVIC".
+// tokens sorted and separated by one space (risk/name_tokens.h matches them
+// token by token), so "Petrović Marko", "MARKO PETROVIC" and
+// "Petrovic-Marko" all give "MARKO PETROVIC".
 std::string NormaliseName(std::string_view name);
 
-// Company name: as NormaliseName, after dropping legal-form tokens (DOO, LTD,
-// GMBH, SHPK, ...): "Bosna Trade d.o.o." -> "BOSNATRADE".
+// Company name: folded, tokens as for NormaliseName (without the DJ rule),
+// legal-form tokens (DOO, LTD, GMBH, SHPK, ...) dropped, the rest sorted and
+// concatenated: "Bosna Trade d.o.o." -> "BOSNATRADE".
 std::string NormaliseCompany(std::string_view name);
 
 // Plate: folded, letters and digits only: "SA-123 BC" -> "SA123BC".
