@@ -49,6 +49,13 @@ constexpr std::array<std::string_view, 32> kCyrillic = {
     "A", "B", "V", "G", "D", "E", "Z", "Z", "I", "J", "K", "L", "M", "N", "O",  "P",
     "R", "S", "T", "U", "F", "H", "C", "C", "S", "S", "",  "Y", "",  "E", "JU", "JA"};
 
+// Cyrillic U+0400..U+040F (and +0x50 for lower case): Serbian Latin for
+// Ђ Ј Љ Њ Ћ Џ; Macedonian Ѓ Ќ Ѕ as ICAO Doc 9303 part 3 writes them, Ѐ Ѝ
+// without their accent; Ё Є І Ї Ў of the other Cyrillic alphabets.
+constexpr std::array<std::string_view, 16> kCyrillicExt = {
+    "E", "E",  "DJ", "G", "JE", "DZ", "I", "I",    // Ѐ Ё Ђ Ѓ Є Ѕ І Ї
+    "J", "LJ", "NJ", "C", "K",  "I",  "U", "DZ"};  // Ј Љ Њ Ћ Ќ Ѝ Ў Џ
+
 std::string_view MapCodePoint(uint32_t cp) {
   if (cp >= 0xC0 && cp <= 0xFF) {
     switch (cp) {
@@ -89,42 +96,12 @@ std::string_view MapCodePoint(uint32_t cp) {
     case 0x21A:
     case 0x21B:
       return "T";  // Ț ț
-    case 0x401:
-    case 0x451:
-      return "E";
-    case 0x402:
-    case 0x452:
-      return "DJ";  // Ђ
-    case 0x403:
-    case 0x453:
-      return "G";  // Ѓ
-    case 0x405:
-    case 0x455:
-      return "DZ";  // Ѕ
-    case 0x406:
-    case 0x456:
-      return "I";
-    case 0x408:
-    case 0x458:
-      return "J";  // Ј
-    case 0x409:
-    case 0x459:
-      return "LJ";  // Љ
-    case 0x40A:
-    case 0x45A:
-      return "NJ";  // Њ
-    case 0x40B:
-    case 0x45B:
-      return "C";  // Ћ
-    case 0x40C:
-    case 0x45C:
-      return "K";  // Ќ
-    case 0x40F:
-    case 0x45F:
-      return "DZ";  // Џ
     default:
       break;
   }
+  if (cp >= 0x400 && cp <= 0x40F) return kCyrillicExt[cp - 0x400];
+  if (cp >= 0x450 && cp <= 0x45F) return kCyrillicExt[cp - 0x450];
+  if (cp == 0x490 || cp == 0x491) return "G";  // Ґ (Ukrainian)
   if (cp >= 0x410 && cp <= 0x42F) return kCyrillic[cp - 0x410];
   if (cp >= 0x430 && cp <= 0x44F) return kCyrillic[cp - 0x430];
   return {};
@@ -187,10 +164,13 @@ std::vector<std::string> Tokens(std::string_view folded) {
   return out;
 }
 
-std::string JoinSorted(std::vector<std::string> tokens) {
+std::string JoinSorted(std::vector<std::string> tokens, std::string_view separator) {
   std::sort(tokens.begin(), tokens.end());
   std::string out;
-  for (const auto& t : tokens) out += t;
+  for (const auto& t : tokens) {
+    if (!out.empty()) out += separator;
+    out += t;
+  }
   return out;
 }
 
@@ -211,6 +191,10 @@ std::string FoldToAscii(std::string_view s) {
       out.push_back(c);
       continue;
     }
+    // Combining marks (U+0300..U+036F: NFD input such as "C" + U+030C, and
+    // Montenegrin С́ З́, written with a combining acute) are dropped, so a
+    // decomposed letter folds like its precomposed form.
+    if (cp >= 0x300 && cp <= 0x36F) continue;
     std::string_view m = MapCodePoint(cp);
     if (!m.empty() || (cp >= 0x400 && cp <= 0x45F) || cp == 0xD7 || cp == 0xF7) {
       out.append(m);
@@ -221,7 +205,20 @@ std::string FoldToAscii(std::string_view s) {
   return out;
 }
 
-std::string NormaliseName(std::string_view name) { return JoinSorted(Tokens(FoldToAscii(name))); }
+std::string NormaliseName(std::string_view name) {
+  std::vector<std::string> tokens = Tokens(FoldToAscii(name));
+  // Đ is written DJ, D (ICAO Doc 9303 part 3 transliterates Ђ as D) or Đ:
+  // in names DJ is D, so the three spellings compare equal.
+  for (auto& t : tokens) {
+    size_t out = 0;
+    for (size_t i = 0; i < t.size(); ++i) {
+      t[out++] = t[i];
+      if (t[i] == 'D' && i + 1 < t.size() && t[i + 1] == 'J') ++i;
+    }
+    t.resize(out);
+  }
+  return JoinSorted(std::move(tokens), " ");
+}
 
 std::string NormaliseCompany(std::string_view name) {
   static constexpr std::string_view kLegalForms[] = {
@@ -234,7 +231,7 @@ std::string NormaliseCompany(std::string_view name) {
     for (auto f : kLegalForms) legal = legal || t == f;
     if (!legal) kept.push_back(std::move(t));
   }
-  return JoinSorted(std::move(kept));
+  return JoinSorted(std::move(kept), "");
 }
 
 std::string NormalisePlate(std::string_view plate) {

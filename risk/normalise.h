@@ -13,17 +13,23 @@
 namespace outpost::risk {
 
 // Upper case, diacritics stripped ("Petrović" -> "PETROVIC", "Đorđe" ->
-// "DJORDJE", "Ökçë" -> "OKCE"), Cyrillic transliterated ("Марко" -> "MARKO").
+// "DJORDJE", "Ökçë" -> "OKCE"), combining marks (U+0300..U+036F) dropped, so
+// NFD input folds like NFC ("C" U+030C -> "C"), Cyrillic transliterated as
+// the Serbian Latin alphabet writes it ("Марко" -> "MARKO", "Ђ" -> "DJ",
+// "Ћ" "Ч" -> "C", "Џ" -> "DZ"; Macedonian Ѓ Ќ -> G K as ICAO Doc 9303 does).
 std::string FoldToAscii(std::string_view utf8);
 
 // Person name: folded, split into tokens on anything but letters and digits
-// (apostrophes and dots are deleted, not separators), tokens sorted and
-// concatenated, so "Petrović Marko", "MARKO PETROVIC" and "Petrovic-Marko"
-// all give "MARKOPETROVIC".
+// (apostrophes and dots are deleted, not separators), DJ written D in each
+// token (so "Đorđe", "Djordje", "Dorde" and "Ђорђе" are all "DORDE"),
+// tokens sorted and separated by one space (risk/name_tokens.h matches them
+// token by token), so "Petrović Marko", "MARKO PETROVIC" and
+// "Petrovic-Marko" all give "MARKO PETROVIC".
 std::string NormaliseName(std::string_view name);
 
-// Company name: as NormaliseName, after dropping legal-form tokens (DOO, LTD,
-// GMBH, SHPK, ...): "Bosna Trade d.o.o." -> "BOSNATRADE".
+// Company name: folded, tokens as for NormaliseName (without the DJ rule),
+// legal-form tokens (DOO, LTD, GMBH, SHPK, ...) dropped, the rest sorted and
+// concatenated: "Bosna Trade d.o.o." -> "BOSNATRADE".
 std::string NormaliseCompany(std::string_view name);
 
 // Plate: folded, letters and digits only: "SA-123 BC" -> "SA123BC".

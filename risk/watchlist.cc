@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "risk/name_tokens.h"
 #include "risk/normalise.h"
 #include "risk/validators.h"
 
@@ -393,10 +394,16 @@ std::string Watchlist::NormaliseAs(WatchKind kind, std::string_view raw) {
   return std::string(raw);
 }
 
+std::string Watchlist::WholeForm(WatchKind kind, std::string_view normalised) {
+  std::string out(normalised);
+  if (kind == WatchKind::kName) out.erase(std::remove(out.begin(), out.end(), ' '), out.end());
+  return out;
+}
+
 void Watchlist::Add(std::string_view display) {
   std::string n = Normalise(display);
   if (n.empty()) return;
-  norm_blob_ += n;
+  norm_blob_ += WholeForm(kind_, n);
   norm_off_.push_back(static_cast<uint32_t>(norm_blob_.size()));
   display_blob_ += display;
   display_off_.push_back(static_cast<uint32_t>(display_blob_.size()));
@@ -471,6 +478,10 @@ void Watchlist::Build() {
   CopyAdvised(norm_off_);
   display_blob_.shrink_to_fit();
   display_off_.shrink_to_fit();
+  if (kind_ == WatchKind::kName) {
+    tokens_ = std::make_unique<NameTokenIndex>();
+    tokens_->Build(n, [&](uint32_t e) { return NormaliseName(Display(e)); });
+  }
 }
 
 std::optional<uint32_t> Watchlist::FindExact(std::string_view q) const {
@@ -485,8 +496,33 @@ std::optional<uint32_t> Watchlist::FindExact(std::string_view q) const {
 std::optional<Watchlist::Match> Watchlist::Find(std::string_view q, double threshold,
                                                 Stats* stats) const {
   if (q.empty()) return std::nullopt;
-  if (auto e = FindExact(q)) return Match{*e, 1.0};
-  if (threshold >= 1.0 || bucket_off_.empty()) return std::nullopt;
+  // Names: the whole-name indexes hold the tokens concatenated (as they did
+  // before token matching), the token index the tokens.
+  std::string buf;
+  std::string_view whole = q;
+  if (kind_ == WatchKind::kName && q.find(' ') != std::string_view::npos) {
+    buf = WholeForm(kind_, q);
+    whole = buf;
+  }
+  if (auto e = FindExact(whole)) return Match{*e, 1.0};
+  std::optional<Match> best;
+  if (threshold < 1.0 && !bucket_off_.empty()) best = FindWithinEditLimit(whole, threshold, stats);
+  // Names: token by token only when the whole name found nothing, so a
+  // lookup that hits pays nothing more.
+  if (!best && tokens_ != nullptr) {
+    NameTokenIndex::Stats token_stats;
+    if (auto t = tokens_->Find(q, threshold, stats != nullptr ? &token_stats : nullptr))
+      best = Match{t->entry, t->similarity};
+    if (stats != nullptr) {
+      ++stats->token_lookups;
+      stats->token_checked += token_stats.checked;
+    }
+  }
+  return best;
+}
+
+std::optional<Watchlist::Match> Watchlist::FindWithinEditLimit(std::string_view q, double threshold,
+                                                               Stats* stats) const {
   const uint64_t entry_mask = (uint64_t{1} << entry_bits_) - 1;
   const uint32_t fp_bits = entry_bits_ >= 64 - kIdShift ? 0 : 64 - kIdShift - entry_bits_;
   const QuerySig sig(q);
@@ -579,9 +615,22 @@ std::optional<Watchlist::Match> Watchlist::Find(std::string_view q, double thres
   return best;
 }
 
+std::optional<Watchlist::Match> Watchlist::FindTokensBruteForce(std::string_view q,
+                                                                double threshold) const {
+  if (kind_ != WatchKind::kName) return std::nullopt;
+  std::optional<Match> best;
+  for (uint32_t e = 0; e < size(); ++e) {
+    auto s = MatchNameTokens(q, NormaliseName(Display(e)), threshold);
+    if (s && (!best || *s > best->similarity)) best = Match{e, *s};
+  }
+  return best;
+}
+
 std::optional<Watchlist::Match> Watchlist::FindBruteForce(std::string_view q,
                                                           double threshold) const {
   if (q.empty()) return std::nullopt;
+  const std::string whole = WholeForm(kind_, q);
+  q = whole;
   std::optional<Match> best;
   for (uint32_t e = 0; e < size(); ++e) {
     double s = Normalised(e) == q ? 1.0 : threshold >= 1.0 ? 0.0 : JaroWinkler(q, Normalised(e));
@@ -595,7 +644,8 @@ size_t Watchlist::MemoryBytes() const {
          (norm_off_.capacity() + display_off_.capacity() + exact_.capacity() +
           bucket_off_.capacity()) *
              sizeof(uint32_t) +
-         postings_.capacity() * sizeof(uint64_t);
+         postings_.capacity() * sizeof(uint64_t) +
+         (tokens_ != nullptr ? tokens_->MemoryBytes() : 0);
 }
 
 }  // namespace outpost::risk

@@ -46,6 +46,11 @@
 // normalised entries are indexed once (the first, which is also the one Find
 // reports).
 //
+// Names (WatchKind::kName) are also matched token by token
+// (risk/name_tokens.h) when the above finds nothing: the exact and fuzzy
+// indexes hold a name's tokens concatenated (WholeForm), the token index its
+// tokens; Normalise gives the tokens separated by spaces.
+//
 // Thread safety: const methods may run concurrently; Add/Build may not run
 // concurrently with anything else.
 #ifndef OUTPOST_RISK_WATCHLIST_H_
@@ -53,10 +58,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "risk/name_tokens.h"
 
 namespace outpost::risk {
 
@@ -73,6 +81,9 @@ class Watchlist {
   // The normalisation this list applies (NormaliseName/Company/Plate).
   std::string Normalise(std::string_view raw) const { return NormaliseAs(kind_, raw); }
   static std::string NormaliseAs(WatchKind kind, std::string_view raw);
+  // What the exact and edit-limit indexes compare: for names the normalised
+  // tokens concatenated ("ANA JOVANOVIC" -> "ANAJOVANOVIC"), else as is.
+  static std::string WholeForm(WatchKind kind, std::string_view normalised);
 
   // Appends an entry; entries that normalise to "" are ignored. Call Build()
   // after the last Add and before any lookup.
@@ -85,29 +96,41 @@ class Watchlist {
   };
   // Work done by one Find, for benchmarks.
   struct Stats {
-    size_t probes = 0;      // buckets read
-    size_t postings = 0;    // postings read
-    size_t candidates = 0;  // distinct entries past the signature bound (edit distance computed)
-    size_t scored = 0;      // entries within the edit limit (Jaro-Winkler computed)
+    size_t probes = 0;         // buckets read
+    size_t postings = 0;       // postings read
+    size_t candidates = 0;     // distinct entries past the signature bound (edit distance computed)
+    size_t scored = 0;         // entries within the edit limit (Jaro-Winkler computed)
+    size_t token_lookups = 0;  // names: lookups token by token
+    size_t token_checked = 0;  // names: entries checked token by token
   };
   // Best entry for an already normalised query with similarity >= threshold
   // among the exact match and the entries within the edit limit (above).
-  // threshold >= 1 means exact (normalised) match only. Adds to *stats if given.
+  // threshold >= 1 means exact (normalised) match only. For a name list,
+  // if that finds nothing, the best entry by the token rule
+  // (risk/name_tokens.h: any order, tokens of the longer name may be
+  // missing; with threshold >= 1 the tokens must be equal). Adds to *stats
+  // if given.
   std::optional<Match> Find(std::string_view normalised, double threshold,
                             Stats* stats = nullptr) const;
   // Jaro-Winkler against every entry, the best at or above threshold (ties:
   // the lowest entry), with no edit limit: what Find would give if it scored
   // every entry. O(size()); for tests and benchmarks (recall of the limit).
   std::optional<Match> FindBruteForce(std::string_view normalised, double threshold) const;
+  // The token rule (MatchNameTokens) against every entry, the best (ties:
+  // the lowest entry); nullopt for other kinds. O(size()); for tests.
+  std::optional<Match> FindTokensBruteForce(std::string_view normalised, double threshold) const;
 
   size_t size() const { return norm_off_.size() - 1; }
   std::string_view Display(uint32_t entry) const;
+  // The entry's WholeForm (what the exact and edit-limit indexes compare).
   std::string_view Normalised(uint32_t entry) const;
   // Heap bytes held by the entries and both indexes.
   size_t MemoryBytes() const;
 
  private:
   std::optional<uint32_t> FindExact(std::string_view normalised) const;
+  std::optional<Match> FindWithinEditLimit(std::string_view normalised, double threshold,
+                                           Stats* stats) const;
 
   WatchKind kind_;
   std::string norm_blob_, display_blob_;
@@ -117,7 +140,8 @@ class Watchlist {
   // Grouped by bucket; see the posting layout in watchlist.cc.
   std::vector<uint64_t> postings_;
   uint64_t bucket_mask_ = 0;
-  uint32_t entry_bits_ = 32;  // low bits of a posting that hold the entry number
+  uint32_t entry_bits_ = 32;                // low bits of a posting that hold the entry number
+  std::unique_ptr<NameTokenIndex> tokens_;  // names only
 };
 
 }  // namespace outpost::risk
