@@ -31,6 +31,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -154,6 +155,39 @@ std::vector<std::string> HsPool(std::mt19937_64& rng) {
 
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
+// 20 rules with arithmetic (docs/rules.md, Arithmetic), drawn from their
+// number only, so the other rules and the movements stay those of earlier
+// versions: 1,020 rules in all. Half have no guard, so every movement
+// evaluates them.
+std::string ArithmeticRules() {
+  std::string t;
+  for (int k = 0; k < 20; ++k) {
+    const std::string c = Quoted(kCountries[k % 12]);
+    std::string cond;
+    switch (k % 4) {
+      case 0:
+        cond = "abs(weighbridge_kg - declared_gross_kg) / declared_gross_kg > 0." +
+               std::to_string(10 + k);
+        break;
+      case 1:
+        cond = "goods.value / goods.gross_kg > " + std::to_string(200 + 20 * k) +
+               " and consignments.origin_country = " + c;
+        break;
+      case 2:
+        cond = "declared_gross_kg - weighbridge_kg > " + std::to_string(500 + 100 * k) +
+               " and vehicle.plate_country = " + c;
+        break;
+      default:
+        cond = "goods.gross_kg * 2 + goods.value / 100 > " + std::to_string(10500 + 50 * k) +
+               " and -goods.gross_kg < -" + std::to_string(4000 + 10 * k);
+        break;
+    }
+    t += "rule A-" + std::to_string(k) + " when " + cond + " score " + std::to_string(5 + k) +
+         " end\n";
+  }
+  return t;
+}
+
 std::string Rules(std::mt19937_64& rng, int n, const std::vector<std::string>& hs,
                   const std::vector<std::string>& plates) {
   std::string t = R"(ruleset "bench" version 1
@@ -225,10 +259,12 @@ rule W-2 when watchlist "plates" matches vehicle.plate or watchlist "plates" mat
     t += "rule G-" + std::to_string(i) + (i % 50 == 0 ? " status shadow" : "") + scope + " when " +
          cond + " score " + std::to_string(1 + rng() % 30) + " end\n";
   }
-  return t;
+  return t + ArithmeticRules();
 }
 
-json Movement(std::mt19937_64& rng, const std::vector<std::string>& wanted,
+// `weigh` draws the weighbridge weight apart from `rng`, so the other fields
+// are those earlier versions drew.
+json Movement(std::mt19937_64& rng, std::mt19937_64& weigh, const std::vector<std::string>& wanted,
               const std::vector<std::string>& hs, const std::vector<std::string>& plates) {
   json goods = json::array();
   for (int g = 0, n = 1 + static_cast<int>(rng() % 5); g < n; ++g) {
@@ -250,7 +286,13 @@ json Movement(std::mt19937_64& rng, const std::vector<std::string>& wanted,
          {"nationality", kCountries[rng() % std::size(kCountries)]}});
   }
   auto plate = [&] { return rng() % 200 == 0 ? plates[rng() % plates.size()] : Plate(rng); };
-  return {
+  double declared = 0;
+  for (const auto& g : goods) declared += g["gross_kg"].get<double>();
+  // Within 5% of the declaration, one in twenty 10-40% off.
+  const double off = weigh() % 20 == 0 ? 0.1 + 0.3 * static_cast<double>(weigh() % 1000) / 1000
+                                       : 0.05 * static_cast<double>(weigh() % 1000) / 1000;
+  const double weighed = declared * (weigh() % 2 ? 1 + off : 1 - off);
+  json m = {
       {"direction", rng() % 2 ? "in" : "out"},
       {"mode", "road"},
       {"crossing", kCrossings[rng() % std::size(kCrossings)]},
@@ -266,6 +308,8 @@ json Movement(std::mt19937_64& rng, const std::vector<std::string>& wanted,
                                      {"shipper", {{"country", kCountries[rng() % 12]}}},
                                      {"goods", goods}}})},
       {"persons", persons}};
+  m["weighbridge_kg"] = std::max(1.0, std::round(weighed));
+  return m;
 }
 
 // `risk_bench 10000 1000000 0` at commit 38dba1d (before the rule index and
@@ -423,7 +467,8 @@ int main(int argc, char** argv) {
   const size_t rss1 = RssBytes();
 
   std::vector<json> docs;
-  for (int i = 0; i < 1000; ++i) docs.push_back(Movement(rng, wanted, hs, plates));
+  std::mt19937_64 weigh(7);
+  for (int i = 0; i < 1000; ++i) docs.push_back(Movement(rng, weigh, wanted, hs, plates));
   ConstHistory history;
   AssessContext ctx;
   ctx.history = &history;

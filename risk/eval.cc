@@ -5,6 +5,7 @@
 // invert a test; use exists()/missing() to test for absence.
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 
 #include "base/clock.h"
 #include "risk/normalise.h"
@@ -60,6 +61,7 @@ Value Number(double x) {
   v.num = x;
   return v;
 }
+Value Finite(double x) { return std::isfinite(x) ? Number(x) : Value{}; }
 bool IsTrue(const Value& v) { return v.type == Type::kBool && v.b; }
 bool IsFalse(const Value& v) { return v.type == Type::kBool && !v.b; }
 
@@ -197,6 +199,8 @@ class Evaluator {
         return Quantify(n);
       case Op::kCall:
         return Call(n);
+      case Op::kArith:
+        return Arith(n);
       case Op::kWatchlist: {
         Value a = Eval(*n.kids[0]);
         if (a.missing()) return {};
@@ -359,6 +363,29 @@ class Evaluator {
     return Bool(true);
   }
 
+  // Arithmetic in three-valued logic: a missing operand, a division by zero
+  // and a result that is not a finite number (overflow; a field read as
+  // "nan") are unknown, never inf or a crash.
+  Value Arith(const Node& n) {
+    Value a = Eval(*n.kids[0]);
+    if (a.missing()) return {};
+    if (n.arith == ArithOp::kNeg) return Finite(-a.num);
+    Value b = Eval(*n.kids[1]);
+    if (b.missing()) return {};
+    switch (n.arith) {
+      case ArithOp::kAdd:
+        return Finite(a.num + b.num);
+      case ArithOp::kSub:
+        return Finite(a.num - b.num);
+      case ArithOp::kMul:
+        return Finite(a.num * b.num);
+      case ArithOp::kDiv:  // x / 0 is an infinity or NaN: unknown, by Finite
+        return Finite(a.num / b.num);
+      default:
+        return {};
+    }
+  }
+
   Value Call(const Node& n) {
     Value a = Eval(*n.kids[0]);
     switch (n.func) {
@@ -386,6 +413,8 @@ class Evaluator {
         return Number(static_cast<double>(AgeInYears(a.micros, ctx_.movement_time)));
       case Func::kLength:
         return Number(static_cast<double>(a.str.size()));
+      case Func::kAbs:
+        return Finite(std::fabs(a.num));
       case Func::kUpper: {
         // Owned by the evaluator for the rest of this rule.
         owned_.push_back(std::make_unique<std::string>(FoldToAscii(a.str)));

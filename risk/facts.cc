@@ -79,6 +79,9 @@ std::vector<FieldDef> MakeFields() {
           {path, kConsignments, T::kString, path.substr(std::string_view("consignments.").size())});
     }
   }
+  // Appended, so the ids of the fields above stay as they were.
+  f.push_back({"weighbridge_kg", kMovement, T::kNumber, "weighbridge_kg"});
+  f.push_back({"declared_gross_kg", kMovement, T::kNumber, ""});  // derived, see DeclaredGross
   return f;
 }
 
@@ -202,6 +205,25 @@ Value Convert(const json& j, Type type, Facts* facts, std::string_view path) {
                               j.dump(-1, ' ', false, json::error_handler_t::replace).substr(0, 64) +
                               " is not a " + std::string(TypeName(type)));
   }
+  return v;
+}
+
+// The movement's declared gross mass: the sum of goods.gross_kg over every
+// goods item of every consignment. Missing when there are no goods or when
+// any item lacks a readable gross_kg: a partial sum would understate the
+// declaration, and a weighbridge rule would then hit on the gap. Reads the
+// goods.gross_kg facts, which come earlier in the field order.
+Value DeclaredGross(const Facts& f) {
+  static const int kGross = FindField("goods.gross_kg");
+  Value v;
+  if (f.count[kGoods] == 0) return v;
+  double sum = 0;
+  for (const Value& g : f.values[kGross]) {
+    if (g.type != Type::kNumber) return v;
+    sum += g.num;
+  }
+  v.type = Type::kNumber;
+  v.num = sum;
   return v;
 }
 
@@ -383,6 +405,10 @@ void ExtractFacts(const json& root, Facts* f) {
       if (def.coll == kRoute) {
         col[i].type = Type::kString;
         col[i].str = route[i];
+        continue;
+      }
+      if (def.key.empty() && def.coll == kMovement) {  // declared_gross_kg
+        col[i] = DeclaredGross(*f);
         continue;
       }
       if (def.key.empty()) {  // persons.name

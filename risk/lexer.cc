@@ -200,6 +200,18 @@ Result<std::vector<Token>> Lex(std::string_view src) {
           t.kind = next == '=' ? Tok::kGe : Tok::kGt;
           if (next == '=') ++i;
           break;
+        case '+':
+          t.kind = Tok::kPlus;
+          break;
+        case '-':
+          t.kind = Tok::kMinus;
+          break;
+        case '*':
+          t.kind = Tok::kStar;
+          break;
+        case '/':
+          t.kind = Tok::kSlash;
+          break;
         default: {
           unsigned char uc = static_cast<unsigned char>(c);
           std::string shown = uc >= 0x20 && uc < 0x7f ? std::string(1, c) : "\\x" + [&] {

@@ -30,6 +30,10 @@ enum class Tok {
   kLe,
   kGt,
   kGe,
+  kPlus,
+  kMinus,  // '-' not followed by a digit ("-3" is a number; see ParseSum)
+  kStar,
+  kSlash,
 };
 
 struct Token {

@@ -50,6 +50,7 @@ constexpr FuncDef kFuncs[] = {
     {"age", Func::kAge, Type::kTime, Type::kNumber},
     {"length", Func::kLength, Type::kString, Type::kNumber},
     {"upper", Func::kUpper, Type::kString, Type::kString},
+    {"abs", Func::kAbs, Type::kNumber, Type::kNumber},
     {"valid_iso6346", Func::kValidIso6346, Type::kString, Type::kBool},
     {"valid_vin", Func::kValidVin, Type::kString, Type::kBool},
     {"exists", Func::kExists, Type::kMissing, Type::kBool},  // kMissing: any field
@@ -550,7 +551,7 @@ class Parser {
   }
 
   Result<NodePtr> ParseCmp() {
-    OUTPOST_ASSIGN_OR_RETURN(NodePtr left, ParseOperand());
+    OUTPOST_ASSIGN_OR_RETURN(NodePtr left, ParseSum());
     const Token& t = Peek();
     static const std::pair<Tok, CmpOp> kCmps[] = {{Tok::kEq, CmpOp::kEq}, {Tok::kNe, CmpOp::kNe},
                                                   {Tok::kLt, CmpOp::kLt}, {Tok::kLe, CmpOp::kLe},
@@ -558,7 +559,7 @@ class Parser {
     for (auto [tok, op] : kCmps) {
       if (t.kind != tok) continue;
       Next();
-      OUTPOST_ASSIGN_OR_RETURN(NodePtr right, ParseOperand());
+      OUTPOST_ASSIGN_OR_RETURN(NodePtr right, ParseSum());
       OUTPOST_RETURN_IF_ERROR(
           CheckComparable(*left, *right, t, op == CmpOp::kEq || op == CmpOp::kNe));
       auto n = MakeNode(Op::kCmp, Type::kBool, t);
@@ -630,9 +631,9 @@ class Parser {
     }
     if (IsWord(t, "between")) {
       Next();
-      OUTPOST_ASSIGN_OR_RETURN(NodePtr lo, ParseOperand());
+      OUTPOST_ASSIGN_OR_RETURN(NodePtr lo, ParseSum());
       OUTPOST_RETURN_IF_ERROR(ExpectWord("and"));
-      OUTPOST_ASSIGN_OR_RETURN(NodePtr hi, ParseOperand());
+      OUTPOST_ASSIGN_OR_RETURN(NodePtr hi, ParseSum());
       if (left->type != Type::kNumber && left->type != Type::kTime) {
         return Err(
             t, "'between' needs a number or a time, not a " + std::string(TypeName(left->type)));
@@ -646,6 +647,84 @@ class Parser {
       return n;
     }
     return left;
+  }
+
+  // ---- arithmetic: sum := product { (+|-) product }; product := unary
+  // { (*|/) unary }; unary := - unary | operand. Numbers only. Each operator
+  // of a chain counts as one level of nesting (kMaxDepth), so the tree that
+  // evaluation recurses over stays shallow.
+  struct ChainGuard {
+    int* d;
+    int n = 0;
+    explicit ChainGuard(int* depth) : d(depth) {}
+    void Add() {
+      ++*d;
+      ++n;
+    }
+    ~ChainGuard() { *d -= n; }
+  };
+
+  Status RequireNumber(const Node& n, const Token& op) {
+    if (n.type == Type::kNumber) return Status::Ok();
+    return Err(op, "'" + op.text + "' needs numbers, not a " + std::string(TypeName(n.type)));
+  }
+
+  NodePtr MakeArith(ArithOp op, const Token& at, NodePtr a, NodePtr b) {
+    auto n = MakeNode(Op::kArith, Type::kNumber, at);
+    n->arith = op;
+    if (b) {  // where the expression starts, as for 'and' and 'or'
+      n->line = a->line;
+      n->col = a->col;
+    }
+    n->kids.push_back(std::move(a));
+    if (b) n->kids.push_back(std::move(b));
+    return n;
+  }
+
+  Result<NodePtr> ParseSum() {
+    ChainGuard chain(&depth_);
+    OUTPOST_ASSIGN_OR_RETURN(NodePtr left, ParseProduct());
+    while (true) {
+      const Token& t = Peek();
+      // "x -3": the lexer reads "-3" as a literal; after an operand it is
+      // "x + -3", so "weight -3" subtracts as "weight - 3" does.
+      const bool literal = t.kind == Tok::kNumber && t.text.starts_with('-');
+      if (t.kind != Tok::kPlus && t.kind != Tok::kMinus && !literal) return left;
+      chain.Add();
+      OUTPOST_RETURN_IF_ERROR(CheckDepth());
+      if (!literal) Next();
+      OUTPOST_RETURN_IF_ERROR(RequireNumber(*left, t));
+      OUTPOST_ASSIGN_OR_RETURN(NodePtr right, ParseProduct());
+      OUTPOST_RETURN_IF_ERROR(RequireNumber(*right, t));
+      left = MakeArith(t.kind == Tok::kMinus ? ArithOp::kSub : ArithOp::kAdd, t, std::move(left),
+                       std::move(right));
+    }
+  }
+
+  Result<NodePtr> ParseProduct() {
+    ChainGuard chain(&depth_);
+    OUTPOST_ASSIGN_OR_RETURN(NodePtr left, ParseUnary());
+    while (Peek().kind == Tok::kStar || Peek().kind == Tok::kSlash) {
+      const Token& t = Next();
+      chain.Add();
+      OUTPOST_RETURN_IF_ERROR(CheckDepth());
+      OUTPOST_RETURN_IF_ERROR(RequireNumber(*left, t));
+      OUTPOST_ASSIGN_OR_RETURN(NodePtr right, ParseUnary());
+      OUTPOST_RETURN_IF_ERROR(RequireNumber(*right, t));
+      left = MakeArith(t.kind == Tok::kStar ? ArithOp::kMul : ArithOp::kDiv, t, std::move(left),
+                       std::move(right));
+    }
+    return left;
+  }
+
+  Result<NodePtr> ParseUnary() {
+    if (Peek().kind != Tok::kMinus) return ParseOperand();
+    DepthGuard g(&depth_);
+    OUTPOST_RETURN_IF_ERROR(CheckDepth());
+    const Token& t = Next();
+    OUTPOST_ASSIGN_OR_RETURN(NodePtr operand, ParseUnary());
+    OUTPOST_RETURN_IF_ERROR(RequireNumber(*operand, t));
+    return MakeArith(ArithOp::kNeg, t, std::move(operand), nullptr);
   }
 
   Status CheckComparable(const Node& a, const Node& b, const Token& at, bool equality) {
@@ -764,7 +843,7 @@ class Parser {
       Next();
       auto n = MakeNode(Op::kCall, def->result, t);
       n->func = def->func;
-      OUTPOST_ASSIGN_OR_RETURN(NodePtr arg, ParseOperand());
+      OUTPOST_ASSIGN_OR_RETURN(NodePtr arg, ParseSum());
       if (def->arg == Type::kMissing) {
         if (arg->op != Op::kField)
           return Err(*arg, w + "() takes a field, like " + w + "(vehicle.vin)");
@@ -781,6 +860,10 @@ class Parser {
     if (field < 0) {
       if (FindCollection(w) >= 0) {
         return Err(t, "'" + w + "' is a collection; use any/all/count, or one of its fields");
+      }
+      // Identifiers may hold '-' (rule ids: R-101), so "a-b" is one word.
+      if (w.find('-') != std::string::npos) {
+        return Err(t, "unknown field '" + w + "' (to subtract, put spaces around '-')");
       }
       return Err(t, "unknown field '" + w + "'");
     }

@@ -37,7 +37,10 @@ enum class Op : uint8_t {
   kCall,       // (func)(kids...)
   kWatchlist,  // watchlist (list) matches kids[0] [fuzzy threshold]
   kHistory,    // history.crossings(kids[0], duration)
+  kArith,      // kids[0] (arith) kids[1]; kNeg: -kids[0]
 };
+
+enum class ArithOp : uint8_t { kAdd, kSub, kMul, kDiv, kNeg };
 
 enum class CmpOp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
 
@@ -52,6 +55,7 @@ enum class Func : uint8_t {
   kExists,
   kMissing,
   kUpper,
+  kAbs,
 };
 
 struct TransparentHash {
@@ -66,6 +70,7 @@ struct Node {
   int line = 0, col = 0;
   CmpOp cmp = CmpOp::kEq;
   Func func = Func::kHour;
+  ArithOp arith = ArithOp::kAdd;
   bool implicit = false;  // kAny inserted for a bare field reference
   int field = -1;
   int coll = -1;

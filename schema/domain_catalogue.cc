@@ -132,6 +132,9 @@ Catalogue DomainCatalogue() {
           Nominal(Ref(8, "driver", "person")),
           Text(9, "declaration", kCodeLen, Check::kDeclaration),  // MRN or national reference
           Text(10, "route", kShortLen, Check::kCountryList),
+          // The load's gross mass as the crossing's weighbridge measured it
+          // (the vehicle's tare deducted), beside the goods' declared gross_kg.
+          Since(2, Max(Typed(11, "weighbridge_kg", ColumnType::kReal, Check::kPositive), kMaxKg)),
       }));
 
   tables.push_back(MakeTable(

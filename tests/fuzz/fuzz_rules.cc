@@ -16,10 +16,12 @@ class NoHistory : public outpost::risk::HistoryProvider {
 const nlohmann::json& Movement() {
   static const nlohmann::json kDoc = nlohmann::json::parse(R"({
     "direction":"in","mode":"road","crossing":"BA-GRA","time":"2026-11-28T10:15:00Z","route":"TR,RS,BA",
+    "weighbridge_kg":14100,
     "vehicle":{"plate":"SA123BC","plate_country":"RS","vin":"WDB9634031L123456"},
     "equipment":[{"number":"CSQU3054383","loaded":true,"seals":[]},{"number":"X","loaded":false}],
     "consignments":[{"origin_country":"TR","shipper":{"name":"Acme Ltd"},
-      "goods":[{"hs_code":"240220","value":50000},{"hs_code":"8703","value":"12"}]}],
+      "goods":[{"hs_code":"240220","value":50000,"gross_kg":12000,"packages":0},
+               {"hs_code":"8703","value":"12","gross_kg":"1e308"}]}],
     "persons":[{"role":"driver","family_name":"Petrović","given_names":"Marko","date_of_birth":"1980-02-01"}]})");
   return kDoc;
 }

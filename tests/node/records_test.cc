@@ -7,6 +7,7 @@
 #include "base/file.h"
 #include "node/audit.h"
 #include "node/audit_internal.h"
+#include "node/simulate.h"
 #include "tests/node/node_fixture.h"
 
 using namespace outpost;
@@ -247,6 +248,43 @@ BOOST_AUTO_TEST_CASE(a_cash_seizure_is_recorded_in_its_currency) {
       patched.status().message());
   BOOST_TEST(StoreBytes(f) == before);
   BOOST_TEST(f.records->Update(id, json{{"amount", 30000}}, f.officer).ok());
+}
+
+// The simulator weighs every truck (movement.weighbridge_kg, catalogue
+// version 2): each simulated movement passes the record checks, and the
+// weights sit near the declared gross mass except for a few mis-declared
+// loads, which a 15% weighbridge rule catches.
+BOOST_AUTO_TEST_CASE(simulated_trucks_carry_weighbridge_weights_that_pass_the_checks) {
+  SiteFixture f;
+  SimulationOptions o;
+  o.movements = 400;
+  o.seed = 21;
+  o.truck_share = 0.6;
+  std::vector<json> docs;
+  SimulateTraffic(o, [&](const json& m) { docs.push_back(m); });
+  int trucks = 0, off = 0;
+  for (const json& m : docs) {
+    auto r = f.records->Add("movement", m, f.officer);
+    BOOST_REQUIRE_MESSAGE(r.ok(), r.status().ToString() << "\n" << m.dump());
+    if (!m.contains("consignments")) {
+      BOOST_TEST(!m.contains("weighbridge_kg"));
+      continue;
+    }
+    ++trucks;
+    double declared = 0;
+    for (const auto& g : m["consignments"][0]["goods"]) declared += g["gross_kg"].get<double>();
+    const double ratio = std::abs(m["weighbridge_kg"].get<double>() - declared) / declared;
+    if (ratio > 0.15) {
+      ++off;
+      BOOST_TEST(ratio < 0.46);
+    } else {
+      BOOST_TEST(ratio < 0.041, m["weighbridge_kg"] << " against " << declared);
+    }
+  }
+  BOOST_TEST_MESSAGE(trucks << " trucks, " << off << " weighed more than 15% off");
+  BOOST_TEST(trucks > 150);
+  BOOST_TEST(off >= 2);
+  BOOST_TEST(off * 10 < trucks);
 }
 
 BOOST_AUTO_TEST_CASE(officer_is_required_for_writes) {

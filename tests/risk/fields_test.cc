@@ -42,6 +42,7 @@ const std::map<std::string_view, std::vector<std::pair<std::string, std::string>
   static const std::map<std::string_view, std::vector<std::pair<std::string, std::string>>> k = {
       {"route.country", {{"movement", "route"}}},
       {"persons.name", {{"person", "family_name"}, {"person", "given_names"}}},
+      {"declared_gross_kg", {{"goods_item", "gross_kg"}}},
   };
   return k;
 }

@@ -1,5 +1,6 @@
 #include <boost/test/unit_test.hpp>
 
+#include "schema/catalogue.h"
 #include "sync/column_versions.h"
 #include "tests/sync/test_node.h"
 
@@ -632,6 +633,57 @@ BOOST_AUTO_TEST_CASE(newer_schema_values_survive_an_older_node_and_relay) {
   row = newer.replica->ReadRow(newer.table("item"), Id(1), nullptr);
   BOOST_TEST(std::get<std::string>((*row)[0]) == "y");
   BOOST_TEST(std::get<std::string>((*row)[5]) == "new-col");
+}
+
+// The same for a column of the domain catalogue: movement.weighbridge_kg is
+// new in version 2 (schema/domain_catalogue.cc). A node at version 1 keeps
+// the measured weight aside, relays it, and its own later write of the
+// movement does not drop it.
+BOOST_AUTO_TEST_CASE(a_version_1_node_keeps_and_relays_a_movement_weighbridge_weight) {
+  const schema::Catalogue v2 = schema::DomainCatalogue();
+  BOOST_REQUIRE(v2.version() == 2u);
+  TestNode newer(1, v2), older(2, v2.AsOfVersion(1)), third(3, v2);
+  const schema::Column* col = newer.table("movement").FindColumn("weighbridge_kg");
+  BOOST_REQUIRE(col != nullptr);
+  BOOST_REQUIRE(older.table("movement").FindColumn("weighbridge_kg") == nullptr);
+  const uint16_t wb = col->id;
+  auto weight = [&](TestNode& n) -> std::optional<double> {
+    auto row = n.replica->ReadRow(n.table("movement"), Id(1), nullptr);
+    BOOST_REQUIRE(row.ok());
+    const schema::Table& t = n.table("movement");
+    for (size_t i = 0; i < t.columns.size(); ++i) {
+      if (t.columns[i].id != wb) continue;
+      const double* d = std::get_if<double>(&(*row)[i]);
+      if (d != nullptr) return *d;
+    }
+    return std::nullopt;
+  };
+  {
+    auto w = std::move(*newer.replica->BeginWrite());
+    std::vector<ColumnValue> vals{{1, Value{std::string("in")}},
+                                  {2, Value{std::string("road")}},
+                                  {4, Value{int64_t{kStartMicros}}},
+                                  {wb, Value{24180.0}}};
+    Status st = w->Insert(newer.table("movement"), Id(1), "site:AA-ONE", vals);
+    BOOST_REQUIRE_MESSAGE(st.ok(), st.ToString());
+    BOOST_REQUIRE(w->Commit().ok());
+  }
+  BOOST_TEST(Deliver(newer, older).refused.empty());
+  BOOST_TEST(*older.db->QueryInt("SELECT count(*) FROM crdt_extra") >= 1);
+  BOOST_TEST(Deliver(older, third).refused.empty());
+  BOOST_TEST(weight(third).value_or(-1) == 24180.0);
+  {
+    auto w = std::move(*older.replica->BeginWrite());
+    std::vector<ColumnValue> vals{{1, Value{std::string("out")}}};
+    Status st = w->Update(older.table("movement"), Id(1), vals);
+    BOOST_REQUIRE_MESSAGE(st.ok(), st.ToString());
+    BOOST_REQUIRE(w->Commit().ok());
+  }
+  BOOST_TEST(Deliver(older, newer).refused.empty());
+  BOOST_TEST(weight(newer).value_or(-1) == 24180.0);
+  auto row = newer.replica->ReadRow(newer.table("movement"), Id(1), nullptr);
+  BOOST_REQUIRE(row.ok());
+  BOOST_TEST(std::get<std::string>((*row)[0]) == "out");
 }
 
 // Issue 16, flaw 9: batches ahead of a gap were buffered without limit, so

@@ -25,14 +25,17 @@ struct TestNode {
   std::unique_ptr<sync::Replica> replica;
   sync::NodeId id{};
 
-  explicit TestNode(uint8_t tag, uint32_t version = 2, std::string path = ":memory:") {
+  explicit TestNode(uint8_t tag, uint32_t version = 2, std::string path = ":memory:")
+      : TestNode(tag, TestCatalogue(version), std::move(path)) {}
+  // A node with another catalogue (the domain catalogue as of some version).
+  TestNode(uint8_t tag, schema::Catalogue catalogue, std::string path = ":memory:") {
     id.fill(0);
     id[0] = tag;
     id[15] = static_cast<uint8_t>(tag * 37 + 1);
     auto d = Db::Open(path);
     BOOST_REQUIRE_MESSAGE(d.ok(), d.status().ToString());
     db = std::move(*d);
-    auto r = sync::Replica::Open(*db, TestCatalogue(version), id, clock);
+    auto r = sync::Replica::Open(*db, std::move(catalogue), id, clock);
     BOOST_REQUIRE_MESSAGE(r.ok(), r.status().ToString());
     replica = std::move(*r);
   }
