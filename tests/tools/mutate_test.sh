@@ -3,7 +3,8 @@
 # exactly once (--check); applying and restoring every mutation leaves a copy
 # of the tree identical to the tree (--roundtrip); a run interrupted by TERM or
 # INT while a mutation is in force restores the line, so the scratch copy
-# equals the tree again; a list naming a missing line fails --check.
+# equals the tree again; a second run on a scratch tree in use is refused; a
+# list naming a missing line fails --check.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 MUTATE="$ROOT/scripts/mutate"
@@ -39,6 +40,12 @@ interrupt() {
   done
   grep -q '^applied' "$TMP/hold.log" || { fail "$sig: --hold never applied: $(cat "$TMP/hold.log")"; return; }
   cmp -s "$ROOT/$file" "$dir/src/$file" && fail "$sig: the mutation was not in force in $file"
+  # While it holds the scratch tree, a second run on it is refused, untouched.
+  local second
+  second=$(OUTPOST_MUTATE_DIR=$dir "$MUTATE" "$id" 2>&1)
+  [[ $? == 2 && $second == *"another run holds $dir"* ]] ||
+    fail "$sig: a second run on a held scratch tree was not refused: $second"
+  cmp -s "$ROOT/$file" "$dir/src/$file" && fail "$sig: the second run restored the held line"
   kill -s "$sig" "$hold_pid"
   wait "$hold_pid"
   hold_pid=""
