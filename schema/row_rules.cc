@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "schema/codes.h"
 #include "schema/table_ids.h"
 #include "schema/validators.h"
 
@@ -39,9 +40,7 @@ Status CheckSeizure(std::string_view path, const json& doc) {
 Status CheckEquipment(std::string_view path, const json& doc) {
   if (!Given(doc, "number") || !doc["number"].is_string()) return Status::Ok();
   const std::string& number = doc["number"].get_ref<const std::string&>();
-  if (number.size() != 11 || std::string_view("ABDEK").find(number[3]) == std::string_view::npos) {
-    return Status::Ok();
-  }
+  if (!IsIluCode(number)) return Status::Ok();
   if (Given(doc, "kind") && doc["kind"] == "container") {
     return Status::InvalidArgument(
         Field(path, "kind") + ": \"container\" contradicts number " + QuoteForMessage(number) +
