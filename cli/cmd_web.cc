@@ -1,7 +1,8 @@
 // The node's pages and their accounts (docs/api.md, docs/ui.md):
 //   outpost web [--listen HOST:PORT] [--plain]   serve the pages and API alone
-//   outpost users add NAME --role ROLE [--break-glass]
+//   outpost users add NAME --role ROLE [--break-glass] [--language en|bs]
 //   outpost users passwd NAME | users disable NAME | users enable NAME
+//   outpost users language NAME en|bs
 //   outpost users list
 // A new password comes from --password-file FILE, else $OUTPOST_NEW_PASSWORD,
 // else a prompt (asked twice) when stdin is a terminal.
@@ -29,6 +30,7 @@ struct UserArgs {
   std::string name;
   std::string role;
   std::string password_file;
+  std::string language = "en";
   bool break_glass = false;
 };
 
@@ -54,14 +56,27 @@ Result<std::string> NewPassword(Context& ctx, const std::string& file) {
 Status RunUsersAdd(Context& ctx, const UserArgs& a) {
   OUTPOST_ASSIGN_OR_RETURN(web::Role role, web::ParseRole(a.role));
   OUTPOST_RETURN_IF_ERROR(web::ValidateAccountName(a.name));
+  OUTPOST_RETURN_IF_ERROR(web::ValidateLanguage(a.language));
   OUTPOST_ASSIGN_OR_RETURN(std::string password, NewPassword(ctx, a.password_file));
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
   OUTPOST_ASSIGN_OR_RETURN(auto accounts, web::Accounts::Open(store->db()));
   OUTPOST_RETURN_IF_ERROR(
-      accounts.Add(a.name, role, password, ProcessClock().NowMicros(), a.break_glass));
+      accounts.Add(a.name, role, password, ProcessClock().NowMicros(), a.break_glass, a.language));
   ctx.Emit(
-      {{"name", a.name}, {"role", a.role}, {"break_glass", a.break_glass}},
+      {{"name", a.name},
+       {"role", a.role},
+       {"break_glass", a.break_glass},
+       {"language", a.language}},
       "added account " + a.name + " (" + a.role + (a.break_glass ? ", break-glass" : "") + ")");
+  return Status::Ok();
+}
+
+Status RunUsersLanguage(Context& ctx, const UserArgs& a) {
+  OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
+  OUTPOST_ASSIGN_OR_RETURN(auto accounts, web::Accounts::Open(store->db()));
+  OUTPOST_RETURN_IF_ERROR(accounts.SetLanguage(a.name, a.language, ProcessClock().NowMicros()));
+  ctx.Emit({{"name", a.name}, {"language", a.language}},
+           "the pages of " + a.name + " are now in " + a.language);
   return Status::Ok();
 }
 
@@ -95,9 +110,10 @@ Status RunUsersList(Context& ctx) {
                  {"role", std::string(web::RoleName(u.role))},
                  {"disabled", u.disabled},
                  {"break_glass", u.break_glass},
+                 {"language", u.language},
                  {"created", FormatUtcMicros(u.created)}});
-    h << u.name << "  " << web::RoleName(u.role) << (u.disabled ? "  DISABLED" : "")
-      << (u.break_glass ? "  break-glass" : "") << "\n";
+    h << u.name << "  " << web::RoleName(u.role) << "  " << u.language
+      << (u.disabled ? "  DISABLED" : "") << (u.break_glass ? "  break-glass" : "") << "\n";
   }
   ctx.Emit({{"users", j}}, h.str());
   return Status::Ok();
@@ -137,7 +153,13 @@ void AddWebCommands(CLI::App& app, Context& ctx) {
   add->add_flag("--break-glass", a->break_glass,
                 "A crossing's local emergency account (flagged in the audit log)");
   add->add_option("--password-file", a->password_file, "File holding the new password");
+  add->add_option("--language", a->language,
+                  "The pages' language: en (default) or bs (Bosnian/Croatian/Serbian)");
   OnRun(add, ctx, [&ctx, a] { return RunUsersAdd(ctx, *a); });
+  auto* language = users->add_subcommand("language", "Set the language of an account's pages");
+  language->add_option("NAME", a->name, "Account name")->required();
+  language->add_option("LANGUAGE", a->language, "en or bs")->required();
+  OnRun(language, ctx, [&ctx, a] { return RunUsersLanguage(ctx, *a); });
   auto* passwd = users->add_subcommand("passwd", "Set an account's password");
   passwd->add_option("NAME", a->name, "Account name")->required();
   passwd->add_option("--password-file", a->password_file, "File holding the new password");

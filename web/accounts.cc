@@ -15,8 +15,14 @@ CREATE TABLE IF NOT EXISTS web_account(
   disabled INTEGER NOT NULL DEFAULT 0,
   break_glass INTEGER NOT NULL DEFAULT 0,
   created INTEGER NOT NULL,
-  changed INTEGER NOT NULL)
+  changed INTEGER NOT NULL,
+  language TEXT NOT NULL DEFAULT 'en')
 )sql";
+
+// Stores made before accounts had a language get the column (default 'en').
+constexpr const char* kAddLanguage =
+    "ALTER TABLE web_account ADD COLUMN language TEXT NOT NULL DEFAULT 'en'";
+constexpr const char* kColumns = "name, role, disabled, break_glass, created, changed, language";
 
 constexpr size_t kMaxPasswordBytes = 1024;
 
@@ -29,6 +35,7 @@ Account FromRow(Stmt& s) {
   a.break_glass = s.Int(3) != 0;
   a.created = s.Int(4);
   a.changed = s.Int(5);
+  a.language = std::string(s.Text(6));
   return a;
 }
 
@@ -91,9 +98,25 @@ Status ValidateAccountName(std::string_view name) {
                                  "\" must be 1-64 characters of a-z, 0-9, '.', '_', '-'");
 }
 
+Status ValidateLanguage(std::string_view code) {
+  for (std::string_view l : kLanguages) {
+    if (l == code) return Status::Ok();
+  }
+  std::string shown(code.substr(0, 16));
+  for (char& c : shown) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == '"') c = '?';
+  }
+  return Status::InvalidArgument("language: \"" + shown +
+                                 "\" is not one of en (English), bs (Bosnian/Croatian/Serbian)");
+}
+
 Result<Accounts> Accounts::Open(Db& db, PasswordCost cost) {
   if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
   OUTPOST_RETURN_IF_ERROR(db.Exec(kSchema));
+  OUTPOST_ASSIGN_OR_RETURN(auto info, db.Prepare("SELECT 1 FROM pragma_table_info('web_account') "
+                                                 "WHERE name='language'"));
+  OUTPOST_ASSIGN_OR_RETURN(bool has_language, info->Step());
+  if (!has_language) OUTPOST_RETURN_IF_ERROR(db.Exec(kAddLanguage));
   return Accounts(db, cost);
 }
 
@@ -107,19 +130,20 @@ Result<std::string> Accounts::Hash(std::string_view password) const {
 }
 
 Status Accounts::Add(std::string_view name, Role role, std::string_view password, int64_t now,
-                     bool break_glass) {
+                     bool break_glass, std::string_view language) {
   OUTPOST_RETURN_IF_ERROR(ValidateAccountName(name));
+  OUTPOST_RETURN_IF_ERROR(ValidateLanguage(language));
   OUTPOST_RETURN_IF_ERROR(CheckPassword(password));
   OUTPOST_ASSIGN_OR_RETURN(auto existing, Find(name));
   if (existing) {
     return Status::AlreadyExists("name: \"" + std::string(name) + "\" is already an account");
   }
   OUTPOST_ASSIGN_OR_RETURN(std::string hash, Hash(password));
-  OUTPOST_ASSIGN_OR_RETURN(auto s,
-                           db_->Cached("INSERT INTO web_account(name, role, hash, disabled, "
-                                       "break_glass, created, changed) VALUES(?,?,?,0,?,?,?)"));
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto s, db_->Cached("INSERT INTO web_account(name, role, hash, disabled, "
+                          "break_glass, created, changed, language) VALUES(?,?,?,0,?,?,?,?)"));
   s->Bind(1, name).Bind(2, RoleName(role)).Bind(3, hash);
-  s->Bind(4, int64_t{break_glass ? 1 : 0}).Bind(5, now).Bind(6, now);
+  s->Bind(4, int64_t{break_glass ? 1 : 0}).Bind(5, now).Bind(6, now).Bind(7, language);
   return s->Run();
 }
 
@@ -129,6 +153,18 @@ Status Accounts::SetPassword(std::string_view name, std::string_view password, i
   OUTPOST_ASSIGN_OR_RETURN(auto s,
                            db_->Cached("UPDATE web_account SET hash=?, changed=? WHERE name=?"));
   s->Bind(1, hash).Bind(2, now).Bind(3, name);
+  OUTPOST_RETURN_IF_ERROR(s->Run());
+  if (db_->Changes() == 0) {
+    return Status::NotFound("name: \"" + std::string(name) + "\" is not an account");
+  }
+  return Status::Ok();
+}
+
+Status Accounts::SetLanguage(std::string_view name, std::string_view language, int64_t now) {
+  OUTPOST_RETURN_IF_ERROR(ValidateLanguage(language));
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto s, db_->Cached("UPDATE web_account SET language=?, changed=? WHERE name=?"));
+  s->Bind(1, language).Bind(2, now).Bind(3, name);
   OUTPOST_RETURN_IF_ERROR(s->Run());
   if (db_->Changes() == 0) {
     return Status::NotFound("name: \"" + std::string(name) + "\" is not an account");
@@ -148,8 +184,8 @@ Status Accounts::SetDisabled(std::string_view name, bool disabled, int64_t now) 
 }
 
 Result<std::vector<Account>> Accounts::List() {
-  OUTPOST_ASSIGN_OR_RETURN(auto s, db_->Cached("SELECT name, role, disabled, break_glass, "
-                                               "created, changed FROM web_account ORDER BY name"));
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto s, db_->Cached(std::string("SELECT ") + kColumns + " FROM web_account ORDER BY name"));
   std::vector<Account> out;
   while (true) {
     OUTPOST_ASSIGN_OR_RETURN(bool row, s->Step());
@@ -160,8 +196,8 @@ Result<std::vector<Account>> Accounts::List() {
 }
 
 Result<std::optional<Account>> Accounts::Find(std::string_view name) {
-  OUTPOST_ASSIGN_OR_RETURN(auto s, db_->Cached("SELECT name, role, disabled, break_glass, "
-                                               "created, changed FROM web_account WHERE name=?"));
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto s, db_->Cached(std::string("SELECT ") + kColumns + " FROM web_account WHERE name=?"));
   s->Bind(1, name);
   OUTPOST_ASSIGN_OR_RETURN(bool row, s->Step());
   if (!row) return std::optional<Account>();
@@ -173,14 +209,13 @@ Result<std::optional<Account>> Accounts::Verify(std::string_view name, std::stri
   std::string hash;
   std::optional<Account> account;
   {
-    OUTPOST_ASSIGN_OR_RETURN(
-        auto s, db_->Cached("SELECT name, role, disabled, break_glass, created, changed, hash "
-                            "FROM web_account WHERE name=?"));
+    OUTPOST_ASSIGN_OR_RETURN(auto s, db_->Cached(std::string("SELECT ") + kColumns +
+                                                 ", hash FROM web_account WHERE name=?"));
     s->Bind(1, name);
     OUTPOST_ASSIGN_OR_RETURN(bool row, s->Step());
     if (row) {
       account = FromRow(*s);
-      hash = std::string(s->Text(6));
+      hash = std::string(s->Text(7));
     }
   }
   if (!account) {

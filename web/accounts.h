@@ -47,7 +47,14 @@ struct Account {
   bool break_glass = false;  // a crossing's local emergency account
   int64_t created = 0;       // microseconds, UTC
   int64_t changed = 0;
+  std::string language = "en";  // the pages' language (kLanguages)
 };
+
+// The languages the pages speak: English, and Bosnian/Croatian/Serbian in
+// Latin script (one catalogue: the officers of all three read it alike).
+inline constexpr std::string_view kLanguages[] = {"en", "bs"};
+// kInvalidArgument naming the field `language` unless `code` is in kLanguages.
+Status ValidateLanguage(std::string_view code);
 
 class Accounts {
  public:
@@ -55,11 +62,14 @@ class Accounts {
   static Result<Accounts> Open(Db& db, PasswordCost cost = PasswordCost::Interactive());
 
   // kInvalidArgument: a name that is not 1-64 of [a-z0-9._-] (lower case),
-  // or a weak password; kAlreadyExists: the name is taken.
+  // a weak password, a language not in kLanguages; kAlreadyExists: the name
+  // is taken.
   Status Add(std::string_view name, Role role, std::string_view password, int64_t now,
-             bool break_glass = false);
+             bool break_glass = false, std::string_view language = "en");
   // kNotFound: no such account; kInvalidArgument: a weak password.
   Status SetPassword(std::string_view name, std::string_view password, int64_t now);
+  // kNotFound: no such account; kInvalidArgument: not in kLanguages.
+  Status SetLanguage(std::string_view name, std::string_view language, int64_t now);
   // kNotFound: no such account.
   Status SetDisabled(std::string_view name, bool disabled, int64_t now);
   Result<std::vector<Account>> List();

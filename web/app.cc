@@ -124,6 +124,33 @@ json ColumnJson(const schema::Column& c) {
   return j;
 }
 
+// An embedded asset by its path (/assets/NAME), or 404.
+HttpResponse ServeAsset(const std::string& path) {
+  const Asset* a = FindAsset(path.substr(8));
+  if (!a) return Fail(404, "path", path, "exists", "path: no such asset");
+  HttpResponse r;
+  r.content_type = std::string(a->content_type);
+  r.body = std::string(a->body);
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  return r;
+}
+
+// Invariant 2 for a POST: a JSON body, and (unless `session` is null: a
+// public endpoint) the session's CSRF token. The refusal, or nullopt.
+std::optional<HttpResponse> CheckPost(const HttpRequest& req, const Session* session) {
+  if (std::string_view(req.content_type).substr(0, 16) != "application/json") {
+    return Fail(415, "Content-Type", req.content_type.substr(0, 100), "application/json",
+                "Content-Type: requests with a body must send application/json");
+  }
+  if (session &&
+      (req.csrf.size() != session->csrf.size() ||
+       sodium_memcmp(req.csrf.data(), session->csrf.data(), session->csrf.size()) != 0)) {
+    return Fail(403, "X-CSRF-Token", "", "the session's token",
+                "X-CSRF-Token: missing or not this session's token; reload the page");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 struct App::Call {
@@ -132,6 +159,7 @@ struct App::Call {
   std::string query;
   std::string session_id;
   std::optional<Session> session;
+  std::string language = "en";  // the signed-in account's
 };
 
 Result<json> ParseJsonBody(std::string_view body) {
@@ -178,7 +206,7 @@ json ErrorsFromStatus(const Status& status) {
 }
 
 HttpResponse App::Handle(const HttpRequest& req) {
-  Call call{req, req.target, "", "", std::nullopt};
+  Call call{req, req.target, "", "", std::nullopt, "en"};
   size_t q = call.path.find('?');
   if (q != std::string::npos) {
     call.query = call.path.substr(q + 1);
@@ -197,6 +225,8 @@ HttpResponse App::Handle(const HttpRequest& req) {
       if (!account.ok() || !*account || (*account)->disabled) {
         sessions_.Remove(call.session_id);
         call.session.reset();
+      } else {
+        call.language = (*account)->language;
       }
     }
     r = Route(call);
@@ -229,28 +259,32 @@ HttpResponse App::Route(Call& call) {
       {"POST", "/api/login", kPublic, false, [&] { return Login(call); }},
       {"POST", "/api/logout", kAnyRole, false, [&] { return Logout(call); }},
       {"GET", "/api/me", kAnyRole, false, [&] { return Me(call); }},
+      {"POST", "/api/me/language", kAnyRole, false, [&] { return SetLanguage(call); }},
       {"GET", "/api/catalogue", kAnyRole, false, [&] { return Catalogue(call); }},
       {"GET", "/api/users", kAdminOnly, false, [&] { return ListUsers(call); }},
       {"POST", "/api/users", kAdminOnly, false, [&] { return AddUser(call); }},
       {"POST", "/api/movements", kDesk, false, [&] { return AddMovement(call); }},
   };
   if (call.req.method == "GET" && call.path.rfind("/assets/", 0) == 0) {
-    const Asset* a = FindAsset(call.path.substr(8));
-    if (!a) return Fail(404, "path", call.path, "exists", "path: no such asset");
-    HttpResponse r;
-    r.content_type = std::string(a->content_type);
-    r.body = std::string(a->body);
-    r.headers.emplace_back("Cache-Control", "no-cache");
-    return r;
+    return ServeAsset(call.path);
   }
+  // A path may take more than one method (GET and POST /api/users): the
+  // entry is the one of both; a path known with other methods only is 405.
+  const Entry* found = nullptr;
+  std::string allowed;
   for (const Entry& e : routes) {
     if (call.path != e.path) continue;
-    if (call.req.method != e.method) {
-      HttpResponse r = Fail(405, "method", call.req.method, std::string("is ") + e.method,
-                            "method: " + call.path + " takes " + e.method);
-      r.headers.emplace_back("Allow", e.method);
-      return r;
-    }
+    if (call.req.method == e.method) found = &e;
+    allowed += (allowed.empty() ? "" : ", ") + std::string(e.method);
+  }
+  if (!found && !allowed.empty()) {
+    HttpResponse r = Fail(405, "method", call.req.method, "is " + allowed,
+                          "method: " + call.path + " takes " + allowed);
+    r.headers.emplace_back("Allow", allowed);
+    return r;
+  }
+  if (found) {
+    const Entry& e = *found;
     if (e.roles != kPublic) {
       if (!call.session) {
         if (e.page) return Redirect("/login");
@@ -268,17 +302,8 @@ HttpResponse App::Route(Call& call) {
       }
     }
     if (e.method == std::string("POST")) {
-      std::string_view ct = call.req.content_type;
-      if (ct.substr(0, 16) != "application/json") {
-        return Fail(415, "Content-Type", call.req.content_type.substr(0, 100), "application/json",
-                    "Content-Type: requests with a body must send application/json");
-      }
-      if (e.roles != kPublic && (call.req.csrf.size() != call.session->csrf.size() ||
-                                 sodium_memcmp(call.req.csrf.data(), call.session->csrf.data(),
-                                               call.session->csrf.size()) != 0)) {
-        return Fail(403, "X-CSRF-Token", "", "the session's token",
-                    "X-CSRF-Token: missing or not this session's token; reload the page");
-      }
+      auto refused = CheckPost(call.req, e.roles == kPublic ? nullptr : &*call.session);
+      if (refused) return *refused;
     }
     return e.run();
   }
@@ -313,8 +338,10 @@ HttpResponse App::Login(Call& call) {
   if (!call.session_id.empty()) sessions_.Remove(call.session_id);
   Session s;
   std::string id = sessions_.Create((*account)->name, (*account)->role, &s);
-  HttpResponse r = JsonResponse(
-      200, {{"name", s.account}, {"role", std::string(RoleName(s.role))}, {"csrf", s.csrf}});
+  HttpResponse r = JsonResponse(200, {{"name", s.account},
+                                      {"role", std::string(RoleName(s.role))},
+                                      {"csrf", s.csrf},
+                                      {"language", (*account)->language}});
   r.headers.emplace_back("Set-Cookie", SessionCookie(id, call.req.secure, false));
   return r;
 }
@@ -331,8 +358,20 @@ HttpResponse App::Me(Call& call) {
   return JsonResponse(200, {{"name", s.account},
                             {"role", std::string(RoleName(s.role))},
                             {"csrf", s.csrf},
+                            {"language", call.language},
                             {"node", store_.identity().name},
                             {"site", store_.identity().site}});
+}
+
+HttpResponse App::SetLanguage(Call& call) {
+  auto body = ParseJsonBody(call.req.body);
+  if (!body.ok()) return Fail(400, "body", "", "a JSON object", body.status().message());
+  const json& language = (*body)["language"];
+  std::string code = language.is_string() ? language.get<std::string>() : language.dump();
+  Status s = accounts_.SetLanguage(call.session->account, code, store_.clock().NowMicros());
+  if (s.code() == Code::kInvalidArgument) return JsonResponse(422, ErrorsFromStatus(s));
+  if (!s.ok()) return Fail(500, "", "", "", s.message());
+  return JsonResponse(200, {{"language", code}});
 }
 
 HttpResponse App::ListUsers(Call&) {
@@ -344,6 +383,7 @@ HttpResponse App::ListUsers(Call&) {
                    {"role", std::string(RoleName(a.role))},
                    {"disabled", a.disabled},
                    {"break_glass", a.break_glass},
+                   {"language", a.language},
                    {"created", FormatUtcMicros(a.created)}});
   }
   return JsonResponse(200, {{"users", out}});
@@ -359,11 +399,13 @@ HttpResponse App::AddUser(Call& call) {
   }
   auto role = ParseRole(b["role"].get<std::string>());
   if (!role.ok()) return JsonResponse(422, ErrorsFromStatus(role.status()));
+  const json& lang = b.contains("language") ? b["language"] : json("en");
+  std::string language = lang.is_string() ? lang.get<std::string>() : lang.dump();
   Status s = accounts_.Add(b["name"].get<std::string>(), *role, b["password"].get<std::string>(),
-                           store_.clock().NowMicros());
+                           store_.clock().NowMicros(), false, language);
   if (s.code() == Code::kAlreadyExists) return JsonResponse(409, ErrorsFromStatus(s));
   if (!s.ok()) return JsonResponse(422, ErrorsFromStatus(s));
-  return JsonResponse(201, {{"name", b["name"]}, {"role", b["role"]}});
+  return JsonResponse(201, {{"name", b["name"]}, {"role", b["role"]}, {"language", language}});
 }
 
 HttpResponse App::Catalogue(Call&) {

@@ -67,6 +67,7 @@ class App {
   HttpResponse Login(Call& call);
   HttpResponse Logout(Call& call);
   HttpResponse Me(Call& call);
+  HttpResponse SetLanguage(Call& call);
   HttpResponse ListUsers(Call& call);
   HttpResponse AddUser(Call& call);
   HttpResponse Catalogue(Call& call);

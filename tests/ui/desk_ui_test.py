@@ -5,7 +5,8 @@ headless chromium through chromedriver.
 
     desk_ui_test.py OUTPOST_BINARY OUTPUT_DIR
 
-Scenarios: sign in; a wrong password, then rate-limited; a request without
+Scenarios: sign in; a wrong password, then rate-limited; the pages in
+Bosnian and back; a request without
 the CSRF token refused; an officer opening an admin page gets 403; a truck
 with two goods items and a container recorded; an invalid container number
 shown at its field with nothing stored; sign out; an expired session.
@@ -158,6 +159,30 @@ TRUCK = {
 }
 
 
+def scenario_language(d, url, wait):
+    """The officer picks Bosnian/Croatian/Serbian on the home page: every page
+    speaks it (the account keeps it), then English again."""
+    Select(d.find_element(By.ID, "language")).select_by_value("bs")
+    wait.until(EC.text_to_be_present_in_element((By.ID, "tasks"), "Novi prelazak"))
+    check(d.find_element(By.ID, "signout").text == "Odjava",
+          "in Bosnian: the sign-out button says Odjava")
+    d.get(url + "/movements/new")
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, '[data-path="movement.vehicle.plate"]')))
+    plate = d.find_element(By.CSS_SELECTOR, 'label[for="f-movement-vehicle-plate"]').text
+    heading = d.find_element(By.TAG_NAME, "h1").text
+    check(heading == "Novi prelazak" and plate.startswith("Registarska oznaka"),
+          "the new-movement form in Bosnian: %r, %r" % (heading, plate))
+    direction = [o.text for o in Select(d.find_element(
+        By.CSS_SELECTOR, '[data-path="movement.direction"]')).options]
+    check("ulaz" in direction, "allowed values in words: %s" % direction)
+    shot(d, "09-new-movement-bosnian")
+    d.get(url + "/")
+    wait.until(EC.presence_of_element_located((By.ID, "language")))
+    Select(d.find_element(By.ID, "language")).select_by_value("en")
+    wait.until(EC.text_to_be_present_in_element((By.ID, "tasks"), "New movement"))
+    check(d.find_element(By.ID, "signout").text == "Sign out", "and back in English")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="outpost-ui-")
@@ -200,6 +225,7 @@ def main():
         wait.until(EC.text_to_be_present_in_element((By.ID, "who"), "marko"))
         check("New movement" in d.page_source, "the officer's home offers New movement")
         shot(d, "04-officer-home")
+        scenario_language(d, url, wait)
 
         # Refusals: no CSRF token; an admin page.
         status = fetch_status(d, "POST", "/api/movements", {"Content-Type": "application/json"})

@@ -5,7 +5,7 @@
 
 const MESSAGES = {
   en: {
-    signed_in_as: (n, r) => `${n} (${r})`,
+    signed_in_as: (n, r) => `${n} (${T.role[r] || r})`,
     home_title: (r) => ({officer: 'Officer desk', supervisor: 'Shift supervisor',
                          analyst: 'Analyst', admin: 'Administration'}[r] || 'Home'),
     node: (name, site) => `${name}, crossing ${site}`,
@@ -17,7 +17,7 @@ const MESSAGES = {
     saved_id: 'Record',
     saved_rows: 'Rows stored',
     lane_pending: 'No lane recommendation.',
-    lane: (l) => `Recommended lane: ${l.toUpperCase()}`,
+    lane: (l) => `Recommended lane: ${(T.lanes[l] || l).toUpperCase()}`,
     lane_none: (m) =>
       m.includes('no lane') ? m.charAt(0).toUpperCase() + m.slice(1) : `No lane recommended: ${m}`,
     score: (s) => `Score ${s}`,
@@ -29,9 +29,133 @@ const MESSAGES = {
               shipper: 'Shipper', consignee: 'Consignee', goods: (i) => `Goods item ${i}`},
     yes: 'yes', no: 'no', enabled: 'enabled', disabled: 'disabled',
     network: 'The node did not answer. Nothing was lost: try again.',
+    title_sign_in: 'Sign in – Outpost', sign_in_heading: 'Sign in',
+    login_hint: "This crossing's desk. Your account is the name the audit log records.",
+    account_name: 'Account name', password: 'Password', sign_in: 'Sign in', sign_out: 'Sign out',
+    login_wrong: 'name or password is wrong (or the account is disabled)',
+    login_limited: (s) => `too many failed sign-ins: try again in ${s} s or ask an admin`,
+    title_home: 'Home – Outpost', language_label: 'Language of these pages',
+    title_new_movement: 'New movement – Outpost', new_movement_heading: 'New movement',
+    movement_hint: 'Fill what is in front of you; empty fields are left out. Enter saves. ' +
+                   'Nothing is stored until every field is valid.',
+    add_goods: 'Add goods item', save_movement: 'Save movement',
+    title_accounts: 'Accounts – Outpost', accounts_heading: 'Accounts', th_name: 'Name',
+    th_role: 'Role', th_language: 'Language', th_state: 'State', th_created: 'Created',
+    title_forbidden: 'Not allowed – Outpost', forbidden_heading: 'Not allowed',
+    forbidden_text: 'Your role may not open this page.', back_home: 'Back to your home page',
+    title_movement: 'Movement – Outpost', movement_saved_heading: 'Movement saved',
+    next_movement: 'Record the next movement',
+    role: {officer: 'officer', supervisor: 'supervisor', analyst: 'analyst', admin: 'admin'},
+    lanes: {red: 'red', yellow: 'yellow', green: 'green', blue: 'blue'},
+    languages: {en: 'English', bs: 'Bosanski · Hrvatski · Srpski'},
+    fields: {},   // column name -> label; missing ones are made from the name
+    values: {},   // allowed value -> its words; missing ones are shown as they are
+  },
+  // Bosnian/Croatian/Serbian, Latin script: one catalogue the officers of
+  // all three read alike (ijekavian; where the words differ, the Bosnian).
+  bs: {
+    home_title: (r) => ({officer: 'Radno mjesto službenika', supervisor: 'Šef smjene',
+                         analyst: 'Analitičar', admin: 'Administracija'}[r] || 'Početna'),
+    node: (name, site) => `${name}, granični prijelaz ${site}`,
+    task_new_movement: 'Novi prelazak',
+    task_users: 'Korisnički računi',
+    task_none: 'Za vašu ulogu ovdje još nema zadataka.',
+    fix_these: 'Postoji problem',
+    saving: 'Spremanje…',
+    saved_id: 'Zapis',
+    saved_rows: 'Spremljeni redovi',
+    lane_pending: 'Nema preporuke trake.',
+    lane: (l) => `Preporučena traka: ${(T.lanes[l] || l).toUpperCase()}`,
+    lane_none: (m) => `Traka nije preporučena: ${m}`,
+    score: (s) => `Bodovi ${s}`,
+    random: 'Odabrano i slučajnim izborom (kontrolni uzorak).',
+    because: (m) => `(${Array.isArray(m) ? m.join(', ') : String(m)})`,
+    no_hits: 'Nijedno pravilo nije pogodilo ovaj prelazak.',
+    section: {movement: 'Prelazak', vehicle: 'Vozilo', driver: 'Vozač',
+              container: 'Kontejner', seal: 'Plomba', consignment: 'Pošiljka',
+              shipper: 'Pošiljalac', consignee: 'Primalac', goods: (i) => `Stavka robe ${i}`},
+    yes: 'da', no: 'ne', enabled: 'aktivan', disabled: 'onemogućen',
+    network: 'Čvor nije odgovorio. Ništa nije izgubljeno: pokušajte ponovo.',
+    title_sign_in: 'Prijava – Outpost', sign_in_heading: 'Prijava',
+    login_hint: 'Radno mjesto ovog graničnog prijelaza. Revizijski dnevnik bilježi ' +
+                'ime vašeg korisničkog računa.',
+    account_name: 'Korisničko ime', password: 'Lozinka', sign_in: 'Prijavi se',
+    sign_out: 'Odjava',
+    login_wrong: 'pogrešno ime ili lozinka (ili je račun onemogućen)',
+    login_limited: (s) => `previše neuspjelih prijava: pokušajte ponovo za ${s} s ` +
+                          'ili se obratite administratoru',
+    title_home: 'Početna – Outpost', language_label: 'Jezik ovih stranica',
+    title_new_movement: 'Novi prelazak – Outpost', new_movement_heading: 'Novi prelazak',
+    movement_hint: 'Popunite ono što imate pred sobom; prazna polja se izostavljaju. ' +
+                   'Enter sprema. Ništa se ne sprema dok sva polja nisu ispravna.',
+    add_goods: 'Dodaj stavku robe', save_movement: 'Spremi prelazak',
+    title_accounts: 'Korisnički računi – Outpost', accounts_heading: 'Korisnički računi',
+    th_name: 'Ime', th_role: 'Uloga', th_language: 'Jezik', th_state: 'Stanje',
+    th_created: 'Kreiran',
+    title_forbidden: 'Nije dozvoljeno – Outpost', forbidden_heading: 'Nije dozvoljeno',
+    forbidden_text: 'Vaša uloga ne može otvoriti ovu stranicu.',
+    back_home: 'Nazad na vašu početnu stranicu',
+    title_movement: 'Prelazak – Outpost', movement_saved_heading: 'Prelazak spremljen',
+    next_movement: 'Unesi sljedeći prelazak',
+    role: {officer: 'službenik', supervisor: 'šef smjene', analyst: 'analitičar',
+           admin: 'administrator'},
+    lanes: {red: 'crvena', yellow: 'žuta', green: 'zelena', blue: 'plava'},
+    fields: {
+      direction: 'Smjer', mode: 'Vid prevoza', route: 'Ruta (zemlje)', time: 'Vrijeme',
+      declaration: 'Deklaracija', weighbridge_kg: 'Vaga (kg)', crossing: 'Prijelaz',
+      plate: 'Registarska oznaka', plate_country: 'Država registracije', vin: 'Broj šasije (VIN)',
+      kind: 'Vrsta', family_name: 'Prezime', given_names: 'Ime', nationality: 'Državljanstvo',
+      date_of_birth: 'Datum rođenja', document_type: 'Vrsta isprave',
+      document_number: 'Broj isprave', role: 'Uloga', number: 'Broj', size_type: 'Tip i veličina',
+      loaded: 'Natovaren', condition: 'Stanje', issuer: 'Izdavalac',
+      transport_doc_type: 'Prevozna isprava', transport_doc_number: 'Broj prevozne isprave',
+      origin_country: 'Zemlja porijekla', dispatch_country: 'Zemlja otpreme',
+      destination_country: 'Zemlja odredišta', name: 'Naziv', country: 'Država', tin: 'PIB/JIB',
+      hs_code: 'Tarifna oznaka (HS)', description: 'Opis', gross_kg: 'Bruto (kg)',
+      net_kg: 'Neto (kg)', packages: 'Broj koleta', quantity: 'Količina', unit: 'Jedinica',
+      value: 'Vrijednost', value_currency: 'Valuta vrijednosti', amount: 'Iznos',
+      currency: 'Valuta', commodity_group: 'Grupa robe', note: 'Napomena', result: 'Rezultat',
+      reason: 'Razlog', lane: 'Traka', data_subject_category: 'Kategorija osobe',
+      review_date: 'Datum preispitivanja', subtype: 'Podvrsta', methods: 'Metode',
+      concealment_method: 'Način skrivanja', concealment_location: 'Mjesto skrivanja',
+      detection_method: 'Način otkrivanja', officers: 'Službenici',
+    },
+    values: {
+      in: 'ulaz', out: 'izlaz', road: 'cestovni', rail: 'željeznički', air: 'vazdušni',
+      sea: 'pomorski', car: 'putničko vozilo', bus: 'autobus', truck: 'kamion', van: 'kombi',
+      motorcycle: 'motocikl', trailer: 'prikolica', other: 'drugo', container: 'kontejner',
+      swap_body: 'izmjenjivi sanduk', semi_trailer: 'poluprikolica', intact: 'neoštećena',
+      broken: 'oštećena', missing: 'nedostaje', replaced: 'zamijenjena', driver: 'vozač',
+      passenger: 'putnik', owner: 'vlasnik', crew: 'posada', passport: 'pasoš',
+      id_card: 'lična karta', residence_permit: 'boravišna dozvola',
+      driving_licence: 'vozačka dozvola', suspect: 'osumnjičeni', witness: 'svjedok',
+      traveller: 'putnik', nil: 'bez nalaza', irregularity: 'nepravilnost',
+      seizure: 'zapljena', red: 'crvena', yellow: 'žuta', green: 'zelena',
+    },
   },
 };
-const T = MESSAGES.en;
+// T: the strings of the account's language, English where one is missing.
+let T = MESSAGES.en;
+
+// The language before sign-in: the last one used in this browser, else the
+// browser's own (Bosnian, Croatian, Serbian, Montenegrin: bs), else English.
+function guessLanguage() {
+  const saved = localStorage.getItem('outpost.language');
+  if (saved && MESSAGES[saved]) return saved;
+  const wanted = navigator.languages || [navigator.language || 'en'];
+  return wanted.some((l) => /^(bs|hr|sr|sh|cnr)\b/i.test(l)) ? 'bs' : 'en';
+}
+
+// Switches the page to `lang` and fills every element marked data-t.
+function useLanguage(lang) {
+  const l = MESSAGES[lang] ? lang : 'en';
+  T = Object.assign({}, MESSAGES.en, MESSAGES[l]);
+  localStorage.setItem('outpost.language', l);
+  document.documentElement.lang = l;
+  for (const e of document.querySelectorAll('[data-t]')) {
+    if (typeof T[e.dataset.t] === 'string') e.textContent = T[e.dataset.t];
+  }
+}
 
 const state = {csrf: ''};
 
@@ -97,6 +221,7 @@ async function loadMe() {
   const r = await api('GET', '/api/me');
   if (r.status === 401) { location.assign('/login'); return null; }
   state.csrf = r.data.csrf;
+  useLanguage(r.data.language);
   const who = document.getElementById('who');
   if (who) who.textContent = T.signed_in_as(r.data.name, r.data.role);
   const out = document.getElementById('signout');
@@ -110,6 +235,7 @@ async function loadMe() {
 }
 
 function initLogin() {
+  useLanguage(guessLanguage());
   const form = document.getElementById('login-form');
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -120,8 +246,12 @@ function initLogin() {
       return;
     }
     if (r.status === 200) { location.assign('/'); return; }
+    // The node's refusals, said in the page's language.
+    const wait = ((r.data.errors || [{}])[0].message || '').match(/in (\d+) s/);
+    const said = r.status === 401 ? T.login_wrong
+               : r.status === 429 && wait ? T.login_limited(wait[1]) : null;
     const errors = (r.data.errors || []).map((e) =>
-      ({...e, field: e.field === 'name' ? 'name' : 'password'}));
+      ({...e, message: said || e.message, field: e.field === 'name' ? 'name' : 'password'}));
     form.elements.password.value = '';
     showErrors(errors);
   });
@@ -139,6 +269,12 @@ async function initHome() {
   if (me.role === 'officer' || me.role === 'supervisor') add('/movements/new', T.task_new_movement);
   if (me.role === 'admin') add('/admin/users', T.task_users);
   if (!tasks.children.length) tasks.append(el('li', {text: T.task_none}));
+  const pick = document.getElementById('language');
+  pick.value = me.language;
+  pick.addEventListener('change', async () => {
+    const r = await api('POST', '/api/me/language', {language: pick.value});
+    if (r.status === 200) location.reload();
+  });
 }
 
 // ---- New movement: the form is built from the catalogue (GET /api/catalogue).
@@ -153,7 +289,9 @@ const SECTIONS = [
   {key: 'consignee', table: 'party', prefix: 'movement.consignments[0].consignee'},
 ];
 
-function label(name) { return name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()); }
+function label(name) {
+  return T.fields[name] || name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+}
 
 function inputFor(col, path) {
   const id = idFor(path);
@@ -162,7 +300,7 @@ function inputFor(col, path) {
     input = el('select', {id, name: path});
     input.append(el('option', {value: '', text: ''}));
     const values = col.type === 'bool' ? [['true', T.yes], ['false', T.no]]
-                                       : col.allowed.map((v) => [v, v]);
+                                       : col.allowed.map((v) => [v, T.values[v] || v]);
     for (const [v, t] of values) input.append(el('option', {value: v, text: t}));
   } else {
     input = el('input', {id, name: path, autocomplete: 'off', spellcheck: 'false'});
@@ -306,14 +444,22 @@ async function initLane() {
   lane.append(hits);
 }
 
+// A UTC time from the node, in the crossing's local time (the browser's).
+function localTime(utc) {
+  const d = new Date(utc);
+  return isNaN(d) ? String(utc) : d.toLocaleString(document.documentElement.lang,
+                                                  {dateStyle: 'medium', timeStyle: 'short'});
+}
+
 async function initUsers() {
   if (!(await loadMe())) return;
   const r = await api('GET', '/api/users');
   const body = document.getElementById('users');
   for (const u of r.data.users || []) {
-    body.append(el('tr', {}, el('td', {text: u.name}), el('td', {text: u.role}),
+    body.append(el('tr', {}, el('td', {text: u.name}), el('td', {text: T.role[u.role] || u.role}),
+                   el('td', {text: T.languages[u.language] || u.language}),
                    el('td', {text: u.disabled ? T.disabled : T.enabled}),
-                   el('td', {text: u.created})));
+                   el('td', {text: localTime(u.created)})));
   }
 }
 
