@@ -3,6 +3,7 @@
 //   outpost users add NAME --role ROLE [--break-glass] [--language en|bs]
 //   outpost users passwd NAME | users disable NAME | users enable NAME
 //   outpost users language NAME en|bs
+//   outpost tokens issue NAME --role ROLE | tokens revoke NAME | tokens list
 //   outpost users list
 // A new password comes from --password-file FILE, else $OUTPOST_NEW_PASSWORD,
 // else a prompt (asked twice) when stdin is a terminal.
@@ -20,6 +21,7 @@
 #include "cli/web_desk.h"
 #include "web/accounts.h"
 #include "web/tls.h"
+#include "web/tokens.h"
 
 namespace outpost::cli {
 namespace {
@@ -119,6 +121,48 @@ Status RunUsersList(Context& ctx) {
   return Status::Ok();
 }
 
+Status RunTokensIssue(Context& ctx, const UserArgs& a) {
+  OUTPOST_ASSIGN_OR_RETURN(web::Role role, web::ParseRole(a.role));
+  OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
+  OUTPOST_ASSIGN_OR_RETURN(auto tokens, web::Tokens::Open(store->db()));
+  SystemRandom random;
+  OUTPOST_ASSIGN_OR_RETURN(std::string token,
+                           tokens.Issue(a.name, role, random, ProcessClock().NowMicros()));
+  ctx.Emit({{"name", a.name}, {"role", a.role}, {"token", token}},
+           token + "\n(token " + a.name + ", role " + a.role +
+               ": shown this once; the client sends it as 'Authorization: Bearer TOKEN')");
+  return Status::Ok();
+}
+
+Status RunTokensRevoke(Context& ctx, const UserArgs& a) {
+  OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
+  OUTPOST_ASSIGN_OR_RETURN(auto tokens, web::Tokens::Open(store->db()));
+  OUTPOST_RETURN_IF_ERROR(tokens.Revoke(a.name, ProcessClock().NowMicros()));
+  ctx.Emit({{"name", a.name}, {"revoked", true}},
+           "token " + a.name + " revoked: its next request is refused");
+  return Status::Ok();
+}
+
+Status RunTokensList(Context& ctx) {
+  OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
+  OUTPOST_ASSIGN_OR_RETURN(auto tokens, web::Tokens::Open(store->db()));
+  OUTPOST_ASSIGN_OR_RETURN(auto list, tokens.List());
+  json j = json::array();
+  std::ostringstream h;
+  if (list.empty()) h << "no tokens: outpost tokens issue NAME --role ROLE\n";
+  for (const auto& t : list) {
+    std::string revoked = t.revoked ? FormatUtcMicros(*t.revoked) : "";
+    j.push_back({{"name", t.name},
+                 {"role", std::string(web::RoleName(t.role))},
+                 {"created", FormatUtcMicros(t.created)},
+                 {"revoked", t.revoked ? json(revoked) : json(nullptr)}});
+    h << t.name << "  " << web::RoleName(t.role) << "  issued " << FormatUtcMicros(t.created)
+      << (t.revoked ? "  REVOKED " + revoked : "") << "\n";
+  }
+  ctx.Emit({{"tokens", j}}, h.str());
+  return Status::Ok();
+}
+
 Status RunWeb(Context& ctx, const std::string& config_path, const WebArgs& args) {
   OUTPOST_ASSIGN_OR_RETURN(NodeConfig config, LoadConfig(config_path, ctx.data_dir));
   InstallStopHandlers();
@@ -172,6 +216,18 @@ void AddWebCommands(CLI::App& app, Context& ctx) {
   OnRun(enable, ctx, [&ctx, a] { return RunUsersDisable(ctx, *a, false); });
   auto* list = users->add_subcommand("list", "List the accounts");
   OnRun(list, ctx, [&ctx] { return RunUsersList(ctx); });
+
+  auto* tokens = app.add_subcommand("tokens", "API tokens of machine clients (Bearer)");
+  tokens->require_subcommand(1);
+  auto* issue = tokens->add_subcommand("issue", "Issue a token; it is shown once");
+  issue->add_option("NAME", a->name, "The client's name (a-z, 0-9, '.', '_', '-')")->required();
+  issue->add_option("--role", a->role, "officer, supervisor, analyst or admin")->required();
+  OnRun(issue, ctx, [&ctx, a] { return RunTokensIssue(ctx, *a); });
+  auto* revoke = tokens->add_subcommand("revoke", "Revoke a token (its name stays taken)");
+  revoke->add_option("NAME", a->name, "The token's name")->required();
+  OnRun(revoke, ctx, [&ctx, a] { return RunTokensRevoke(ctx, *a); });
+  auto* tlist = tokens->add_subcommand("list", "List the tokens (never their secrets)");
+  OnRun(tlist, ctx, [&ctx] { return RunTokensList(ctx); });
 }
 
 }  // namespace outpost::cli

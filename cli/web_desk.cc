@@ -17,6 +17,7 @@ class Desk final : public WebDesk {
 
   std::unique_ptr<node::Store> store;
   std::optional<web::Accounts> accounts;
+  std::optional<web::Tokens> tokens;
   std::unique_ptr<web::Sessions> sessions;
   std::unique_ptr<web::LoginRateLimiter> limiter;
   std::unique_ptr<web::App> app;
@@ -39,13 +40,15 @@ Result<std::unique_ptr<WebDesk>> StartWebDesk(Context& ctx, const NodeConfig& co
   OUTPOST_RETURN_IF_ERROR(web::EnsureCertificate(ctx.data_dir, desk->store->identity().name));
   OUTPOST_ASSIGN_OR_RETURN(auto accounts, web::Accounts::Open(desk->store->db()));
   desk->accounts.emplace(std::move(accounts));
+  OUTPOST_ASSIGN_OR_RETURN(auto tokens, web::Tokens::Open(desk->store->db()));
+  desk->tokens.emplace(std::move(tokens));
   web::SessionLimits limits;
   limits.idle_micros = config.http_session_idle_seconds * 1'000'000;
   limits.absolute_micros = config.http_session_max_seconds * 1'000'000;
   desk->sessions = std::make_unique<web::Sessions>(ProcessClock(), ProcessRandom(), limits);
   desk->limiter = std::make_unique<web::LoginRateLimiter>(ProcessClock(), web::RateLimits{});
-  desk->app =
-      std::make_unique<web::App>(*desk->store, *desk->accounts, *desk->sessions, *desk->limiter);
+  desk->app = std::make_unique<web::App>(*desk->store, *desk->accounts, *desk->sessions,
+                                         *desk->limiter, &*desk->tokens);
   web::ServerOptions o;
   o.listen = listen;
   o.tls = !args.plain;

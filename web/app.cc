@@ -160,6 +160,7 @@ struct App::Call {
   std::string session_id;
   std::optional<Session> session;
   std::string language = "en";  // the signed-in account's
+  bool by_token = false;        // a machine client (invariant 6)
 };
 
 Result<json> ParseJsonBody(std::string_view body) {
@@ -206,7 +207,7 @@ json ErrorsFromStatus(const Status& status) {
 }
 
 HttpResponse App::Handle(const HttpRequest& req) {
-  Call call{req, req.target, "", "", std::nullopt, "en"};
+  Call call{req, req.target, "", "", std::nullopt, "en", false};
   size_t q = call.path.find('?');
   if (q != std::string::npos) {
     call.query = call.path.substr(q + 1);
@@ -216,19 +217,12 @@ HttpResponse App::Handle(const HttpRequest& req) {
   if (SuspiciousPath(call.path)) {
     r = Fail(400, "path", call.path.substr(0, 200), "plain path",
              "path: no '..', '//', '%', '\\' or control characters");
+  } else if (!req.authorization.empty()) {
+    r = FromToken(call) ? Route(call)
+                        : Fail(401, "Authorization", "", "Bearer and a live token",
+                               "Authorization: not a live token (issued by an admin, not revoked)");
   } else {
-    call.session_id = CookieValue(req.cookie, kSessionCookie);
-    if (!call.session_id.empty()) call.session = sessions_.Touch(call.session_id);
-    if (call.session) {
-      // A disabled (or removed) account's session ends at its next request.
-      auto account = accounts_.Find(call.session->account);
-      if (!account.ok() || !*account || (*account)->disabled) {
-        sessions_.Remove(call.session_id);
-        call.session.reset();
-      } else {
-        call.language = (*account)->language;
-      }
-    }
+    FromCookie(call);
     r = Route(call);
   }
   r.headers.emplace_back("Content-Security-Policy",
@@ -239,6 +233,31 @@ HttpResponse App::Handle(const HttpRequest& req) {
   if (r.content_type == "application/json") r.headers.emplace_back("Cache-Control", "no-store");
   if (req.secure) r.headers.emplace_back("Strict-Transport-Security", "max-age=31536000");
   return r;
+}
+
+void App::FromCookie(Call& call) {
+  call.session_id = CookieValue(call.req.cookie, kSessionCookie);
+  if (!call.session_id.empty()) call.session = sessions_.Touch(call.session_id);
+  if (!call.session) return;
+  // A disabled (or removed) account's session ends at its next request.
+  auto account = accounts_.Find(call.session->account);
+  if (!account.ok() || !*account || (*account)->disabled) {
+    sessions_.Remove(call.session_id);
+    call.session.reset();
+  } else {
+    call.language = (*account)->language;
+  }
+}
+
+bool App::FromToken(Call& call) {
+  std::string_view auth = call.req.authorization;
+  if (!tokens_ || auth.substr(0, 7) != "Bearer ") return false;
+  auto token = tokens_->Verify(auth.substr(7));
+  if (!token.ok() || !*token) return false;
+  // A session for this request only: nothing is kept, no cookie is set.
+  call.session = Session{TokenActor((*token)->name), (*token)->role, "", 0, 0};
+  call.by_token = true;
+  return true;
 }
 
 HttpResponse App::Route(Call& call) {
@@ -302,7 +321,8 @@ HttpResponse App::Route(Call& call) {
       }
     }
     if (e.method == std::string("POST")) {
-      auto refused = CheckPost(call.req, e.roles == kPublic ? nullptr : &*call.session);
+      bool csrf = e.roles != kPublic && !call.by_token;
+      auto refused = CheckPost(call.req, csrf ? &*call.session : nullptr);
       if (refused) return *refused;
     }
     return e.run();
@@ -368,6 +388,9 @@ HttpResponse App::SetLanguage(Call& call) {
   if (!body.ok()) return Fail(400, "body", "", "a JSON object", body.status().message());
   const json& language = (*body)["language"];
   std::string code = language.is_string() ? language.get<std::string>() : language.dump();
+  if (call.by_token) {
+    return Fail(422, "language", code, "an account's", "language: a token has no pages");
+  }
   Status s = accounts_.SetLanguage(call.session->account, code, store_.clock().NowMicros());
   if (s.code() == Code::kInvalidArgument) return JsonResponse(422, ErrorsFromStatus(s));
   if (!s.ok()) return Fail(500, "", "", "", s.message());

@@ -16,6 +16,10 @@
 //     stored and assessed by node::RecordMovement, as the CLI does.
 //  5. Every response carries Content-Security-Policy default-src 'self'
 //     (no inline script, nothing from elsewhere) and nosniff.
+//  6. A machine client sends `Authorization: Bearer TOKEN` (web/tokens.h)
+//     instead of a cookie: it acts with the token's role and no CSRF token
+//     (a browser never sends this header by itself), and what it records is
+//     recorded under "token:NAME". A bad token is 401, whatever the cookie.
 // Not thread-safe: the server calls Handle from its one thread.
 #ifndef OUTPOST_WEB_APP_H_
 #define OUTPOST_WEB_APP_H_
@@ -29,6 +33,7 @@
 #include "node/store.h"
 #include "web/accounts.h"
 #include "web/sessions.h"
+#include "web/tokens.h"
 
 namespace outpost::web {
 
@@ -39,8 +44,9 @@ struct HttpRequest {
   std::string cookie;        // the Cookie header
   std::string csrf;          // the X-CSRF-Token header
   std::string body;
-  std::string peer;     // the remote address (rate limit key)
-  bool secure = false;  // over TLS: cookies get the Secure attribute
+  std::string peer;           // the remote address (rate limit key)
+  bool secure = false;        // over TLS: cookies get the Secure attribute
+  std::string authorization;  // the Authorization header (a machine client's token)
 };
 
 struct HttpResponse {
@@ -56,14 +62,24 @@ inline constexpr int kMaxJsonDepth = 32;
 
 class App {
  public:
-  App(node::Store& store, Accounts& accounts, Sessions& sessions, LoginRateLimiter& limiter)
-      : store_(store), accounts_(accounts), sessions_(sessions), limiter_(limiter) {}
+  // `tokens` may be null: then no machine client is accepted.
+  App(node::Store& store, Accounts& accounts, Sessions& sessions, LoginRateLimiter& limiter,
+      Tokens* tokens = nullptr)
+      : store_(store),
+        accounts_(accounts),
+        sessions_(sessions),
+        limiter_(limiter),
+        tokens_(tokens) {}
 
   HttpResponse Handle(const HttpRequest& request);
 
  private:
   struct Call;
   HttpResponse Route(Call& call);
+  // The caller: a session cookie (FromCookie), or a token (FromToken: false
+  // when the Authorization header is not a live token).
+  void FromCookie(Call& call);
+  bool FromToken(Call& call);
   HttpResponse Login(Call& call);
   HttpResponse Logout(Call& call);
   HttpResponse Me(Call& call);
@@ -77,6 +93,7 @@ class App {
   Accounts& accounts_;
   Sessions& sessions_;
   LoginRateLimiter& limiter_;
+  Tokens* tokens_;
 };
 
 // {"errors": [...]} from a record API refusal, one entry per field that

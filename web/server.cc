@@ -115,6 +115,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     r.content_type = std::string(req[http::field::content_type]);
     r.cookie = std::string(req[http::field::cookie]);
     r.csrf = std::string(req["X-CSRF-Token"]);
+    r.authorization = std::string(req[http::field::authorization]);
     r.body = std::move(req.body());
     r.peer = peer_;
     r.secure = IsTls(stream_);

@@ -1,8 +1,9 @@
 // Fuzzes what the node's web App decodes from a request (web/app.h): the
 // JSON body of sign-in, new accounts and movements, the Cookie and CSRF
-// headers and the target, for a signed-in officer and an admin. The first
-// byte picks the endpoint and the account, the next up to 64 bytes are the
-// cookie suffix and the rest the body. Properties: no crash, every answer is
+// headers, a machine client's Authorization header and the target, for a
+// signed-in officer and an admin. The first byte picks the endpoint and the
+// account, the next up to 64 bytes are the cookie (or token) suffix and the
+// rest the body. Properties: no crash, every answer is
 // a status in 200..599 with a JSON body that parses, and ErrorsFromStatus
 // gives {field, value, rule, message} for any message.
 #include <unistd.h>
@@ -30,10 +31,11 @@ struct World {
   SeededRandom random{1};
   std::unique_ptr<node::Store> store;
   std::optional<web::Accounts> accounts;
+  std::optional<web::Tokens> tokens;
   std::unique_ptr<web::Sessions> sessions;
   std::unique_ptr<web::LoginRateLimiter> limiter;
   std::unique_ptr<web::App> app;
-  std::string officer, officer_csrf, admin, admin_csrf;
+  std::string officer, officer_csrf, admin, admin_csrf, officer_token, admin_token;
 
   World() {
     dir = (std::filesystem::temp_directory_path() /
@@ -48,7 +50,10 @@ struct World {
     accounts.emplace(std::move(*web::Accounts::Open(store->db(), web::PasswordCost::Cheapest())));
     sessions = std::make_unique<web::Sessions>(clock, random, web::SessionLimits{});
     limiter = std::make_unique<web::LoginRateLimiter>(clock, web::RateLimits{});
-    app = std::make_unique<web::App>(*store, *accounts, *sessions, *limiter);
+    tokens.emplace(std::move(*web::Tokens::Open(store->db())));
+    officer_token = *tokens->Issue("bridge", web::Role::kOfficer, random, 0);
+    admin_token = *tokens->Issue("provisioner", web::Role::kAdmin, random, 0);
+    app = std::make_unique<web::App>(*store, *accounts, *sessions, *limiter, &*tokens);
     const char* pw = "correct horse battery staple";
     if (!accounts->Add("marko", web::Role::kOfficer, pw, 0).ok()) std::abort();
     if (!accounts->Add("ana", web::Role::kAdmin, pw, 0).ok()) std::abort();
@@ -66,13 +71,14 @@ struct World {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static World w;
   if (size == 0) return 0;
-  static const char* kTargets[] = {"/api/login", "/api/movements", "/api/users",    "/api/logout",
-                                   "/api/me",    "/assets/app.js", "/movements/new"};
+  static const char* kTargets[] = {"/api/login",     "/api/movements",  "/api/users",
+                                   "/api/logout",    "/api/me",         "/assets/app.js",
+                                   "/movements/new", "/api/me/language"};
   uint8_t pick = data[0];
   std::string rest(reinterpret_cast<const char*>(data + 1), size - 1);
   size_t cut = std::min<size_t>(rest.size(), 64);
   web::HttpRequest r;
-  r.target = kTargets[pick % 7];
+  r.target = kTargets[pick % 8];
   r.method = (pick & 0x08) ? "GET" : "POST";
   bool admin = pick & 0x10;
   if (pick & 0x20) {
@@ -82,6 +88,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                rest.substr(0, cut);
   }
   r.csrf = (pick & 0x40) ? std::string() : (admin ? w.admin_csrf : w.officer_csrf);
+  if ((pick & 0x60) == 0x40 && !rest.empty() && (rest[0] & 1)) {
+    // A machine client: a live token, or one spoiled by 1-3 more characters.
+    size_t spoil = std::min<size_t>((static_cast<uint8_t>(rest[0]) >> 1) & 3, cut - 1);
+    r.authorization = "Bearer " + (admin ? w.admin_token : w.officer_token) + rest.substr(1, spoil);
+  }
   r.content_type = (pick & 0x80) ? "text/plain" : "application/json";
   r.body = rest.substr(cut);
   r.peer = "10.0.0.1";
