@@ -273,6 +273,11 @@ Result<std::vector<PlannedRow>> PlanDocument(Store& store, std::string_view type
 }
 }  // namespace internal
 
+void StampActor(const Actor& actor, AuditEvent& event) {
+  if (!actor.reason.empty()) event.detail["reason"] = actor.reason;
+  if (actor.break_glass) event.detail["break_glass"] = true;
+}
+
 Result<json> Records::Add(std::string_view type, const json& doc, const Actor& actor) {
   OUTPOST_RETURN_IF_ERROR(RequireOfficer(actor));
   Planner plan(store_);
@@ -285,7 +290,7 @@ Result<json> Records::Add(std::string_view type, const json& doc, const Actor& a
   if (nominal > 0) {
     AuditEvent ev{AuditAction::kCollect, actor.officer, std::string(type), id,
                   json{{"rows_with_personal_data", nominal}}};
-    if (!actor.reason.empty()) ev.detail["reason"] = actor.reason;
+    StampActor(actor, ev);
     OUTPOST_RETURN_IF_ERROR(audit_.Append(*w, ev));
   }
   OUTPOST_RETURN_IF_ERROR(w->Commit());
@@ -362,6 +367,7 @@ Result<ImportReport> Records::Import(
                        {"lines", std::to_string(first_line) + "-" + std::to_string(rep.lines)},
                        {"records", pending_docs},
                        {"rows_with_personal_data", pending_nominal}}};
+    StampActor(actor, ev);
     OUTPOST_RETURN_IF_ERROR(audit_.Append(*w, ev));
     OUTPOST_RETURN_IF_ERROR(w->Commit());
     rep.loaded += pending_docs;
@@ -564,7 +570,7 @@ Result<json> Records::Get(std::string_view id_text, const Actor& actor) {
   if (nominal) {
     OUTPOST_ASSIGN_OR_RETURN(auto w, store_.replica().BeginWrite());
     AuditEvent ev{AuditAction::kConsult, actor.officer, loc.table->name, loc.id, json::object()};
-    if (!actor.reason.empty()) ev.detail["reason"] = actor.reason;
+    StampActor(actor, ev);
     OUTPOST_RETURN_IF_ERROR(audit_.Append(*w, ev));
     OUTPOST_RETURN_IF_ERROR(w->Commit());
   }
@@ -654,7 +660,7 @@ Result<json> Records::List(const ListQuery& q, const Actor& actor) {
     OUTPOST_ASSIGN_OR_RETURN(auto w, store_.replica().BeginWrite());
     AuditEvent ev{AuditAction::kConsult, actor.officer, t->name, std::nullopt,
                   json{{"listed", out.size()}}};
-    if (!actor.reason.empty()) ev.detail["reason"] = actor.reason;
+    StampActor(actor, ev);
     OUTPOST_RETURN_IF_ERROR(audit_.Append(*w, ev));
     OUTPOST_RETURN_IF_ERROR(w->Commit());
   }
@@ -686,7 +692,7 @@ Result<json> Records::Update(std::string_view id_text, const json& patch, const 
   if (nominal) {
     AuditEvent ev{AuditAction::kAlter, actor.officer, loc.table->name, loc.id,
                   json{{"fields", fields}}};
-    if (!actor.reason.empty()) ev.detail["reason"] = actor.reason;
+    StampActor(actor, ev);
     OUTPOST_RETURN_IF_ERROR(audit_.Append(*w, ev));
   }
   OUTPOST_RETURN_IF_ERROR(w->Commit());
@@ -717,6 +723,7 @@ Status Records::Delete(std::string_view id_text, const Actor& actor) {
   OUTPOST_RETURN_IF_ERROR(w->Delete(*loc.table, loc.id, /*erase_nominal=*/true));
   AuditEvent ev{AuditAction::kErase, actor.officer, loc.table->name, loc.id,
                 json{{"reason", actor.reason}}};
+  StampActor(actor, ev);
   OUTPOST_RETURN_IF_ERROR(audit_.Append(*w, ev));
   return w->Commit();
 }

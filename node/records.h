@@ -32,7 +32,14 @@ namespace outpost::node {
 struct Actor {
   std::string officer;  // officer id; required for writes
   std::string reason;   // why (deletes require one)
+  // A crossing's local emergency account (web accounts added with
+  // --break-glass): every audit entry it causes says so.
+  bool break_glass = false;
 };
+
+// Puts who-and-why of `actor` into an audit event's detail: "reason" when
+// one is given, "break_glass": true for an emergency account.
+void StampActor(const Actor& actor, AuditEvent& event);
 
 struct ListQuery {
   std::string type;

@@ -161,6 +161,7 @@ struct App::Call {
   std::optional<Session> session;
   std::string language = "en";  // the signed-in account's
   bool by_token = false;        // a machine client (invariant 6)
+  bool break_glass = false;     // a crossing's emergency account
 };
 
 Result<json> ParseJsonBody(std::string_view body) {
@@ -207,7 +208,7 @@ json ErrorsFromStatus(const Status& status) {
 }
 
 HttpResponse App::Handle(const HttpRequest& req) {
-  Call call{req, req.target, "", "", std::nullopt, "en", false};
+  Call call{req, req.target, "", "", std::nullopt, "en", false, false};
   size_t q = call.path.find('?');
   if (q != std::string::npos) {
     call.query = call.path.substr(q + 1);
@@ -246,7 +247,12 @@ void App::FromCookie(Call& call) {
     call.session.reset();
   } else {
     call.language = (*account)->language;
+    call.break_glass = (*account)->break_glass;
   }
+}
+
+node::Actor App::ActorOf(const Call& call) {
+  return node::Actor{call.session->account, "", call.break_glass};
 }
 
 bool App::FromToken(Call& call) {
@@ -450,7 +456,7 @@ HttpResponse App::Catalogue(Call&) {
 HttpResponse App::AddMovement(Call& call) {
   auto body = ParseJsonBody(call.req.body);
   if (!body.ok()) return Fail(400, "body", "", "JSON object", body.status().message());
-  node::Actor actor{call.session->account, ""};
+  node::Actor actor = ActorOf(call);
   // Stored and assessed as `outpost record add movement` does: the lane
   // recommendation comes back with the record (node/record_movement.h).
   auto recorded = node::RecordMovement(store_, *body, actor);

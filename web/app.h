@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "node/records.h"
 #include "node/store.h"
 #include "web/accounts.h"
 #include "web/sessions.h"
@@ -80,6 +81,9 @@ class App {
   // when the Authorization header is not a live token).
   void FromCookie(Call& call);
   bool FromToken(Call& call);
+  // Who the audit log records for this call: the account (or token:NAME),
+  // flagged when it is a break-glass account (node::StampActor).
+  static node::Actor ActorOf(const Call& call);
   HttpResponse Login(Call& call);
   HttpResponse Logout(Call& call);
   HttpResponse Me(Call& call);

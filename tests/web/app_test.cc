@@ -166,6 +166,24 @@ BOOST_FIXTURE_TEST_CASE(a_movement_is_stored_under_the_signed_in_account, WebFix
   BOOST_TEST(*officer == "marko");
 }
 
+BOOST_FIXTURE_TEST_CASE(a_break_glass_account_is_flagged_in_every_audit_entry, WebFixture) {
+  BOOST_REQUIRE(
+      accounts->Add("duty", web::Role::kOfficer, kGoodPassword, clock.NowMicros(), true).ok());
+  auto detail = [&] {
+    auto d = store->db().QueryText(
+        "SELECT detail FROM live_audit_entry WHERE action='collect' ORDER BY seq DESC LIMIT 1");
+    BOOST_REQUIRE_MESSAGE(d.ok(), d.status().ToString());
+    return json::parse(*d);
+  };
+  auto duty = SignIn("duty");
+  BOOST_TEST_REQUIRE(Call("POST", "/api/movements", kTruck, duty.cookie, duty.csrf).status == 201);
+  BOOST_TEST(detail().value("break_glass", false) == true, detail().dump());
+  auto marko = SignIn("marko");
+  BOOST_TEST_REQUIRE(Call("POST", "/api/movements", kTruck, marko.cookie, marko.csrf).status ==
+                     201);
+  BOOST_TEST(!detail().contains("break_glass"), detail().dump());
+}
+
 BOOST_FIXTURE_TEST_CASE(an_invalid_container_is_refused_at_its_field, WebFixture) {
   auto s = SignIn("marko");
   json doc = json::parse(kTruck);
