@@ -69,7 +69,6 @@ const MESSAGES = {
     lane_none: (m) => `Traka nije preporučena: ${m}`,
     score: (s) => `Bodovi ${s}`,
     random: 'Odabrano i slučajnim izborom (kontrolni uzorak).',
-    because: (m) => `(${Array.isArray(m) ? m.join(', ') : String(m)})`,
     no_hits: 'Nijedno pravilo nije pogodilo ovaj prelazak.',
     section: {movement: 'Prelazak', vehicle: 'Vozilo', driver: 'Vozač',
               container: 'Kontejner', seal: 'Plomba', consignment: 'Pošiljka',
