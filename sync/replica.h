@@ -147,6 +147,7 @@ class Writer {
   };
   std::vector<PendingNames> pending_;
   size_t rows_ = 0;
+  bool changes_rows_ = false;  // wrote a table that is not append-only
   // Last, so they are reset before the transaction ends.
   std::vector<std::pair<uint16_t, StmtRef>> inserts_;
 };
@@ -243,6 +244,15 @@ class Replica {
   Result<std::map<std::string, std::string>> TableDigests(
       const std::optional<std::string>& scope) const;
 
+  // A node-local count of the commits that changed replicated rows: every
+  // local Writer::Commit that wrote a table that is not append-only (so an
+  // audit entry alone does not count), and every Merge that applied a batch. Never
+  // replicated, never in the digest; a merge that applies nothing leaves it
+  // (invariant 1). The layers above compare it with the value they last saw
+  // to tell whether any row changed since (node/search.h's index). 0 in a
+  // store that never counted.
+  Result<int64_t> ChangeCount() const;
+
   // Number of live (not deleted) rows in `table` (all scopes).
   Result<int64_t> CountLive(const schema::Table& table) const;
   // Live rows of `table` per scope name (for HQ's per-crossing counts).
@@ -298,7 +308,8 @@ class Replica {
   // The (origin, scope) indexes of a chain; empty when either is unknown.
   Result<std::optional<std::pair<uint32_t, uint32_t>>> FindChain(const NodeId& origin,
                                                                  const std::string& scope) const;
-  Status SaveClock();  // crdt_meta 'hlc' = the clock's last stamp
+  Status SaveClock();    // crdt_meta 'hlc' = the clock's last stamp
+  Status CountChange();  // crdt_meta 'changes' += 1
   // replica_seal.cc: signs own batches stored unsigned (older binaries).
   Status SignUnsigned(const BatchSigner& sign);
 

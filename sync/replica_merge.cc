@@ -58,6 +58,7 @@ Result<MergeReport> Replica::Merge(std::span<const SignedBatch> batches,
   // Only when the clock moved: a merge that applies nothing changes no byte
   // (invariant 1, docs/crdt.md; tests/sync/merge_laws_test.cc).
   if (hlc_.last() != clock_before) OUTPOST_RETURN_IF_ERROR(SaveClock());
+  if (report.applied > 0) OUTPOST_RETURN_IF_ERROR(CountChange());
   OUTPOST_RETURN_IF_ERROR(txn->Commit());
   return report;
 }

@@ -57,6 +57,7 @@ Result<uint32_t> Writer::ScopeFor(const std::string& scope) {
 }
 
 void Writer::NotePending(const Table& t, const Uuid& id, int64_t scope_index, uint32_t cl) {
+  changes_rows_ |= !t.append_only;  // an append-only log (audit) changes no existing row
   PendingNamesEncoder* names = nullptr;
   for (auto& p : pending_) {
     if (p.scope == scope_index) names = &p.names;
@@ -224,6 +225,7 @@ Status Writer::Commit() {
     OUTPOST_RETURN_IF_ERROR(st->Run());
   }
   OUTPOST_RETURN_IF_ERROR(replica_.SaveClock());
+  if (changes_rows_) OUTPOST_RETURN_IF_ERROR(replica_.CountChange());
   Status s = txn_->Commit();
   txn_.reset();
   return s;
