@@ -3,6 +3,7 @@ list(APPEND NODE_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/audit.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/records.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/record_movement.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/search.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/simulate.cc)
 # Keys, certificates, registry, trust policy (docs/keys.md).
 list(APPEND NODE_SOURCES
