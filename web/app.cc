@@ -289,6 +289,9 @@ HttpResponse App::Route(Call& call) {
       {"GET", "/api/users", kAdminOnly, false, [&] { return ListUsers(call); }},
       {"POST", "/api/users", kAdminOnly, false, [&] { return AddUser(call); }},
       {"POST", "/api/movements", kDesk, false, [&] { return AddMovement(call); }},
+      {"GET", "/search", kDesk, true, [] { return Page("search.html"); }},
+      {"GET", "/api/search", kDesk | Bit(Role::kAnalyst), false,
+       [&] { return SearchMovements(call.query, call.session->account); }},
   };
   if (call.req.method == "GET" && call.path.rfind("/assets/", 0) == 0) {
     return ServeAsset(call.path);

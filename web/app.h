@@ -92,6 +92,8 @@ class App {
   HttpResponse AddUser(Call& call);
   HttpResponse Catalogue(Call& call);
   HttpResponse AddMovement(Call& call);
+  // GET /api/search (web/search_api.cc): `query` is the URL's query string.
+  HttpResponse SearchMovements(const std::string& query, const std::string& account);
 
   node::Store& store_;
   Accounts& accounts_;

@@ -11,6 +11,7 @@ const MESSAGES = {
     node: (name, site) => `${name}, crossing ${site}`,
     task_new_movement: 'New movement',
     task_users: 'Accounts',
+    task_search: 'Search movements',
     task_none: 'Nothing to do here yet for your role.',
     fix_these: 'There is a problem',
     saving: 'Saving…',
@@ -266,6 +267,7 @@ async function initHome() {
   const tasks = document.getElementById('tasks');
   const add = (href, text) => tasks.append(el('li', {}, el('a', {href, text})));
   if (me.role === 'officer' || me.role === 'supervisor') add('/movements/new', T.task_new_movement);
+  if (me.role === 'officer' || me.role === 'supervisor') add('/search', T.task_search);
   if (me.role === 'admin') add('/admin/users', T.task_users);
   if (!tasks.children.length) tasks.append(el('li', {text: T.task_none}));
   const pick = document.getElementById('language');
@@ -464,9 +466,10 @@ async function initUsers() {
 
 async function initForbidden() { await loadMe(); }
 
+const PAGES = {login: initLogin, home: initHome, movement: initMovement, lane: initLane,
+               users: initUsers, forbidden: initForbidden};
 document.addEventListener('DOMContentLoaded', () => {
   const page = document.body.dataset.page;
-  const init = {login: initLogin, home: initHome, movement: initMovement, lane: initLane,
-                users: initUsers, forbidden: initForbidden}[page];
+  const init = PAGES[page];
   if (init) init();
 });
