@@ -3,6 +3,7 @@
 //   outpost record import FILE.jsonl
 //   outpost record get ID
 //   outpost record list TYPE [--since TIME] [--limit N] [--where FIELD=VALUE ...]
+//   outpost record search QUERY [--limit N] [--page K | --before CURSOR] [--reason R]
 //   outpost record update ID (--doc PATCH | --file FILE | --file -)
 //   outpost record delete ID --reason TEXT
 //   outpost digest [--scope S]
@@ -25,6 +26,7 @@
 #include "cli/node_access.h"
 #include "node/record_movement.h"
 #include "node/records.h"
+#include "node/search.h"
 #include "node/simulate.h"
 #include "schema/validators.h"
 
@@ -42,6 +44,8 @@ struct RecordArgs {
   int64_t limit = 100;
   std::vector<std::string> where;
   size_t batch = 1000;
+  int64_t search_limit = 20, page = 1;
+  std::string query, before;
 };
 
 Result<node::Actor> ActorFor(Context& ctx, const std::string& reason) {
@@ -282,6 +286,39 @@ Status RunList(Context& ctx, const RecordArgs& a) {
   return Status::Ok();
 }
 
+// Movements by name, plate, container, document or consignee (node/search.h).
+Status RunSearch(Context& ctx, const RecordArgs& a) {
+  OUTPOST_ASSIGN_OR_RETURN(node::Actor actor, ActorFor(ctx, a.reason));
+  node::SearchQuery q{a.query, a.search_limit, a.page, std::nullopt};
+  if (!a.before.empty()) q.before = a.before;
+  OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
+  OUTPOST_ASSIGN_OR_RETURN(json found, node::Search(*store, q, actor));
+  json rows = json::array();
+  auto joined = [](const json& list) {
+    std::string s;
+    for (const auto& x : list) s += (s.empty() ? "" : ", ") + x.get<std::string>();
+    return s;
+  };
+  for (const auto& r : found["results"]) {
+    rows.push_back({{"time", r["time"]},
+                    {"plate", r["plate"]},
+                    {"driver", r["driver"]},
+                    {"containers", joined(r["containers"])},
+                    {"consignees", joined(r["consignees"])},
+                    {"lane", r["lane"]},
+                    {"id", r["id"]}});
+  }
+  std::string human = rows.empty() ? std::string("(nothing found)") : Table(rows);
+  if (!rows.empty()) {
+    human += "\n" + std::to_string(found["total"].get<int64_t>()) + " found";
+    if (!found["next_cursor"].is_null()) {
+      human += "; next page: --before " + found["next_cursor"].get<std::string>();
+    }
+  }
+  ctx.Emit(found, human);
+  return Status::Ok();
+}
+
 Status RunUpdate(Context& ctx, const RecordArgs& a) {
   OUTPOST_ASSIGN_OR_RETURN(json patch, ReadDocument(a));
   OUTPOST_ASSIGN_OR_RETURN(node::Actor actor, ActorFor(ctx, a.reason));
@@ -405,6 +442,19 @@ void AddRecordCommands(CLI::App& app, Context& ctx) {
   list->add_option("--where", args->where, "FIELD=VALUE (repeatable)");
   list->add_option("--reason", args->reason, "Why (audited for personal data)");
   OnRun(list, ctx, [&ctx, args] { return RunList(ctx, *args); });
+
+  auto* search = record->add_subcommand(
+      "search", "Find movements by name, plate, container, document or consignee, newest first");
+  search->add_option("QUERY", args->query, "Words; each must match (case and accents ignored)")
+      ->required();
+  search->add_option("--limit", args->search_limit, "Results per page (default 20)")
+      ->check(CLI::Range(int64_t{1}, node::kMaxSearchLimit));
+  auto* page = search->add_option("--page", args->page, "Page K (default 1)")
+                   ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}));
+  search->add_option("--before", args->before, "The cursor a previous page printed")
+      ->excludes(page);
+  search->add_option("--reason", args->reason, "Why (audited: a search reads personal data)");
+  OnRun(search, ctx, [&ctx, args] { return RunSearch(ctx, *args); });
 
   auto* update = record->add_subcommand("update", "Change fields of a record");
   update->add_option("ID", args->id, "The record's id")->required();

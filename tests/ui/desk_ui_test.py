@@ -183,6 +183,34 @@ def scenario_language(d, url, wait):
     check(d.find_element(By.ID, "signout").text == "Sign out", "and back in English")
 
 
+def scenario_search(d, url, data):
+    """Search (/search): the driver of the recorded truck, typed without diacritics."""
+    wait = WebDriverWait(d, 20)
+    d.get(url + "/")
+    wait.until(EC.presence_of_element_located((By.LINK_TEXT, "Search movements"))).click()
+    q = wait.until(EC.presence_of_element_located((By.ID, "q")))
+    wait.until(lambda drv: drv.switch_to.active_element.get_attribute("id") == "q")
+    check(True, "the search box has the focus on load")
+    q.send_keys("nikolic" + Keys.ENTER)
+    row = wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, "#rows tr")))
+    cells = [c.text for c in row.find_elements(By.TAG_NAME, "td")]
+    check(len(cells) == 6 and cells[1] == "SA123BC" and cells[2] == "Marko Nikolić",
+          "'nikolic' finds the truck's driver Nikolić: %s" % cells)
+    check(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d$", cells[0]) is not None,
+          "the time is shown as a local date and time: " + cells[0])
+    shot(d, "20-search")
+    q = d.find_element(By.ID, "q")
+    q.clear()
+    q.send_keys("n" + Keys.ENTER)
+    err = wait.until(EC.visibility_of_element_located((By.ID, "q-error")))
+    check("2 characters" in err.text, "a one-letter search is refused at the box: " + err.text)
+    audit = json.loads(outpost(data, "audit", "list", "--json"))
+    entries = audit if isinstance(audit, list) else audit.get("entries", [])
+    check(any(e.get("officer") == "marko" and e.get("action") == "consult" and
+              "desk search" in json.dumps(e) for e in entries),
+          "the search is audited as the officer's consultation")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="outpost-ui-")
@@ -265,6 +293,7 @@ def main():
         entries = audit if isinstance(audit, list) else audit.get("entries", [])
         check(any(e.get("officer") == "marko" for e in entries),
               "the audit log names the signed-in account")
+        scenario_search(d, url, data)
 
         # An invalid container number: the error at that field, nothing stored.
         d.get(url + "/movements/new")
