@@ -29,19 +29,6 @@ json Error(std::string field, std::string value, std::string rule, std::string m
                                    {"message", std::move(message)}}})}};
 }
 
-HttpResponse JsonResponse(int status, const json& body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = Dump(body);
-  return r;
-}
-
-HttpResponse Fail(int status, std::string field, std::string value, std::string rule,
-                  std::string message) {
-  return JsonResponse(
-      status, Error(std::move(field), std::move(value), std::move(rule), std::move(message)));
-}
-
 // The value of cookie `name` in a Cookie header, or "".
 std::string CookieValue(std::string_view header, std::string_view name) {
   size_t pos = 0;
@@ -152,6 +139,19 @@ std::optional<HttpResponse> CheckPost(const HttpRequest& req, const Session* ses
 }
 
 }  // namespace
+
+HttpResponse JsonResponse(int status, const json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = Dump(body);
+  return r;
+}
+
+HttpResponse Fail(int status, std::string field, std::string value, std::string rule,
+                  std::string message) {
+  return JsonResponse(
+      status, Error(std::move(field), std::move(value), std::move(rule), std::move(message)));
+}
 
 struct App::Call {
   const HttpRequest& req;
@@ -291,7 +291,7 @@ HttpResponse App::Route(Call& call) {
       {"POST", "/api/movements", kDesk, false, [&] { return AddMovement(call); }},
       {"GET", "/search", kDesk, true, [] { return Page("search.html"); }},
       {"GET", "/api/search", kDesk | Bit(Role::kAnalyst), false,
-       [&] { return SearchMovements(call.query, call.session->account); }},
+       [&] { return SearchMovements(call.query, ActorOf(call)); }},
   };
   if (call.req.method == "GET" && call.path.rfind("/assets/", 0) == 0) {
     return ServeAsset(call.path);

@@ -93,7 +93,7 @@ class App {
   HttpResponse Catalogue(Call& call);
   HttpResponse AddMovement(Call& call);
   // GET /api/search (web/search_api.cc): `query` is the URL's query string.
-  HttpResponse SearchMovements(const std::string& query, const std::string& account);
+  HttpResponse SearchMovements(const std::string& query, node::Actor actor);
 
   node::Store& store_;
   Accounts& accounts_;
@@ -102,6 +102,11 @@ class App {
   Tokens* tokens_;
 };
 
+// A JSON response; Fail's body is {"errors": [{field, value, rule, message}]}
+// (invariant 3). Shared by the API's files (app.cc, search_api.cc, ...).
+HttpResponse JsonResponse(int status, const nlohmann::json& body);
+HttpResponse Fail(int status, std::string field, std::string value, std::string rule,
+                  std::string message);
 // {"errors": [...]} from a record API refusal, one entry per field that
 // failed ("movement.equipment[0].number: \"CSQU3054384\" fails ...").
 nlohmann::json ErrorsFromStatus(const Status& status);

@@ -12,22 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-HttpResponse SearchJson(int status, const json& body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  return r;
-}
-
-HttpResponse SearchFail(int status, const std::string& field, const std::string& value,
-                        const std::string& rule, const std::string& message) {
-  return SearchJson(
-      status,
-      json{{"errors",
-            json::array(
-                {{{"field", field}, {"value", value}, {"rule", rule}, {"message", message}}})}});
-}
-
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -76,31 +60,31 @@ bool ParseInt(const std::string& s, int64_t* v) {
 
 }  // namespace
 
-HttpResponse App::SearchMovements(const std::string& query, const std::string& account) {
+HttpResponse App::SearchMovements(const std::string& query, node::Actor actor) {
   auto params = QueryParams(query);
   node::SearchQuery q;
   q.text = params["q"];
   for (auto [name, target] : {std::pair{"page", &q.page}, std::pair{"limit", &q.limit}}) {
     auto it = params.find(name);
     if (it != params.end() && !ParseInt(it->second, target)) {
-      return SearchFail(422, name, it->second, "integer", std::string(name) + ": not a number");
+      return Fail(422, name, it->second, "integer", std::string(name) + ": not a number");
     }
   }
   if (auto it = params.find("before"); it != params.end() && !it->second.empty()) {
     q.before = it->second;
   }
-  node::Actor actor{account, params.count("reason") ? params["reason"] : "desk search"};
+  actor.reason = params.count("reason") ? params["reason"] : "desk search";
   auto found = node::Search(store_, q, actor);
   if (!found.ok()) {
     const std::string& m = found.status().message();
     if (found.status().code() != Code::kInvalidArgument) {
-      return SearchFail(500, "", "", "", m);
+      return Fail(500, "", "", "", m);
     }
     std::string field = m.substr(0, m.find(':'));
     std::string value = field == "q" ? q.text : field == "before" ? q.before.value_or("") : "";
-    return SearchFail(422, field, value, field == "q" ? "min 2 characters" : "valid", m);
+    return Fail(422, field, value, field == "q" ? "min 2 characters" : "valid", m);
   }
-  return SearchJson(200, *found);
+  return JsonResponse(200, *found);
 }
 
 }  // namespace outpost::web

@@ -3,6 +3,7 @@
 // web_account table predates it.
 #include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "tests/web/web_fixture.h"
 #include "web/assets.h"
@@ -97,14 +98,32 @@ BOOST_FIXTURE_TEST_CASE(a_store_made_before_languages_gets_the_column, SiteFixtu
   BOOST_TEST(again->SetLanguage("nobody", "bs", 3).code() == Code::kNotFound);
 }
 
-BOOST_AUTO_TEST_CASE(every_string_marked_in_a_page_is_in_the_english_catalogue) {
-  // data-t="key" in a page is filled from MESSAGES; a key missing from
-  // app.js would leave the English text in every language, unnoticed.
-  const web::Asset* app_js = web::FindAsset("app.js");
-  BOOST_REQUIRE(app_js != nullptr);
-  std::string js(app_js->body);
-  size_t bs = js.find("  bs: {");
-  BOOST_REQUIRE(bs != std::string::npos);
+// The strings of one language across the scripts: app.js's catalogue (en
+// before "  bs: {", bs after it) and each page script's
+// Object.assign(MESSAGES.<lang>, {...}) block.
+std::string Catalogue(const std::string& lang) {
+  std::string out;
+  for (const auto& a : web::Assets()) {
+    std::string_view js = a.body;
+    if (a.name == "app.js") {
+      size_t bs = js.find("  bs: {");
+      out += std::string(lang == "en" ? js.substr(0, bs) : js.substr(bs));
+      continue;
+    }
+    if (!a.name.ends_with(".js")) continue;
+    std::string open = "Object.assign(MESSAGES." + lang + ", {";
+    for (size_t at = js.find(open); at != std::string_view::npos; at = js.find(open, at + 1)) {
+      out += std::string(js.substr(at, js.find("});", at) - at));
+    }
+  }
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(every_string_marked_in_a_page_is_in_both_catalogues) {
+  // data-t="key" in a page is filled from MESSAGES; a key missing from a
+  // catalogue would leave the English text in every language, unnoticed.
+  std::string en = Catalogue("en"), bs = Catalogue("bs");
+  BOOST_REQUIRE(!en.empty() && !bs.empty());
   int keys = 0;
   for (const auto& a : web::Assets()) {
     std::string_view body = a.body;
@@ -112,13 +131,35 @@ BOOST_AUTO_TEST_CASE(every_string_marked_in_a_page_is_in_the_english_catalogue) 
          at = body.find("data-t=\"", at + 1)) {
       size_t end = body.find('"', at + 8);
       std::string key(body.substr(at + 8, end - at - 8));
-      BOOST_TEST(js.find(" " + key + ": ") < bs, a.name << ": " << key << " has no en string");
-      BOOST_TEST(js.find(" " + key + ": ", bs) != std::string::npos,
+      BOOST_TEST(en.find(" " + key + ": ") != std::string::npos,
+                 a.name << ": " << key << " has no en string");
+      BOOST_TEST(bs.find(" " + key + ": ") != std::string::npos,
                  a.name << ": " << key << " has no bs string");
       ++keys;
     }
   }
   BOOST_TEST(keys >= 20);
+}
+
+BOOST_AUTO_TEST_CASE(every_string_a_page_script_adds_in_english_it_adds_in_bosnian) {
+  // A page script's own strings (shown from code, not data-t) need both too.
+  std::string bs = Catalogue("bs");
+  std::regex key(R"((?:^|[{,]\s*)([a-z_]+): )");
+  int keys = 0;
+  for (const auto& a : web::Assets()) {
+    if (a.name == "app.js" || !a.name.ends_with(".js")) continue;
+    std::string js(a.body);
+    size_t at = js.find("Object.assign(MESSAGES.en, {");
+    if (at == std::string::npos) continue;
+    std::string block = js.substr(at, js.find("});", at) - at);
+    for (std::sregex_iterator m(block.begin(), block.end(), key), e; m != e; ++m) {
+      std::string k = (*m)[1];
+      BOOST_TEST(bs.find(" " + k + ": ") != std::string::npos,
+                 a.name << ": " << k << " has no bs string");
+      ++keys;
+    }
+  }
+  BOOST_TEST(keys >= 10);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

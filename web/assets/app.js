@@ -60,6 +60,7 @@ const MESSAGES = {
     node: (name, site) => `${name}, granični prijelaz ${site}`,
     task_new_movement: 'Novi prelazak',
     task_users: 'Korisnički računi',
+    task_search: 'Pretraga prelazaka',
     task_none: 'Za vašu ulogu ovdje još nema zadataka.',
     fix_these: 'Postoji problem',
     saving: 'Spremanje…',
@@ -267,7 +268,7 @@ async function initHome() {
   const tasks = document.getElementById('tasks');
   const add = (href, text) => tasks.append(el('li', {}, el('a', {href, text})));
   if (me.role === 'officer' || me.role === 'supervisor') add('/movements/new', T.task_new_movement);
-  if (me.role === 'officer' || me.role === 'supervisor') add('/search', T.task_search);
+  if (me.role !== 'admin') add('/search', T.task_search);
   if (me.role === 'admin') add('/admin/users', T.task_users);
   if (!tasks.children.length) tasks.append(el('li', {text: T.task_none}));
   const pick = document.getElementById('language');

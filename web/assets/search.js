@@ -3,25 +3,38 @@
 'use strict';
 
 Object.assign(MESSAGES.en, {
+  title_search: 'Search – Outpost',
+  search_label: 'Plate, person, container, document or consignee',
+  search_go: 'Search',
+  search_hint: 'Enter searches. Case, accents and Cyrillic do not matter. ' +
+               'Alt+N next page, Alt+P previous page.',
+  col_time: 'Time', col_plate: 'Plate', col_driver: 'Driver', col_container: 'Container',
+  col_consignee: 'Consignee', col_lane: 'Lane',
+  page_prev: 'Previous page', page_next: 'Next page',
   search_none: (q) => `Nothing found for “${q}”.`,
   search_count: (n, from, to) => `${n} found; showing ${from}–${to}, newest first.`,
   search_busy: 'Searching…',
-  search_lane: (l) => (l ? l.toUpperCase() : '—'),
+});
+
+Object.assign(MESSAGES.bs, {
+  title_search: 'Pretraga – Outpost',
+  search_label: 'Registarska oznaka, osoba, kontejner, dokument ili primalac',
+  search_go: 'Traži',
+  search_hint: 'Enter pretražuje. Velika slova, dijakritici i ćirilica nisu bitni. ' +
+               'Alt+N sljedeća stranica, Alt+P prethodna stranica.',
+  col_time: 'Vrijeme', col_plate: 'Reg. oznaka', col_driver: 'Vozač', col_container: 'Kontejner',
+  col_consignee: 'Primalac', col_lane: 'Traka',
+  page_prev: 'Prethodna stranica', page_next: 'Sljedeća stranica',
+  search_none: (q) => `Ništa nije pronađeno za „${q}”.`,
+  search_count: (n, from, to) => `Pronađeno ${n}; prikazano ${from}–${to}, najnovije prvo.`,
+  search_busy: 'Pretraga…',
 });
 
 const SEARCH_LIMIT = 20;
 
-function localTime(iso) {
-  const d = new Date(iso);
-  if (isNaN(d)) return iso;
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ` +
-         `${p(d.getHours())}:${p(d.getMinutes())}`;
-}
-
 function searchRow(r) {
   const plate = [r.plate, r.trailer_plate].filter(Boolean).join(' / ') || '—';
-  const lane = el('td', {text: T.search_lane(r.lane)});
+  const lane = el('td', {text: r.lane ? (T.lanes[r.lane] || r.lane).toUpperCase() : '—'});
   if (r.lane) lane.classList.add('lane-cell', 'lane-' + r.lane);
   return el('tr', {'data-id': r.id},
             el('td', {text: localTime(r.time)}), el('td', {class: 'mono', text: plate}),
