@@ -292,6 +292,10 @@ HttpResponse App::Route(Call& call) {
       {"GET", "/search", kDesk, true, [] { return Page("search.html"); }},
       {"GET", "/api/search", kDesk | Bit(Role::kAnalyst), false,
        [&] { return SearchMovements(call.query, ActorOf(call)); }},
+      {"GET", "/queue", kDesk, true, [] { return Page("queue.html"); }},
+      {"GET", "/shift", Bit(Role::kSupervisor), true, [] { return Page("shift.html"); }},
+      {"GET", "/api/queue", kDesk, false, [&] { return QueueApi(*call.session); }},
+      {"GET", "/api/shift", Bit(Role::kSupervisor), false, [&] { return ShiftApi(); }},
   };
   if (call.req.method == "GET" && call.path.rfind("/assets/", 0) == 0) {
     return ServeAsset(call.path);

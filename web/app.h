@@ -94,6 +94,9 @@ class App {
   HttpResponse AddMovement(Call& call);
   // GET /api/search (web/search_api.cc): `query` is the URL's query string.
   HttpResponse SearchMovements(const std::string& query, node::Actor actor);
+  // web/shift_api.cc
+  HttpResponse QueueApi(const Session& session);
+  HttpResponse ShiftApi();
 
   node::Store& store_;
   Accounts& accounts_;

@@ -12,6 +12,8 @@ const MESSAGES = {
     task_new_movement: 'New movement',
     task_users: 'Accounts',
     task_search: 'Search movements',
+    task_queue: 'Queue: movements awaiting a decision or an inspection',
+    task_shift: 'Shift at a glance',
     task_none: 'Nothing to do here yet for your role.',
     fix_these: 'There is a problem',
     saving: 'Saving…',
@@ -269,6 +271,8 @@ async function initHome() {
   const add = (href, text) => tasks.append(el('li', {}, el('a', {href, text})));
   if (me.role === 'officer' || me.role === 'supervisor') add('/movements/new', T.task_new_movement);
   if (me.role !== 'admin') add('/search', T.task_search);
+  if (me.role === 'officer' || me.role === 'supervisor') add('/queue', T.task_queue);
+  if (me.role === 'supervisor') add('/shift', T.task_shift);
   if (me.role === 'admin') add('/admin/users', T.task_users);
   if (!tasks.children.length) tasks.append(el('li', {text: T.task_none}));
   const pick = document.getElementById('language');
