@@ -191,7 +191,7 @@ Result<std::vector<QueueItem>> Queue(Store& store, const Day& day, const Actor& 
     QueueItem q{UuidOf(st->Blob(0)), st->Int(1),     TextOr(*st, 5), TextOr(*st, 2),
                 TextOr(*st, 3),      TextOr(*st, 6), TextOr(*st, 7), ""};
     bool inspected = st->Int(8) != 0;
-    if (!q.recommended.empty() && q.lane.empty()) {
+    if (q.lane.empty()) {
       q.awaits = "decision";
     } else if (!q.lane.empty() && q.lane != "green" && !inspected) {
       q.awaits = "inspection";
@@ -206,7 +206,7 @@ Result<std::vector<QueueItem>> Queue(Store& store, const Day& day, const Actor& 
     OUTPOST_ASSIGN_OR_RETURN(auto w, store.replica().BeginWrite());
     AuditEvent ev{AuditAction::kConsult, actor.officer, "vehicle", std::nullopt,
                   json{{"listed", out.size()}}};
-    if (!actor.reason.empty()) ev.detail["reason"] = actor.reason;
+    StampActor(actor, ev);
     OUTPOST_RETURN_IF_ERROR(AuditLog(store).Append(*w, ev));
     OUTPOST_RETURN_IF_ERROR(w->Commit());
   }

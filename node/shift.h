@@ -59,7 +59,8 @@ struct QueueItem {
   std::string awaits;       // "decision" or "inspection"
 };
 
-// Today's movements awaiting a decision (assessed, no decision) or an
+// Today's movements awaiting a decision (none yet, whether or not a lane was
+// recommended: without a ruleset the officer decides alone) or an
 // inspection result (decided lane other than green, no inspection yet),
 // oldest first. Audited when it lists a plate (invariant 3).
 Result<std::vector<QueueItem>> Queue(Store& store, const Day& day, const Actor& actor);

@@ -294,7 +294,7 @@ HttpResponse App::Route(Call& call) {
        [&] { return SearchMovements(call.query, ActorOf(call)); }},
       {"GET", "/queue", kDesk, true, [] { return Page("queue.html"); }},
       {"GET", "/shift", Bit(Role::kSupervisor), true, [] { return Page("shift.html"); }},
-      {"GET", "/api/queue", kDesk, false, [&] { return QueueApi(*call.session); }},
+      {"GET", "/api/queue", kDesk, false, [&] { return QueueApi(ActorOf(call)); }},
       {"GET", "/api/shift", Bit(Role::kSupervisor), false, [&] { return ShiftApi(); }},
   };
   if (call.req.method == "GET" && call.path.rfind("/assets/", 0) == 0) {

@@ -95,7 +95,7 @@ class App {
   // GET /api/search (web/search_api.cc): `query` is the URL's query string.
   HttpResponse SearchMovements(const std::string& query, node::Actor actor);
   // web/shift_api.cc
-  HttpResponse QueueApi(const Session& session);
+  HttpResponse QueueApi(node::Actor actor);
   HttpResponse ShiftApi();
 
   node::Store& store_;

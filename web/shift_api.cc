@@ -12,37 +12,28 @@ using nlohmann::json;
 // A sync older than this makes the shift page warn.
 constexpr int64_t kStaleSyncMicros = 2LL * 3600 * 1'000'000;
 
-HttpResponse Json(int status, const json& body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  return r;
-}
-
 HttpResponse StoreError(const Status& s) {
-  return Json(500, {{"errors", json::array({{{"field", ""},
-                                             {"value", ""},
-                                             {"rule", "store readable"},
-                                             {"message", s.message()}}})}});
+  return Fail(500, "", "", "store readable", s.message());
 }
 
 }  // namespace
 
-HttpResponse App::QueueApi(const Session& session) {
+HttpResponse App::QueueApi(node::Actor actor) {
   node::Day day = node::LocalDay(store_.clock().NowMicros());
   // The plates listed are consulted by the signed-in account (node/shift.h).
-  auto queue = node::Queue(store_, day, node::Actor{session.account, "queue"});
+  actor.reason = "queue";
+  auto queue = node::Queue(store_, day, actor);
   if (!queue.ok()) return StoreError(queue.status());
   json items = json::array();
   for (const auto& q : *queue) items.push_back(node::ToJson(q));
-  return Json(200, {{"day", {{"date", day.date}, {"zone", day.zone}}}, {"queue", items}});
+  return JsonResponse(200, {{"day", {{"date", day.date}, {"zone", day.zone}}}, {"queue", items}});
 }
 
 HttpResponse App::ShiftApi() {
   int64_t now = store_.clock().NowMicros();
   auto summary = node::BuildShiftSummary(store_, node::LocalDay(now));
   if (!summary.ok()) return StoreError(summary.status());
-  return Json(200, node::ToJson(*summary, now, kStaleSyncMicros));
+  return JsonResponse(200, node::ToJson(*summary, now, kStaleSyncMicros));
 }
 
 }  // namespace outpost::web

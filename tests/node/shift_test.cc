@@ -157,10 +157,21 @@ BOOST_AUTO_TEST_CASE(the_queue_and_the_shift_hold_todays_movements_only) {
                             officer);
   BOOST_REQUIRE_MESSAGE(seized.ok(), seized.status().ToString());
 
+  // Recorded without an assessment (e.g. before any ruleset): it awaits the
+  // officer's decision all the same.
+  s.clock.Advance(60'000'000);
+  auto bare = records.Add(
+      "movement", {{"direction", "out"}, {"mode", "road"}, {"vehicle", {{"plate", "TZ777AB"}}}},
+      officer);
+  BOOST_REQUIRE_MESSAGE(bare.ok(), bare.status().ToString());
+
   Day today = UtcDay(s.clock.NowMicros());
   auto queue = Queue(*s.site.store, today, Actor{"BA-GRA-0042", "queue"});
   BOOST_REQUIRE_MESSAGE(queue.ok(), queue.status().ToString());
-  BOOST_REQUIRE(queue->size() == 2u);  // not yesterday's, not the green or inspected ones
+  BOOST_REQUIRE(queue->size() == 3u);  // not yesterday's, not the green or inspected ones
+  BOOST_TEST((*queue)[2].plate == "TZ777AB");
+  BOOST_TEST((*queue)[2].awaits == "decision");
+  BOOST_TEST((*queue)[2].recommended.empty());
   BOOST_TEST(((*queue)[0].movement == waiting.id));
   BOOST_TEST((*queue)[0].awaits == "decision");
   BOOST_TEST((*queue)[0].recommended == "yellow");
@@ -173,12 +184,12 @@ BOOST_AUTO_TEST_CASE(the_queue_and_the_shift_hold_todays_movements_only) {
 
   auto sum = BuildShiftSummary(*s.site.store, today);
   BOOST_REQUIRE_MESSAGE(sum.ok(), sum.status().ToString());
-  BOOST_TEST(sum->movements == 4);  // yesterday's is not counted
-  BOOST_TEST(sum->by_lane["undecided"] == 1);
+  BOOST_TEST(sum->movements == 5);  // yesterday's is not counted
+  BOOST_TEST(sum->by_lane["undecided"] == 2);
   BOOST_TEST(sum->by_lane["green"] == 1);
   BOOST_TEST(sum->by_lane["red"] == 1);
   BOOST_TEST(sum->by_lane["yellow"] == 1);
-  BOOST_TEST(sum->by_mode["road"] == 4);
+  BOOST_TEST(sum->by_mode["road"] == 5);
   BOOST_REQUIRE(sum->overrides.size() == 2u);
   BOOST_TEST(sum->overrides[0].reason == "regular carrier, seals intact");
   BOOST_TEST(sum->overrides[0].officer == "BA-GRA-0007");

@@ -211,6 +211,47 @@ def scenario_search(d, url, data):
           "the search is audited as the officer's consultation")
 
 
+def scenario_queue_shift(d, url, data):
+    """Queue (/queue) and Shift (/shift): the truck awaits a decision, then,
+    decided red at the CLI, an inspection result; the supervisor's shift
+    counts it in the red lane."""
+    wait = WebDriverWait(d, 20)
+    d.get(url + "/queue")
+    row = wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, "#queue tr")))
+    cells = [c.text for c in row.find_elements(By.TAG_NAME, "td")]
+    check(len(cells) == 6 and cells[1] == "SA123BC" and cells[5] == "Decision",
+          "the queue lists the truck awaiting a decision: %s" % cells)
+    shot(d, "30-queue")
+    movement = row.get_attribute("data-id")
+    outpost(data, "risk", "decide", movement, "--lane", "red", "--reason",
+            "seal S123 looks re-glued", env_extra={"OUTPOST_OFFICER": "marko"})
+    d.get(url + "/queue")
+    wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "#queue tr"), "Inspection"))
+    cells = [c.text for c in d.find_elements(By.CSS_SELECTOR, "#queue tr td")]
+    check(cells[4].startswith("RED") and cells[5] == "Inspection result",
+          "decided red, it now awaits an inspection result: %s" % cells)
+    d.find_element(By.CSS_SELECTOR, "#queue tr a").click()
+    wait.until(EC.url_contains("/movements/view?id=" + movement))
+    check(True, "a queue row opens its movement")
+    status = fetch_status(d, "GET", "/api/shift", {})
+    check(status == 403, "an officer may not read the shift summary (%s)" % status)
+    boss = new_driver()
+    try:
+        sign_in(boss, url, "vesna")
+        WebDriverWait(boss, 20).until(EC.url_to_be(url + "/"))
+        boss.find_element(By.LINK_TEXT, "Shift at a glance").click()
+        WebDriverWait(boss, 20).until(
+            EC.presence_of_element_located((By.CSS_SELECTOR, "#counts li")))
+        counts_text = boss.find_element(By.ID, "counts").text
+        check("RED lane" in counts_text and "movements" in counts_text,
+              "the shift counts the truck in the red lane: %r" % counts_text)
+        check(boss.find_element(By.ID, "ruleset").text.startswith("None"),
+              "and says no ruleset is in force")
+        shot(boss, "31-shift")
+    finally:
+        boss.quit()
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="outpost-ui-")
@@ -220,7 +261,8 @@ def main():
     t0 = time.time()
     try:
         outpost(data, "init", "--role", "site", "--name", "Gradiška crossing", "--site", "BA-GRA")
-        for name, role in (("marko", "officer"), ("petra", "officer"), ("ana", "admin")):
+        for name, role in (("marko", "officer"), ("petra", "officer"), ("ana", "admin"),
+                           ("vesna", "supervisor")):
             outpost(data, "users", "add", name, "--role", role)
         fp = json.loads(outpost(data, "status", "--json"))["web_certificate_sha256"]
         check(fp is not None and len(fp) == 95, "status shows the certificate's SHA-256")
@@ -294,6 +336,7 @@ def main():
         check(any(e.get("officer") == "marko" for e in entries),
               "the audit log names the signed-in account")
         scenario_search(d, url, data)
+        scenario_queue_shift(d, url, data)
 
         # An invalid container number: the error at that field, nothing stored.
         d.get(url + "/movements/new")

@@ -8,8 +8,7 @@ Object.assign(MESSAGES.en, {
   search_go: 'Search',
   search_hint: 'Enter searches. Case, accents and Cyrillic do not matter. ' +
                'Alt+N next page, Alt+P previous page.',
-  col_time: 'Time', col_plate: 'Plate', col_driver: 'Driver', col_container: 'Container',
-  col_consignee: 'Consignee', col_lane: 'Lane',
+  col_driver: 'Driver', col_container: 'Container', col_consignee: 'Consignee',
   page_prev: 'Previous page', page_next: 'Next page',
   search_none: (q) => `Nothing found for “${q}”.`,
   search_count: (n, from, to) => `${n} found; showing ${from}–${to}, newest first.`,
@@ -22,8 +21,7 @@ Object.assign(MESSAGES.bs, {
   search_go: 'Traži',
   search_hint: 'Enter pretražuje. Velika slova, dijakritici i ćirilica nisu bitni. ' +
                'Alt+N sljedeća stranica, Alt+P prethodna stranica.',
-  col_time: 'Vrijeme', col_plate: 'Reg. oznaka', col_driver: 'Vozač', col_container: 'Kontejner',
-  col_consignee: 'Primalac', col_lane: 'Traka',
+  col_driver: 'Vozač', col_container: 'Kontejner', col_consignee: 'Primalac',
   page_prev: 'Prethodna stranica', page_next: 'Sljedeća stranica',
   search_none: (q) => `Ništa nije pronađeno za „${q}”.`,
   search_count: (n, from, to) => `Pronađeno ${n}; prikazano ${from}–${to}, najnovije prvo.`,

@@ -5,16 +5,21 @@
 'use strict';
 
 Object.assign(MESSAGES.en, {
+  title_shift: 'Shift – Outpost', shift_overrides: 'Overrides', shift_seizures: 'Seizures',
+  shift_sync: 'Sync with HQ and rules', col_recommended: 'Recommended', col_decided: 'Decided',
+  col_reason: 'Reason', col_officer: 'Officer',
   shift_day: (date, zone) => `Today, ${date}; times in ${zone}.`,
   shift_failed: 'The shift summary could not be loaded. Reload the page to try again.',
   count_movements: 'movements',
-  count_lane: (l) => (l === 'undecided' ? 'awaiting a decision' : `${l.toUpperCase()} lane`),
-  count_mode: (m) => `by ${m}`,
+  count_lane: (l) => (l === 'undecided' ? 'awaiting a decision'
+                                        : `${(T.lanes[l] || l).toUpperCase()} lane`),
+  count_mode: (m) => `by ${T.values[m] || m}`,
   count_inspections: 'inspections',
   count_seizures: 'seizures',
   no_overrides: 'No override today.',
   no_seizures: 'No seizure today.',
-  seizure: (z) => `${z.commodity_group || 'other'}${z.subtype ? ' (' + z.subtype + ')' : ''}: ` +
+  seizure: (z) => `${T.values[z.commodity_group] || z.commodity_group || 'other'}` +
+    `${z.subtype ? ' (' + z.subtype + ')' : ''}: ` +
     `${z.quantity} ${z.unit}${z.amount ? `, ${z.amount} ${z.currency}` : ''}`,
   sync_ok: 'In sync with HQ.',
   peer_line: (p) => `last sync ${p.last_success_ago}; waiting to send ${p.pending_out < 0 ? '?' :
@@ -23,6 +28,34 @@ Object.assign(MESSAGES.en, {
   ruleset_line: (r) => `${r.ruleset_id} version ${r.version} (issued ${r.issued})`,
   ruleset_none: 'None: no lane is recommended.',
   refused: (n) => `${n} newer ruleset(s) refused; see outpost risk status.`,
+});
+
+Object.assign(MESSAGES.bs, {
+  title_shift: 'Smjena – Outpost', shift_overrides: 'Odstupanja od preporuke',
+  shift_seizures: 'Zapljene', shift_sync: 'Sinhronizacija sa HQ i pravila',
+  col_recommended: 'Preporučeno', col_decided: 'Odlučeno', col_reason: 'Razlog',
+  col_officer: 'Službenik',
+  shift_day: (date, zone) => `Danas, ${date}; vremena u zoni ${zone}.`,
+  shift_failed: 'Pregled smjene nije učitan. Ponovo učitajte stranicu.',
+  count_movements: 'prelazaka',
+  count_lane: (l) => (l === 'undecided' ? 'čeka odluku'
+                                        : `${(T.lanes[l] || l).toUpperCase()} traka`),
+  count_mode: (m) => `${T.values[m] || m} prevoz`,
+  count_inspections: 'kontrola',
+  count_seizures: 'zapljena',
+  no_overrides: 'Danas nema odstupanja od preporuke.',
+  no_seizures: 'Danas nema zapljena.',
+  seizure: (z) => `${T.values[z.commodity_group] || z.commodity_group || 'drugo'}` +
+    `${z.subtype ? ' (' + z.subtype + ')' : ''}: ` +
+    `${z.quantity} ${z.unit}${z.amount ? `, ${z.amount} ${z.currency}` : ''}`,
+  sync_ok: 'Usklađeno sa HQ.',
+  peer_line: (p) => `posljednja sinhronizacija ${p.last_success_ago}; čeka slanje ` +
+    `${p.pending_out < 0 ? '?' : p.pending_out}, prijem ${p.pending_in}` +
+    `${p.last_error ? '; posljednja greška: ' + p.last_error : ''}`,
+  ruleset: 'Pravila na snazi',
+  ruleset_line: (r) => `${r.ruleset_id} verzija ${r.version} (izdato ${r.issued})`,
+  ruleset_none: 'Nema: nijedna traka se ne preporučuje.',
+  refused: (n) => `Odbijenih novijih skupova pravila: ${n}; vidi outpost risk status.`,
 });
 
 function countItem(n, what, cls) {
@@ -48,8 +81,9 @@ function showOverrides(s) {
                           text: o.local_time});
     body.append(el('tr', {}, el('td', {}, link),
                    el('td', {class: 'lane-cell lane-' + o.recommended,
-                             text: o.recommended.toUpperCase()}),
-                   el('td', {class: 'lane-cell lane-' + o.lane, text: o.lane.toUpperCase()}),
+                             text: (T.lanes[o.recommended] || o.recommended).toUpperCase()}),
+                   el('td', {class: 'lane-cell lane-' + o.lane,
+                             text: (T.lanes[o.lane] || o.lane).toUpperCase()}),
                    el('td', {text: o.reason}), el('td', {text: o.officer})));
   }
   if (!s.overrides.length) body.append(el('tr', {}, el('td', {colspan: '5', text: T.no_overrides})));
