@@ -496,6 +496,20 @@ std::optional<Uuid> IdField(const json& j, const char* key) {
 }
 }  // namespace
 
+Result<json> Records::ReadChildren(const std::string& table, const std::string& column,
+                                   const Uuid& id) {
+  const Table* t = store_.catalogue().Find(table);
+  if (t == nullptr) return Status::Internal("no table " + table);
+  OUTPOST_ASSIGN_OR_RETURN(auto ids, Children(store_.db(), table, column, id));
+  json out = json::array();
+  for (const Uuid& child : ids) {
+    bool deleted = false;
+    OUTPOST_ASSIGN_OR_RETURN(json j, ReadJson(*t, child, &deleted));
+    if (!deleted) out.push_back(std::move(j));
+  }
+  return out;
+}
+
 Result<json> Records::Get(std::string_view id_text, const Actor& actor) {
   OUTPOST_ASSIGN_OR_RETURN(Located loc, Locate(id_text));
   bool deleted = false;

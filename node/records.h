@@ -95,6 +95,12 @@ class Records {
   // The record with this id, as JSON with "type" and "id"; a movement comes
   // with what it carries nested. Reading nominal data is audited.
   Result<nlohmann::json> Get(std::string_view id_text, const Actor& actor);
+  // A movement's file, as the desk shows it (node/movement_file.cc):
+  // {"movement": Get's document, "risk": the latest assessment or null,
+  //  "decisions": [...], "inspections": [{..., "seizures": [...]}]}, each
+  // list oldest first. One consultation is audited, as for Get. kNotFound
+  // for an unknown id, kInvalidArgument for an id of another record type.
+  Result<nlohmann::json> File(std::string_view movement_id, const Actor& actor);
   Result<nlohmann::json> List(const ListQuery& query, const Actor& actor);
   // Applies a patch (changed fields only; null clears). Audited.
   Result<nlohmann::json> Update(std::string_view id_text, const nlohmann::json& patch,
@@ -110,6 +116,9 @@ class Records {
   };
   Result<Located> Locate(std::string_view id_text);
   Result<nlohmann::json> ReadJson(const schema::Table& t, const Uuid& id, bool* deleted);
+  // The live rows of `table` whose `column` is `id`, as ReadJson gives them.
+  Result<nlohmann::json> ReadChildren(const std::string& table, const std::string& column,
+                                      const Uuid& id);
   Status CheckPatchedRow(const Located& loc, const nlohmann::json& patch);
 
   Store& store_;

@@ -2,6 +2,7 @@ list(APPEND NODE_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/store.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/audit.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/records.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/movement_file.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/record_movement.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/search.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/simulate.cc)

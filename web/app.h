@@ -25,6 +25,7 @@
 #define OUTPOST_WEB_APP_H_
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -94,6 +95,8 @@ class App {
   HttpResponse AddMovement(Call& call);
   // GET /api/search (web/search_api.cc): `query` is the URL's query string.
   HttpResponse SearchMovements(const std::string& query, node::Actor actor);
+  // GET /api/movement (web/movement_api.cc): a movement's file.
+  HttpResponse MovementFileApi(const std::string& query, node::Actor actor);
   // web/shift_api.cc
   HttpResponse QueueApi(node::Actor actor);
   HttpResponse ShiftApi();
@@ -110,6 +113,9 @@ class App {
 HttpResponse JsonResponse(int status, const nlohmann::json& body);
 HttpResponse Fail(int status, std::string field, std::string value, std::string rule,
                   std::string message);
+// The parameters of a URL's query string (form-decoded: '+' a space, %XX a
+// byte); the first of a repeated name wins.
+std::map<std::string, std::string> QueryParams(std::string_view query);
 // {"errors": [...]} from a record API refusal, one entry per field that
 // failed ("movement.equipment[0].number: \"CSQU3054384\" fails ...").
 nlohmann::json ErrorsFromStatus(const Status& status);

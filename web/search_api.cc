@@ -2,7 +2,6 @@
 // (docs/api.md): node::Search for the signed-in account, audited as the
 // account's consultation. Roles are checked in kRoutes (web/app.cc).
 #include <charconv>
-#include <map>
 
 #include "node/search.h"
 #include "web/app.h"
@@ -11,47 +10,6 @@ namespace outpost::web {
 namespace {
 
 using nlohmann::json;
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// application/x-www-form-urlencoded: '+' is a space, %XX a byte.
-std::string FormDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() && HexDigit(s[i + 1]) >= 0 &&
-               HexDigit(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexDigit(s[i + 1]) * 16 + HexDigit(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-std::map<std::string, std::string> QueryParams(std::string_view query) {
-  std::map<std::string, std::string> out;
-  size_t pos = 0;
-  while (pos <= query.size()) {
-    size_t end = query.find('&', pos);
-    if (end == std::string_view::npos) end = query.size();
-    std::string_view part = query.substr(pos, end - pos);
-    size_t eq = part.find('=');
-    if (!part.empty()) {
-      std::string key = FormDecode(part.substr(0, eq));
-      out.emplace(key, eq == std::string_view::npos ? "" : FormDecode(part.substr(eq + 1)));
-    }
-    pos = end + 1;
-  }
-  return out;
-}
 
 bool ParseInt(const std::string& s, int64_t* v) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);

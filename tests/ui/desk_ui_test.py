@@ -232,7 +232,16 @@ def scenario_queue_shift(d, url, data):
           "decided red, it now awaits an inspection result: %s" % cells)
     d.find_element(By.CSS_SELECTOR, "#queue tr a").click()
     wait.until(EC.url_contains("/movements/view?id=" + movement))
-    check(True, "a queue row opens its movement")
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#decisions li strong")))
+    check(d.find_element(By.TAG_NAME, "h1").text == "Movement",
+          "a queue row opens its movement's file")
+    record = d.find_element(By.ID, "record").text
+    decisions = d.find_element(By.ID, "decisions").text
+    check("SA123BC" in record and "Marko Nikolić" in record and "CSQU3054383" in record,
+          "the file shows the plate, driver and container: %r" % record)
+    check(decisions.startswith("RED") and "seal S123 looks re-glued" in decisions and
+          "marko" in decisions, "and the decision with its reason and officer: %r" % decisions)
+    shot(d, "32-movement-file")
     status = fetch_status(d, "GET", "/api/shift", {})
     check(status == 403, "an officer may not read the shift summary (%s)" % status)
     boss = new_driver()

@@ -20,6 +20,9 @@ const MESSAGES = {
     saving: 'Saving…',
     saved_id: 'Record',
     saved_rows: 'Rows stored',
+    movement_heading: 'Movement', file_crossing: 'Crossing', file_person: 'Driver',
+    file_containers: 'Containers', file_decisions: 'Decisions', file_inspections: 'Inspections',
+    file_no_decision: 'No lane decided yet.', file_no_inspection: 'Not inspected.',
     lane_pending: 'No lane recommendation.',
     lane: (l) => `Recommended lane: ${(T.lanes[l] || l).toUpperCase()}`,
     lane_none: (m) =>
@@ -72,6 +75,9 @@ const MESSAGES = {
     saving: 'Spremanje…',
     saved_id: 'Zapis',
     saved_rows: 'Spremljeni redovi',
+    movement_heading: 'Prelazak', file_crossing: 'Prelazak', file_person: 'Vozač',
+    file_containers: 'Kontejneri', file_decisions: 'Odluke', file_inspections: 'Kontrole',
+    file_no_decision: 'Traka još nije odlučena.', file_no_inspection: 'Nije kontrolisan.',
     lane_pending: 'Nema preporuke trake.',
     lane: (l) => `Preporučena traka: ${(T.lanes[l] || l).toUpperCase()}`,
     lane_none: (m) => `Traka nije preporučena: ${m}`,
@@ -425,20 +431,47 @@ async function initMovement() {
   if (first) first.focus();
 }
 
-async function initLane() {
-  if (!(await loadMe())) return;
-  const saved = JSON.parse(sessionStorage.getItem('outpost.saved') || '{}');
+// The movement's file (GET /api/movement): what crossed, then its decisions
+// and inspections, oldest first.
+function showFile(f) {
+  const m = f.movement;
   const dl = document.getElementById('record');
-  const row = (k, v) => dl.append(el('dt', {text: k}), el('dd', {text: String(v)}));
-  if (saved.id) row(T.saved_id, saved.id);
-  if (saved.rows) row(T.saved_rows, saved.rows);
+  const row = (k, v) => { if (v) dl.append(el('dt', {text: k}), el('dd', {text: String(v)})); };
+  const driver = (m.persons || []).find((p) => p.role === 'driver') || (m.persons || [])[0];
+  row(T.fields.time || 'Time', localTime(m.time));
+  row(T.file_crossing, [m.direction, m.mode].map((v) => T.values[v] || v).join(', '));
+  row(T.col_plate, m.vehicle && m.vehicle.plate);
+  row(T.file_person, driver && `${driver.given_names || ''} ${driver.family_name || ''}`.trim());
+  row(T.file_containers, (m.equipment || []).map((e) => e.number).join(', '));
+  row(T.saved_id, m.id);
+  const decisions = document.getElementById('decisions');
+  for (const d of f.decisions) {
+    decisions.append(el('li', {}, el('strong', {text: (T.lanes[d.lane] || d.lane).toUpperCase()}),
+                        el('span', {text: ` ${d.reason} — ${d.officer}, ${localTime(d.decided_at)}`})));
+  }
+  if (!f.decisions.length) decisions.append(el('li', {text: T.file_no_decision}));
+  const inspections = document.getElementById('inspections');
+  for (const x of f.inspections) {
+    const li = el('li', {}, el('strong', {text: T.values[x.result] || x.result}));
+    if (x.started) li.append(el('span', {text: ', ' + localTime(x.started)}));
+    if (x.note) li.append(el('p', {class: 'hint', text: x.note}));
+    for (const z of x.seizures) {
+      li.append(el('p', {text: `${T.values[z.commodity_group] || z.commodity_group || ''} ` +
+                               `${z.quantity} ${z.unit}`}));
+    }
+    inspections.append(li);
+  }
+  if (!f.inspections.length) inspections.append(el('li', {text: T.file_no_inspection}));
+}
+
+// The recommended lane in words as well as in colour (WCAG: colour is never
+// the only sign), its score and each hit.
+function showRisk(risk) {
   const lane = document.getElementById('lane');
-  const risk = saved.risk;
   if (!risk || !risk.assessed) {
     lane.textContent = risk && risk.message ? T.lane_none(risk.message) : T.lane_pending;
     return;
   }
-  // The lane in words as well as in colour (WCAG: colour is never the only sign).
   lane.classList.add('lane-' + risk.lane);
   lane.append(el('h2', {id: 'lane-name', text: T.lane(risk.lane)}));
   lane.append(el('p', {text: T.score(risk.score)}));
@@ -452,6 +485,25 @@ async function initLane() {
   }
   if (!hits.children.length) hits.append(el('li', {text: T.no_hits}));
   lane.append(hits);
+}
+
+async function initLane() {
+  if (!(await loadMe())) return;
+  const id = new URLSearchParams(location.search).get('id') || '';
+  // Just saved here: the answer to the save has the hits' descriptions and
+  // instructions, which the stored assessment does not keep.
+  // Once only: opened again later (queue, search, reload) it is the file.
+  const saved = JSON.parse(sessionStorage.getItem('outpost.saved') || '{}');
+  sessionStorage.removeItem('outpost.saved');
+  const fresh = saved.id === id;
+  if (!fresh) document.getElementById('heading').textContent = T.movement_heading;
+  const r = await api('GET', '/api/movement?id=' + encodeURIComponent(id));
+  if (r.status !== 200) {
+    showErrors(r.data.errors || [{field: '', message: T.network}]);
+    return;
+  }
+  showFile(r.data);
+  showRisk(fresh && saved.risk ? saved.risk : r.data.risk);
 }
 
 // A UTC time from the node, in the crossing's local time (the browser's).

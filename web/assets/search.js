@@ -35,7 +35,9 @@ function searchRow(r) {
   const lane = el('td', {text: r.lane ? (T.lanes[r.lane] || r.lane).toUpperCase() : '—'});
   if (r.lane) lane.classList.add('lane-cell', 'lane-' + r.lane);
   return el('tr', {'data-id': r.id},
-            el('td', {text: localTime(r.time)}), el('td', {class: 'mono', text: plate}),
+            el('td', {}, el('a', {href: '/movements/view?id=' + encodeURIComponent(r.id),
+                                  text: localTime(r.time)})),
+            el('td', {class: 'mono', text: plate}),
             el('td', {text: r.driver || '—'}),
             el('td', {class: 'mono', text: (r.containers || []).join(', ') || '—'}),
             el('td', {text: (r.consignees || []).join(', ') || '—'}), lane);
