@@ -521,98 +521,138 @@ std::optional<Watchlist::Match> Watchlist::Find(std::string_view q, double thres
   return best;
 }
 
+// One FindWithinEditLimit. The index is far larger than the caches, so a
+// lookup is a few hundred cache misses: bucket offsets, posting runs, entry
+// offsets, entry bytes. They are independent, so each stage works on a batch
+// and prefetches what the next stage reads: the misses of a batch overlap
+// instead of queueing one behind the other. The result does not depend on
+// the order in which candidates are scored: the best similarity wins, ties
+// to the lowest entry.
+class Watchlist::Lookup {
+ public:
+  Lookup(const Watchlist& w, std::string_view q, double threshold)
+      : w_(w),
+        q_(q),
+        threshold_(threshold),
+        entry_mask_((uint64_t{1} << w.entry_bits_) - 1),
+        fp_bits_(w.entry_bits_ >= 64 - kIdShift ? 0 : 64 - kIdShift - w.entry_bits_),
+        sig_(q),
+        pattern_(q),
+        counts_(q) {}
+
+  // Queues the postings of one key; scans a batch of keys when it is full.
+  void AddKey(uint64_t h) {
+    keys_[nkeys_++] = h;
+    if (nkeys_ == kKeyBatch) ScanKeys();
+  }
+  // Scans and scores what is queued; the best match. Adds to *stats if given.
+  std::optional<Match> Finish(Stats* stats) {
+    ScanKeys();
+    ScoreCandidates();
+    if (stats != nullptr) {
+      stats->probes += local_.probes;
+      stats->postings += local_.postings;
+      stats->candidates += local_.candidates;
+      stats->scored += local_.scored;
+    }
+    return best_;
+  }
+
+ private:
+  static constexpr size_t kKeyBatch = 16, kCandBatch = 32;
+
+  // The batch of keys: bucket offsets first, then the first lines of each
+  // run (the hardware prefetcher follows long runs), then the runs.
+  void ScanKeys() {
+    uint32_t begin[kKeyBatch], end[kKeyBatch];
+    for (size_t k = 0; k < nkeys_; ++k)
+      __builtin_prefetch(&w_.bucket_off_[keys_[k] & w_.bucket_mask_]);
+    for (size_t k = 0; k < nkeys_; ++k) {
+      const size_t b = keys_[k] & w_.bucket_mask_;
+      begin[k] = w_.bucket_off_[b];
+      end[k] = w_.bucket_off_[b + 1];
+      for (uint32_t i = begin[k]; i < std::min(end[k], begin[k] + 32); i += 8)
+        __builtin_prefetch(&w_.postings_[i]);
+    }
+    for (size_t k = 0; k < nkeys_; ++k) ScanRun(keys_[k], begin[k], end[k]);
+    nkeys_ = 0;
+  }
+
+  // One bucket: the postings of key h (one run, as the bucket is sorted)
+  // that pass the signature bound become candidates.
+  void ScanRun(uint64_t h, uint32_t begin, uint32_t end) {
+    const uint64_t fp = fp_bits_ == 0 ? 0 : (h >> (64 - fp_bits_)) << w_.entry_bits_;
+    ++local_.probes;
+    local_.postings += end - begin;
+    for (uint32_t i = begin; i < end; ++i) {
+      const uint64_t p = w_.postings_[i];
+      const uint64_t id = p >> kIdShift;
+      const uint64_t pfp = id & ~entry_mask_;
+      if (pfp != fp) {  // another key in this bucket
+        if (pfp > fp) break;
+        continue;
+      }
+      // Entries that cannot be within their edit limit are dropped on the
+      // posting's signature alone, without touching the entry.
+      if (!sig_.MayBeWithin(p)) continue;
+      AddCandidate(static_cast<uint32_t>(id & entry_mask_));
+    }
+  }
+
+  void AddCandidate(uint32_t e) {
+    if (!seen_.Insert(e)) return;
+    ++local_.candidates;
+    __builtin_prefetch(&w_.norm_off_[e]);
+    cand_[ncand_++] = e;
+    if (ncand_ == kCandBatch) ScoreCandidates();
+  }
+
+  // The batch of candidates: entry offsets (prefetched when queued), then
+  // entry bytes, then the exact checks.
+  void ScoreCandidates() {
+    uint32_t off[kCandBatch], len[kCandBatch];
+    for (size_t i = 0; i < ncand_; ++i) {
+      off[i] = w_.norm_off_[cand_[i]];
+      len[i] = w_.norm_off_[cand_[i] + 1] - off[i];
+      __builtin_prefetch(w_.norm_blob_.data() + off[i]);
+    }
+    for (size_t i = 0; i < ncand_; ++i)
+      Score(cand_[i], std::string_view(w_.norm_blob_.data() + off[i], len[i]));
+    ncand_ = 0;
+  }
+
+  void Score(uint32_t e, std::string_view entry) {
+    if (!WithinEditLimit(pattern_, counts_, q_, entry)) return;
+    ++local_.scored;
+    const double s = JaroWinkler(q_, entry);
+    if (s >= threshold_ &&
+        (!best_ || s > best_->similarity || (s == best_->similarity && e < best_->entry))) {
+      best_ = Match{e, s};
+    }
+  }
+
+  const Watchlist& w_;
+  const std::string_view q_;
+  const double threshold_;
+  const uint64_t entry_mask_;
+  const uint32_t fp_bits_;
+  const QuerySig sig_;
+  const Pattern pattern_;
+  CharCounts counts_;
+  SeenSet seen_;
+  std::optional<Match> best_;
+  Stats local_;
+  uint64_t keys_[kKeyBatch];
+  size_t nkeys_ = 0;
+  uint32_t cand_[kCandBatch];
+  size_t ncand_ = 0;
+};
+
 std::optional<Watchlist::Match> Watchlist::FindWithinEditLimit(std::string_view q, double threshold,
                                                                Stats* stats) const {
-  const uint64_t entry_mask = (uint64_t{1} << entry_bits_) - 1;
-  const uint32_t fp_bits = entry_bits_ >= 64 - kIdShift ? 0 : 64 - kIdShift - entry_bits_;
-  const QuerySig sig(q);
-  const Pattern pattern(q);
-  CharCounts counts(q);
-  std::optional<Match> best;
-  SeenSet seen;
-  Stats local;
-
-  // The index is far larger than the caches, so a lookup is a few hundred
-  // cache misses: bucket offsets, posting runs, entry offsets, entry bytes.
-  // They are independent, so each stage works on a batch and prefetches what
-  // the next stage reads: the misses of a batch overlap instead of queueing
-  // one behind the other. The result does not depend on the order in which
-  // candidates are scored (the best similarity wins, ties to the lowest entry).
-  constexpr size_t kKeyBatch = 16, kCandBatch = 32;
-  uint32_t cand[kCandBatch];
-  size_t ncand = 0;
-  auto score_candidates = [&] {
-    uint32_t off[kCandBatch], len[kCandBatch];
-    for (size_t i = 0; i < ncand; ++i) {
-      off[i] = norm_off_[cand[i]];
-      len[i] = norm_off_[cand[i] + 1] - off[i];
-      __builtin_prefetch(norm_blob_.data() + off[i]);
-    }
-    for (size_t i = 0; i < ncand; ++i) {
-      const uint32_t e = cand[i];
-      const std::string_view entry(norm_blob_.data() + off[i], len[i]);
-      if (!WithinEditLimit(pattern, counts, q, entry)) continue;
-      ++local.scored;
-      double s = JaroWinkler(q, entry);
-      if (s >= threshold &&
-          (!best || s > best->similarity || (s == best->similarity && e < best->entry))) {
-        best = Match{e, s};
-      }
-    }
-    ncand = 0;
-  };
-  uint64_t keys[kKeyBatch];
-  size_t nkeys = 0;
-  auto scan_keys = [&] {
-    uint32_t begin[kKeyBatch], end[kKeyBatch];
-    for (size_t k = 0; k < nkeys; ++k) __builtin_prefetch(&bucket_off_[keys[k] & bucket_mask_]);
-    for (size_t k = 0; k < nkeys; ++k) {
-      const size_t b = keys[k] & bucket_mask_;
-      begin[k] = bucket_off_[b];
-      end[k] = bucket_off_[b + 1];
-      // The first lines of each run; the hardware prefetcher follows long runs.
-      for (uint32_t i = begin[k]; i < std::min(end[k], begin[k] + 32); i += 8)
-        __builtin_prefetch(&postings_[i]);
-    }
-    for (size_t k = 0; k < nkeys; ++k) {
-      const uint64_t h = keys[k];
-      const uint64_t fp = fp_bits == 0 ? 0 : (h >> (64 - fp_bits)) << entry_bits_;
-      ++local.probes;
-      local.postings += end[k] - begin[k];
-      for (uint32_t i = begin[k]; i < end[k]; ++i) {
-        const uint64_t p = postings_[i];
-        const uint64_t id = p >> kIdShift;
-        const uint64_t pfp = id & ~entry_mask;
-        if (pfp != fp) {  // another key in this bucket
-          if (pfp > fp) break;
-          continue;
-        }
-        // Entries that cannot be within their edit limit are dropped on the
-        // posting's signature alone, without touching the entry.
-        if (!sig.MayBeWithin(p)) continue;
-        const uint32_t e = static_cast<uint32_t>(id & entry_mask);
-        if (!seen.Insert(e)) continue;
-        ++local.candidates;
-        __builtin_prefetch(&norm_off_[e]);
-        cand[ncand++] = e;
-        if (ncand == kCandBatch) score_candidates();
-      }
-    }
-    nkeys = 0;
-  };
-  ForEachQueryKey(q, [&](uint64_t h) {
-    keys[nkeys++] = h;
-    if (nkeys == kKeyBatch) scan_keys();
-  });
-  scan_keys();
-  score_candidates();
-  if (stats != nullptr) {
-    stats->probes += local.probes;
-    stats->postings += local.postings;
-    stats->candidates += local.candidates;
-    stats->scored += local.scored;
-  }
-  return best;
+  Lookup lookup(*this, q, threshold);
+  ForEachQueryKey(q, [&](uint64_t h) { lookup.AddKey(h); });
+  return lookup.Finish(stats);
 }
 
 std::optional<Watchlist::Match> Watchlist::FindTokensBruteForce(std::string_view q,

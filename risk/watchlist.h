@@ -128,6 +128,8 @@ class Watchlist {
   size_t MemoryBytes() const;
 
  private:
+  class Lookup;  // one FindWithinEditLimit (watchlist.cc)
+
   std::optional<uint32_t> FindExact(std::string_view normalised) const;
   std::optional<Match> FindWithinEditLimit(std::string_view normalised, double threshold,
                                            Stats* stats) const;
