@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "risk/normalise.h"
 #include "risk/validators.h"
@@ -44,17 +45,59 @@ bool WithinOneEdit(std::string_view a, std::string_view b) {
 }
 
 // Calls f(hash) for s and each of its distinct one-character deletions.
+// Deletions of tokens up to kStackToken bytes are built on the stack.
 template <typename F>
 void ForEachDeletion(std::string_view s, F&& f) {
+  constexpr size_t kStackToken = 64;
   f(StableHash64(s, kDeleteSeed));
-  std::string d;
+  char stack[kStackToken];
+  std::string heap;
+  char* d = stack;
+  if (s.size() > kStackToken) {
+    heap.resize(s.size());
+    d = heap.data();
+  }
   for (size_t i = 0; i < s.size(); ++i) {
     if (i > 0 && s[i] == s[i - 1]) continue;  // the same deletion
-    d.assign(s.substr(0, i));
-    d.append(s.substr(i + 1));
-    f(StableHash64(d, kDeleteSeed));
+    std::memcpy(d, s.data(), i);
+    std::memcpy(d + i, s.data() + i + 1, s.size() - i - 1);
+    f(StableHash64(std::string_view(d, s.size() - 1), kDeleteSeed));
   }
 }
+
+// A sequence on the stack up to N elements, on the heap past that, so a
+// lookup allocates only when a query has unusually many candidates.
+template <typename T, size_t N>
+class StackVector {
+ public:
+  StackVector() = default;
+  StackVector(const StackVector&) = delete;
+  StackVector& operator=(const StackVector&) = delete;
+
+  void push_back(const T& v) {
+    if (size_ == N) {
+      heap_.assign(stack_.begin(), stack_.end());
+      data_ = heap_.data();
+    }
+    if (size_ >= N) {
+      heap_.push_back(v);
+      data_ = heap_.data();
+    } else {
+      stack_[size_] = v;
+    }
+    ++size_;
+  }
+  size_t size() const { return size_; }
+  const T& operator[](size_t i) const { return data_[i]; }
+  const T* begin() const { return data_; }
+  const T* end() const { return data_ + size_; }
+
+ private:
+  std::array<T, N> stack_;
+  std::vector<T> heap_;
+  T* data_ = stack_.data();
+  size_t size_ = 0;
+};
 
 // Rule 3: the largest smallest weight of an assignment of each of `rows`
 // rows to a distinct column (w[r][c] < 0: no edge), or -1 if none exists.
@@ -252,108 +295,162 @@ void NameTokenIndex::Build(size_t n, const std::function<std::string(uint32_t)>&
     pairs.erase(std::unique(pairs.begin() + pairs_before, pairs.end()), pairs.end());
   }
   BuildPairs(&pairs);
-  // Fuzzy token lookups: each token of kMinFuzzyToken characters or more
-  // under itself and its one-character deletions.
-  for (uint32_t id = 0; id + 1 < token_off_.size(); ++id) {
-    if (Token(id).size() < kMinFuzzyToken) continue;
-    ForEachDeletion(Token(id), [&](uint64_t h) { delete_.emplace_back(h, id); });
-  }
-  std::sort(delete_.begin(), delete_.end());
-  delete_.erase(std::unique(delete_.begin(), delete_.end()), delete_.end());
+  BuildDeletions();
   token_blob_.shrink_to_fit();
   token_off_.shrink_to_fit();
   entry_tokens_.shrink_to_fit();
-  delete_.shrink_to_fit();
 }
 
-void NameTokenIndex::Candidates(std::string_view t, double threshold,
-                                std::vector<TokenCand>* out) const {
-  const auto exact = TokenId(t);
-  if (exact) out->push_back({*exact, 1.0});
-  if (threshold >= 1.0 || t.size() < kMinFuzzyToken) return;
-  const size_t first = out->size();
-  ForEachDeletion(t, [&](uint64_t h) {
-    auto it = std::lower_bound(delete_.begin(), delete_.end(), std::make_pair(h, uint32_t{0}));
-    for (; it != delete_.end() && it->first == h; ++it) {
-      if (exact && it->second == *exact) continue;
-      bool seen = false;
-      for (size_t i = first; i < out->size() && !seen; ++i) seen = (*out)[i].token == it->second;
-      if (seen) continue;
-      if (auto s = TokenSimilarity(t, Token(it->second), threshold))
-        out->push_back({it->second, *s});
-    }
-  });
-}
-
-std::optional<NameTokenIndex::Match> NameTokenIndex::Find(std::string_view query, double threshold,
-                                                          Stats* stats) const {
-  std::array<std::string_view, kMaxQueryTokens + 1> q;
-  const size_t m = Split(query, &q, kMaxQueryTokens);
-  if (m < kMinNameTokens || m > kMaxQueryTokens || pairs_.empty()) return std::nullopt;
-  std::vector<TokenCand> cands;
-  std::array<size_t, kMaxQueryTokens + 1> off{};
-  bool all_found = true;
-  for (size_t i = 0; i < m; ++i) {
-    off[i] = cands.size();
-    Candidates(q[i], threshold, &cands);
-    all_found = all_found && cands.size() > off[i];
+// Fuzzy token lookups: each token of kMinFuzzyToken characters or more
+// under itself and its one-character deletions, in a hash table of buckets
+// (one key per bucket on average). A posting holds the key hash's high 32
+// bits and the token; the bucket number comes from its low bits.
+void NameTokenIndex::BuildDeletions() {
+  std::vector<std::pair<uint64_t, uint32_t>> keys;  // (hash of a token or deletion, token)
+  for (uint32_t id = 0; id + 1 < token_off_.size(); ++id) {
+    if (Token(id).size() < kMinFuzzyToken) continue;
+    ForEachDeletion(Token(id), [&](uint64_t h) { keys.emplace_back(h, id); });
   }
-  off[m] = cands.size();
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  const size_t buckets = PowerOfTwoAtLeast(keys.size() + 1);
+  delete_mask_ = buckets - 1;
+  delete_off_.assign(buckets + 1, 0);
+  for (const auto& [h, id] : keys) ++delete_off_[(h & delete_mask_) + 1];
+  for (size_t b = 0; b < buckets; ++b) delete_off_[b + 1] += delete_off_[b];
+  delete_.resize(keys.size());
+  std::vector<uint32_t> fill(delete_off_.begin(), delete_off_.end() - 1);
+  // In key order, so one key's tokens stay in ascending order.
+  for (const auto& [h, id] : keys) delete_[fill[h & delete_mask_]++] = (h >> 32) << 32 | id;
+}
 
-  // The pair lists of every pair of query tokens, and the pair (of lists)
-  // with the fewest postings for the entries with m tokens or more.
+// One Find: the query's tokens, each one's dictionary matches (candidates),
+// and the pair lists of every pair of query tokens. On the stack unless a
+// query has unusually many candidates.
+class NameTokenIndex::Lookup {
+ public:
+  Lookup(const NameTokenIndex& index, double threshold, Stats* stats)
+      : x_(index), threshold_(threshold), stats_(stats) {}
+
+  // Rule 4 for a normalised query.
+  std::optional<Match> Run(std::string_view query) {
+    std::array<std::string_view, kMaxQueryTokens + 1> q;
+    m_ = Split(query, &q, kMaxQueryTokens);
+    if (m_ < kMinNameTokens || m_ > kMaxQueryTokens || x_.pairs_.empty()) return std::nullopt;
+    bool all_found = true;
+    for (size_t i = 0; i < m_; ++i) {
+      off_[i] = cands_.size();
+      AddCandidates(q[i]);
+      all_found = all_found && cands_.size() > off_[i];
+    }
+    off_[m_] = cands_.size();
+    CollectLists();
+    // Entries with m tokens or more are read from the pair with the fewest
+    // postings; none if a query token matched nothing.
+    const size_t designated =
+        all_found ? static_cast<size_t>(
+                        std::min_element(pair_postings_.begin(), pair_postings_.begin() + npairs_) -
+                        pair_postings_.begin())
+                  : npairs_;
+    for (const List& l : lists_) ReadList(l, designated);
+    return best_;
+  }
+
+ private:
+  struct TokenCand {
+    uint32_t token;
+    double similarity;
+  };
   struct List {
     const PairSlot* slot;
     size_t pair;
   };
-  std::vector<List> lists;
-  std::array<size_t, kMaxQueryTokens * kMaxQueryTokens> pair_postings{};
-  size_t npairs = 0;
-  for (size_t i = 0; i < m; ++i) {
-    for (size_t j = i + 1; j < m; ++j, ++npairs) {
-      for (size_t a = off[i]; a < off[i + 1]; ++a) {
-        for (size_t b = off[j]; b < off[j + 1]; ++b) {
-          if (stats != nullptr) ++stats->pair_probes;
-          if (const PairSlot* s = Pair(cands[a].token, cands[b].token)) {
-            lists.push_back({s, npairs});
-            pair_postings[npairs] += s->len;
+
+  // Appends the dictionary tokens that match t by rule 1.
+  void AddCandidates(std::string_view t) {
+    const auto exact = x_.TokenId(t);
+    if (exact) cands_.push_back({*exact, 1.0});
+    if (threshold_ >= 1.0 || t.size() < kMinFuzzyToken) return;
+    const size_t first = cands_.size();
+    ForEachDeletion(t, [&](uint64_t h) {
+      const uint64_t fp = h >> 32;
+      const size_t b = h & x_.delete_mask_;
+      for (uint32_t i = x_.delete_off_[b]; i < x_.delete_off_[b + 1]; ++i) {
+        if (x_.delete_[i] >> 32 != fp) continue;
+        const uint32_t id = static_cast<uint32_t>(x_.delete_[i]);
+        if (exact && id == *exact) continue;
+        bool seen = false;
+        for (size_t c = first; c < cands_.size() && !seen; ++c) seen = cands_[c].token == id;
+        if (seen) continue;
+        if (auto s = TokenSimilarity(t, x_.Token(id), threshold_)) cands_.push_back({id, *s});
+      }
+    });
+  }
+
+  // The pair lists of every pair of query tokens' candidates, and each
+  // pair's number of postings.
+  void CollectLists() {
+    for (size_t i = 0; i < m_; ++i) {
+      for (size_t j = i + 1; j < m_; ++j, ++npairs_) {
+        for (size_t a = off_[i]; a < off_[i + 1]; ++a) {
+          for (size_t b = off_[j]; b < off_[j + 1]; ++b) {
+            if (stats_ != nullptr) ++stats_->pair_probes;
+            if (const PairSlot* s = x_.Pair(cands_[a].token, cands_[b].token)) {
+              lists_.push_back({s, npairs_});
+              pair_postings_[npairs_] += s->len;
+            }
           }
         }
       }
     }
   }
-  const size_t designated =
-      all_found ? static_cast<size_t>(
-                      std::min_element(pair_postings.begin(), pair_postings.begin() + npairs) -
-                      pair_postings.begin())
-                : npairs;  // none: an unmatched query token
 
-  std::optional<Match> best;
-  Weights w;
-  for (const List& l : lists) {
+  void ReadList(const List& l, size_t designated) {
     for (uint32_t p = l.slot->off; p < l.slot->off + l.slot->len; ++p) {
-      const uint32_t posting = postings_[p];
+      const uint32_t posting = x_.postings_[p];
       const size_t n = posting & 7;
       const uint32_t e = posting >> 3;
-      if (n >= m && l.pair != designated) break;  // sorted by token count
-      if (stats != nullptr) ++stats->postings;
-      if (best && best->similarity == 1.0 && e > best->entry) continue;  // cannot do better
-      if (stats != nullptr) ++stats->checked;
-      for (size_t i = 0; i < m; ++i) {
-        for (size_t k = 0; k < n; ++k) {
-          const uint32_t t = entry_tokens_[entry_off_[e] + k];
-          w[i][k] = -1;
-          for (size_t c = off[i]; c < off[i + 1]; ++c) {
-            if (cands[c].token == t) w[i][k] = cands[c].similarity;
-          }
-        }
-      }
-      const auto s = BestAssignment(w, m, n);
-      if (s && (!best || *s > best->similarity || (*s == best->similarity && e < best->entry)))
-        best = Match{e, *s};
+      if (n >= m_ && l.pair != designated) break;  // sorted by token count
+      if (stats_ != nullptr) ++stats_->postings;
+      if (best_ && best_->similarity == 1.0 && e > best_->entry) continue;  // cannot do better
+      if (stats_ != nullptr) ++stats_->checked;
+      Check(e, n);
     }
   }
-  return best;
+
+  // Rule 2 for entry e of n tokens, from token numbers.
+  void Check(uint32_t e, size_t n) {
+    Weights w;
+    for (size_t i = 0; i < m_; ++i) {
+      for (size_t k = 0; k < n; ++k) {
+        const uint32_t t = x_.entry_tokens_[x_.entry_off_[e] + k];
+        w[i][k] = -1;
+        for (size_t c = off_[i]; c < off_[i + 1]; ++c) {
+          if (cands_[c].token == t) w[i][k] = cands_[c].similarity;
+        }
+      }
+    }
+    const auto s = BestAssignment(w, m_, n);
+    if (s && (!best_ || *s > best_->similarity || (*s == best_->similarity && e < best_->entry)))
+      best_ = Match{e, *s};
+  }
+
+  const NameTokenIndex& x_;
+  const double threshold_;
+  Stats* const stats_;
+  size_t m_ = 0;
+  StackVector<TokenCand, 64> cands_;
+  std::array<size_t, kMaxQueryTokens + 1>
+      off_{};  // query token i's candidates: [off_[i], off_[i + 1])
+  StackVector<List, 64> lists_;
+  std::array<size_t, kMaxQueryTokens * kMaxQueryTokens> pair_postings_{};
+  size_t npairs_ = 0;
+  std::optional<Match> best_;
+};
+
+std::optional<NameTokenIndex::Match> NameTokenIndex::Find(std::string_view query, double threshold,
+                                                          Stats* stats) const {
+  return Lookup(*this, threshold, stats).Run(query);
 }
 
 size_t NameTokenIndex::MemoryBytes() const {
@@ -361,7 +458,8 @@ size_t NameTokenIndex::MemoryBytes() const {
          (token_off_.capacity() + token_table_.capacity() + entry_off_.capacity() +
           entry_tokens_.capacity() + postings_.capacity()) *
              sizeof(uint32_t) +
-         delete_.capacity() * sizeof(delete_[0]) + pairs_.capacity() * sizeof(PairSlot);
+         delete_off_.capacity() * sizeof(uint32_t) + delete_.capacity() * sizeof(uint64_t) +
+         pairs_.capacity() * sizeof(PairSlot);
 }
 
 }  // namespace outpost::risk

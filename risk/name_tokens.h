@@ -83,22 +83,24 @@ class NameTokenIndex {
     uint64_t key = 0;  // (low token << 32 | high token) + 1; 0 = empty
     uint32_t off = 0, len = 0;
   };
-  struct TokenCand {
-    uint32_t token;
-    double similarity;
-  };
+  class Lookup;  // one Find (name_tokens.cc)
+
   std::optional<uint32_t> TokenId(std::string_view token) const;
   uint32_t Intern(std::string_view token);
   std::string_view Token(uint32_t id) const;
-  void Candidates(std::string_view token, double threshold, std::vector<TokenCand>* out) const;
   const PairSlot* Pair(uint32_t a, uint32_t b) const;
   void BuildPairs(std::vector<std::pair<uint64_t, uint32_t>>* pairs);
+  void BuildDeletions();
 
   std::string token_blob_;
   std::vector<uint32_t> token_off_{0};
-  std::vector<uint32_t> token_table_;                  // token + 1, 0 = empty; power of 2
-  std::vector<std::pair<uint64_t, uint32_t>> delete_;  // (hash of a token or deletion, token)
-  std::vector<uint32_t> entry_off_;                    // per entry, into entry_tokens_
+  std::vector<uint32_t> token_table_;  // token + 1, 0 = empty; power of 2
+  // Tokens under their one-character deletions: a hash table of buckets,
+  // each posting (high 32 bits of the key's hash) << 32 | token.
+  std::vector<uint32_t> delete_off_;  // size = buckets + 1
+  std::vector<uint64_t> delete_;
+  uint64_t delete_mask_ = 0;
+  std::vector<uint32_t> entry_off_;  // per entry, into entry_tokens_
   std::vector<uint32_t> entry_tokens_;
   std::vector<PairSlot> pairs_;     // open addressing; power of 2
   std::vector<uint32_t> postings_;  // entry << 3 | its token count
