@@ -22,7 +22,9 @@
 // never reported even if their similarity passes (see docs/rules.md).
 //
 // Filtering (Find): each posting carries its entry's length and the set of
-// character groups it contains (A-Z, two groups for the rest); a lower bound
+// character groups it contains (plates: A-Z, two groups for the rest;
+// names: also the second occurrence of the seven most frequent letters,
+// with rare letters sharing groups; see watchlist.cc); a lower bound
 // on the edit distance from those (characters of one side whose group the
 // other lacks, plus the length difference) drops most postings without
 // touching the entry (evaluated from per-query tables: four loads a
