@@ -261,7 +261,10 @@ Result<std::vector<OutgoingBatch>> Replica::BatchesFor(
   std::vector<OutgoingBatch> out;
   size_t bytes = 0;
   for (const auto& [key, seq] : mine.seqs) {
-    const auto& [origin, scope] = key;
+    // Named references, not a structured binding: the lambda below captures
+    // them, which clang 14 (scripts/fuzz) refuses for bindings.
+    const auto& origin = std::get<0>(key);
+    const auto& scope = std::get<1>(key);
     if (!out.empty() && bytes >= max_bytes) break;
     uint64_t have = peer.Get(origin, scope);
     if (have >= seq || !allowed(scope)) continue;
