@@ -3,6 +3,8 @@ find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 find_package(SQLite3 REQUIRED)
 pkg_check_modules(sodium REQUIRED IMPORTED_TARGET libsodium)
+# zstd (libzstd-dev): compressed change batches and bundles (sync/compression.h).
+pkg_check_modules(zstd REQUIRED IMPORTED_TARGET libzstd)
 find_package(CapnProto CONFIG REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS unit_test_framework)
 find_package(CLI11 CONFIG REQUIRED)

@@ -25,6 +25,10 @@ struct Hello {
   versionVector @2 :VersionVector; # what the sender holds, without gaps
   scopesWanted @3 :List(Text);     # empty: everything the sender may read
   wallClockMicros @4 :Int64;       # for a skew warning only
+  # Compressed batches this node reads (docs/protocol.md, "Compression");
+  # absent in a Hello from a node built before them: it gets plain bodies.
+  acceptsZstd @5 :Bool;
+  zstdDictionaries @6 :List(UInt32); # dictionary ids this node holds
 }
 
 # Signed batches the receiver lacks, in chain order per (origin, scope).

@@ -411,7 +411,10 @@ Bytes EncodeSignedBatch(const SignedBatch& batch) {
   return Bytes(bytes.begin(), bytes.end());
 }
 
-Result<SignedBatch> DecodeSignedBatch(std::span<const uint8_t> bytes) {
+namespace {
+
+// The envelope's fields as they are (the body possibly compressed).
+Result<SignedBatch> DecodeEnvelope(std::span<const uint8_t> bytes) {
   if (bytes.size() > kMaxBatchBodyBytes + 1024) {
     return Status::Corruption("signed batch: " + std::to_string(bytes.size()) +
                               " bytes, more than the limit");
@@ -435,6 +438,35 @@ Result<SignedBatch> DecodeSignedBatch(std::span<const uint8_t> bytes) {
     return Status::Corruption("signed batch: " + std::string(e->getDescription().cStr()));
   }
   return out;
+}
+
+}  // namespace
+
+Result<SignedBatch> DecodeSignedBatch(std::span<const uint8_t> bytes, ZstdCodec& codec,
+                                      const ZstdDictionaries* dictionaries, size_t cap) {
+  OUTPOST_ASSIGN_OR_RETURN(SignedBatch out, DecodeEnvelope(bytes));
+  if (IsCompressedBody(out.body)) {
+    OUTPOST_ASSIGN_OR_RETURN(out.body, ExpandBody(codec, out.body, cap, dictionaries));
+  }
+  return out;
+}
+
+Result<SignedBatch> DecodeSignedBatch(std::span<const uint8_t> bytes) {
+  OUTPOST_ASSIGN_OR_RETURN(SignedBatch out, DecodeEnvelope(bytes));
+  if (IsCompressedBody(out.body)) {
+    ZstdCodec codec;
+    OUTPOST_ASSIGN_OR_RETURN(out.body, ExpandBody(codec, out.body, kMaxBatchBodyBytes, nullptr));
+  }
+  return out;
+}
+
+Result<Bytes> EncodeSignedBatch(const SignedBatch& batch, ZstdCodec& codec, BatchCompression how,
+                                const ZstdDictionaries* dictionaries) {
+  if (how.method == Compression::kNone) return EncodeSignedBatch(batch);
+  SignedBatch packed;
+  OUTPOST_ASSIGN_OR_RETURN(packed.body, CompressBody(codec, batch.body, how, dictionaries));
+  packed.signature = batch.signature;
+  return EncodeSignedBatch(packed);
 }
 
 Hash HashBody(std::span<const uint8_t> body) {

@@ -18,6 +18,7 @@
 #include "base/bytes.h"
 #include "base/status.h"
 #include "schema/value.h"
+#include "sync/compression.h"
 #include "sync/hlc.h"
 
 namespace outpost::sync {
@@ -119,7 +120,23 @@ class BatchBodyBuilder {
 
 // The envelope: the body and its signature (Cap'n Proto SignedBatch).
 Bytes EncodeSignedBatch(const SignedBatch& batch);
+// Decodes an envelope; a compressed body (sync/compression.h) is expanded,
+// so the result always holds the raw body the signature and the chain hash
+// cover. kCorruption as for the body frame; kFailedPrecondition for a
+// dictionary this node lacks.
 Result<SignedBatch> DecodeSignedBatch(std::span<const uint8_t> bytes);
+
+// The envelope with its body compressed as `how` says (kNone, or a body
+// compression does not shrink: the plain envelope). The signature is over
+// the raw body, so a batch keeps its identity however it travels and a
+// relay may re-compress it for a peer without the sender's dictionary.
+Result<Bytes> EncodeSignedBatch(const SignedBatch& batch, ZstdCodec& codec, BatchCompression how,
+                                const ZstdDictionaries* dictionaries);
+// DecodeSignedBatch with the caller's codec and dictionaries; `cap` bounds
+// the decompressed size the body may state (a chunk passes what is left of
+// its budget).
+Result<SignedBatch> DecodeSignedBatch(std::span<const uint8_t> bytes, ZstdCodec& codec,
+                                      const ZstdDictionaries* dictionaries, size_t cap);
 
 // BLAKE2b-256 of a body: the batch's identity in the chain.
 Hash HashBody(std::span<const uint8_t> body);

@@ -265,6 +265,10 @@ Status Session::Open() {
   h.vv = mine_;
   h.scopes_wanted = options_.scopes_wanted;
   h.wall_clock_micros = env_.clock->NowMicros();
+  if (options_.compress) {
+    h.accepts_zstd = true;
+    if (options_.dictionaries) h.zstd_dictionaries = options_.dictionaries->Ids();
+  }
   OUTPOST_RETURN_IF_ERROR(Send(h));
   if (role_ == SessionRole::kInitiator) {
     if (auto statement = env_.policy->PendingRotation(*peer_)) {
@@ -344,12 +348,27 @@ Status Session::OnHello(HelloMsg h) {
   hello_received_ = true;
   stats_.peer_clock_offset_micros = h.wall_clock_micros - env_.clock->NowMicros();
   peer_wants_ = std::move(h.scopes_wanted);
+  to_peer_ = ChooseCompression(h);
   send_view_ = h.vv;
   if (env_.ledger) {
     Status s = env_.ledger->Advance(*peer_, h.vv);
     if (!s.ok()) return Fail(s);
   }
   return Pump();
+}
+
+BatchCompression Session::ChooseCompression(const HelloMsg& h) const {
+  BatchCompression how;
+  if (!options_.compress || !h.accepts_zstd) return how;  // a peer built before compression
+  how.method = Compression::kZstd;
+  const uint32_t want = options_.preferred_dictionary;
+  if (want != 0 && options_.dictionaries && options_.dictionaries->Find(want) &&
+      std::find(h.zstd_dictionaries.begin(), h.zstd_dictionaries.end(), want) !=
+          h.zstd_dictionaries.end()) {
+    how.method = Compression::kZstdDictionary;
+    how.dictionary = want;
+  }
+  return how;
 }
 
 bool Session::Allowed(const std::string& scope) {
@@ -388,7 +407,9 @@ Status Session::Pump() {
       if (queue_.empty() && !exhausted_) OUTPOST_RETURN_IF_ERROR(Refill());
       if (queue_.empty()) break;
       OutgoingBatch& b = queue_.front();
-      Bytes enc = EncodeSignedBatch(b.batch);
+      auto packed = EncodeSignedBatch(b.batch, codec_, to_peer_, options_.dictionaries);
+      if (!packed.ok()) return Fail(packed.status());
+      Bytes enc = std::move(*packed);
       size_t add = RoundUp8(enc.size()) + 8;
       if (size + add > budget) {
         if (chunk.batches.empty()) {
@@ -400,6 +421,7 @@ Status Session::Pump() {
       }
       send_view_.Set(b.origin, b.scope, b.seq);
       stats_.batch_bytes_sent += enc.size();
+      stats_.batch_raw_bytes_sent += b.batch.body.size() + b.batch.signature.size();
       chunk.batches.push_back(std::move(enc));
       size += add;
       queue_.pop_front();
@@ -431,8 +453,12 @@ Status Session::OnChunk(ChunkMsg c) {
   last_chunk_in_ = c.number;
   std::vector<SignedBatch> batches;
   batches.reserve(c.batches.size());
+  // A chunk expands to at most kMaxChunkRawBytes of bodies, however they
+  // were compressed: a chunk of small bombs is refused, not held in memory.
+  size_t budget = kMaxChunkRawBytes;
   for (const Bytes& b : c.batches) {
-    auto sb = DecodeSignedBatch(b);
+    auto sb = DecodeSignedBatch(b, codec_, options_.dictionaries, budget);
+    if (sb.ok()) budget -= std::min(budget, sb->body.size());
     if (!sb.ok()) {
       Status s = sb.status().WithContext("chunk " + std::to_string(c.number));
       (void)Send(ErrorMsg{s.code(), s.message()});

@@ -52,6 +52,7 @@
 #include "base/status.h"
 #include "crypto/keys.h"
 #include "crypto/noise.h"
+#include "sync/compression.h"
 #include "sync/frame.h"
 #include "sync/peer_ledger.h"
 #include "sync/peer_policy.h"
@@ -62,6 +63,10 @@ namespace outpost::sync {
 
 enum class SessionRole { kInitiator, kResponder };
 enum class SessionState { kStart, kHandshake, kOpen, kComplete, kFailed };
+
+// The most a received chunk's batch bodies may expand to, in all (256x a
+// chunk): compressed bodies beyond it are refused (kCorruption) unopened.
+inline constexpr size_t kMaxChunkRawBytes = size_t{16} << 20;
 
 struct SessionOptions {
   // Bound on an encoded Chunk message (≤ kMaxMessageBytes, i.e. one frame).
@@ -75,6 +80,13 @@ struct SessionOptions {
   uint32_t protocol_version = kProtocolVersion;
   // How error messages name the peer, e.g. its HOST:PORT ("" : "the peer").
   std::string peer_label;
+  // Batch compression (docs/protocol.md, "Compression"): with `compress`,
+  // the Hello offers zstd and lists `dictionaries`; batches to a peer that
+  // offered zstd are compressed, with `preferred_dictionary` when the peer
+  // lists it, else plain zstd. Not owned; outlives the session.
+  bool compress = true;
+  const ZstdDictionaries* dictionaries = nullptr;
+  uint32_t preferred_dictionary = 0;
 };
 
 struct SessionStats {
@@ -82,7 +94,8 @@ struct SessionStats {
   uint64_t frames_in = 0, frames_out = 0;
   uint64_t chunks_sent = 0, chunks_received = 0;
   uint64_t batches_sent = 0, batches_received = 0;
-  uint64_t batch_bytes_sent = 0;  // encoded SignedBatch bytes inside chunks
+  uint64_t batch_bytes_sent = 0;      // encoded SignedBatch bytes inside chunks
+  uint64_t batch_raw_bytes_sent = 0;  // the same batches' raw bodies + signatures
   uint64_t applied = 0, duplicates = 0, refused = 0, column_changes = 0;
   int64_t peer_clock_offset_micros = 0;  // peer's wall clock minus ours at Hello
   std::string last_refusal;              // reason of the last refused batch
@@ -185,6 +198,8 @@ class Session {
   Status SealOwn();
   Status Refill();
   bool Allowed(const std::string& scope);
+  // How to compress batches for a peer whose Hello is `h`.
+  BatchCompression ChooseCompression(const HelloMsg& h) const;
   void MaybeComplete();
 
   SessionRole role_;
@@ -214,6 +229,8 @@ class Session {
   // Sending side.
   bool hello_received_ = false;
   std::vector<std::string> peer_wants_;
+  BatchCompression to_peer_;  // how batches to this peer are compressed
+  ZstdCodec codec_;
   VersionVector send_view_;  // peer's Hello plus everything queued since
   std::deque<OutgoingBatch> queue_;
   bool exhausted_ = false;

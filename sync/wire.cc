@@ -14,6 +14,7 @@ namespace cp = ::outpost::schema::capnp;
 namespace {
 
 constexpr size_t kMaxScopesWanted = 256;
+constexpr size_t kMaxZstdDictionaries = 64;
 
 void FillVv(cp::VersionVector::Builder b, const VersionVector& vv) {
   std::map<NodeId, uint16_t> origins;
@@ -101,7 +102,8 @@ Bytes Flatten(capnp::MessageBuilder& b) {
 // One SessionMessage (schema/sync.capnp) per Noise frame; a union of:
 //   hello       := protocolVersion u32 | nodeId (16 bytes) | versionVector
 //                  | scopesWanted (<= kMaxScopesWanted texts of 1..kMaxScopeBytes)
-//                  | wallClockMicros i64
+//                  | wallClockMicros i64 | acceptsZstd bool
+//                  | zstdDictionaries (<= kMaxZstdDictionaries u32 ids)
 //   chunk       := number u64 | batches (List(Data), each an encoded SignedBatch)
 //   ack         := number u64 | committed (versionVector) | refused u32
 //   done        := (nothing)
@@ -126,6 +128,10 @@ void Encode(cp::SessionMessage::Builder root, const HelloMsg& msg) {
     sw.set(i, capnp::Text::Reader(msg.scopes_wanted[i].data(), msg.scopes_wanted[i].size()));
   }
   h.setWallClockMicros(msg.wall_clock_micros);
+  h.setAcceptsZstd(msg.accepts_zstd);
+  auto dicts = h.initZstdDictionaries(static_cast<unsigned>(msg.zstd_dictionaries.size()));
+  for (unsigned i = 0; i < msg.zstd_dictionaries.size(); ++i)
+    dicts.set(i, msg.zstd_dictionaries[i]);
 }
 
 Result<Message> DecodeHello(cp::Hello::Reader h) {
@@ -152,6 +158,13 @@ Result<Message> DecodeHello(cp::Hello::Reader h) {
     m.scopes_wanted.emplace_back(t.cStr(), t.size());
   }
   m.wall_clock_micros = h.getWallClockMicros();
+  m.accepts_zstd = h.getAcceptsZstd();
+  auto dicts = h.getZstdDictionaries();
+  if (dicts.size() > kMaxZstdDictionaries) {
+    return Status::Corruption("hello.zstdDictionaries: more than " +
+                              std::to_string(kMaxZstdDictionaries) + " ids");
+  }
+  for (uint32_t d : dicts) m.zstd_dictionaries.push_back(d);
   return Message(std::move(m));
 }
 

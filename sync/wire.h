@@ -25,6 +25,8 @@ struct HelloMsg {
   VersionVector vv;
   std::vector<std::string> scopes_wanted;  // empty: all the sender may read
   int64_t wall_clock_micros = 0;
+  bool accepts_zstd = false;                // reads compressed batch bodies
+  std::vector<uint32_t> zstd_dictionaries;  // dictionary ids it holds
 };
 struct ChunkMsg {
   uint64_t number = 0;
