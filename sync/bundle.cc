@@ -9,7 +9,8 @@ namespace outpost::sync {
 namespace {
 
 constexpr uint8_t kMagic[4] = {'O', 'P', 'B', 'N'};
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersionPlain = 1;                  // the payload as is
+constexpr uint8_t kVersionCompressed = 2;             // the payload zstd-compressed
 constexpr size_t kHeaderBytes = 4 + 1 + 16 + 16 + 8;  // 45
 constexpr size_t kSignatureBytes = 64;
 
@@ -53,11 +54,15 @@ Result<Bytes> ExportBundle(const BundleEnv& env, const NodeId& to,
     }
   }
   Bytes header(kMagic, kMagic + 4);
-  header.push_back(kVersion);
+  header.push_back(env.compress ? kVersionCompressed : kVersionPlain);
   header.insert(header.end(), p.from.begin(), p.from.end());
   header.insert(header.end(), to.begin(), to.end());
   PutLe(header, static_cast<uint64_t>(p.created_micros), 8);
   Bytes plain = EncodeBundlePayload(p);
+  if (env.compress) {
+    ZstdCodec codec;
+    OUTPOST_ASSIGN_OR_RETURN(plain, CompressPayload(codec, plain));
+  }
   OUTPOST_ASSIGN_OR_RETURN(
       Bytes box, crypto::SealToRecipient(plain, to_kx, *env.random, env.local_kx, header));
   Bytes file = header;
@@ -80,9 +85,10 @@ Result<BundleInfo> ImportBundle(const BundleEnv& env, std::span<const uint8_t> f
       std::memcmp(file.data(), kMagic, 4) != 0) {
     return Status::Corruption("bundle: not an outpost bundle (expected \"OPBN\")");
   }
-  if (file[4] != kVersion) {
-    return Status::Corruption("bundle.version: " + std::to_string(file[4]) +
-                              " is not a version this node reads (1)");
+  const uint8_t version = file[4];
+  if (version != kVersionPlain && version != kVersionCompressed) {
+    return Status::Corruption("bundle.version: " + std::to_string(version) +
+                              " is not a version this node reads (1, 2)");
   }
   BundleInfo info;
   std::memcpy(info.from.data(), file.data() + 5, 16);
@@ -118,6 +124,9 @@ Result<BundleInfo> ImportBundle(const BundleEnv& env, std::span<const uint8_t> f
   if (sender != info.from) {
     return Status::Unauthenticated("bundle: sealed by node " + UuidToString(sender) +
                                    " but claims to be from " + UuidToString(info.from));
+  }
+  if (version == kVersionCompressed) {
+    OUTPOST_ASSIGN_OR_RETURN(opened.plaintext, ExpandPayload(opened.plaintext, kMaxBundleBytes));
   }
   OUTPOST_ASSIGN_OR_RETURN(auto payload, DecodeBundlePayload(opened.plaintext, kMaxBundleBytes));
   if (payload.from != info.from || payload.to != info.to) {

@@ -1,10 +1,13 @@
 // Bundles: sync by file when there is no link (a USB stick). Format in
 // docs/protocol.md, "Bundles":
 //
-//   "OPBN" | u8 version 1 | from id (16) | to id (16) | i64 LE created micros
-//   | u32 LE box length | box | Ed25519 signature (64) over all before it
-//   box = crypto::SealToRecipient(BundlePayload, recipient X25519 key,
+//   "OPBN" | u8 version (1 or 2) | from id (16) | to id (16)
+//   | i64 LE created micros | u32 LE box length | box
+//   | Ed25519 signature (64) over all before it
+//   box = crypto::SealToRecipient(payload, recipient X25519 key,
 //         sender static key, ad = the 45-byte header)
+//   payload = version 1: BundlePayload; version 2: CompressPayload of it
+//   (sync/compression.h), expanded to at most kMaxBundleBytes
 //
 // Export writes the batches the recipient lacks *as far as this node knows*
 // (PeerLedger), in scopes PeerPolicy::MayRead allows it, plus this node's
@@ -45,6 +48,10 @@ struct BundleEnv {
   const crypto::KxKeyPair* local_kx = nullptr;  // this node's X25519 key
   Clock* clock = nullptr;
   Random* random = nullptr;
+  // Export: version 2, the payload zstd-compressed inside the box (docs/
+  // protocol.md, "Bundles"); false writes version 1 for a node built before
+  // compression. Import reads both.
+  bool compress = true;
 };
 
 struct BundleInfo {

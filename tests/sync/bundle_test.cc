@@ -49,6 +49,32 @@ BOOST_AUTO_TEST_CASE(round_trip_a_to_b_to_a_converges_and_carries_the_ack) {
                                               << " bytes");
 }
 
+BOOST_AUTO_TEST_CASE(a_compressed_bundle_is_smaller_and_a_version_1_bundle_still_imports) {
+  Directory dir;
+  NetNode hq(dir, 1), site(dir, 2), other(dir, 3);
+  hq.Write(300, "shared");
+  auto packed = ExportBundle(Env(hq), site.id(), site.kx.PublicKey());
+  BundleEnv old_env = Env(hq);
+  old_env.compress = false;
+  auto plain = ExportBundle(old_env, other.id(), other.kx.PublicKey());
+  BOOST_REQUIRE(packed.ok());
+  BOOST_REQUIRE(plain.ok());
+  BOOST_TEST((*packed)[4] == 2);
+  BOOST_TEST((*plain)[4] == 1);
+  BOOST_TEST_MESSAGE("300 batches: bundle version 2 " << packed->size() << " bytes, version 1 "
+                                                      << plain->size());
+  // Signatures, hashes and ids (~128 random bytes a batch) do not compress.
+  BOOST_TEST(packed->size() * 3 < plain->size() * 2);
+  auto a = ImportBundle(Env(site), *packed);
+  BOOST_REQUIRE_MESSAGE(a.ok(), a.status().ToString());
+  auto b = ImportBundle(Env(other), *plain);
+  BOOST_REQUIRE_MESSAGE(b.ok(), b.status().ToString());
+  BOOST_TEST(a->merge.applied == 300u);
+  BOOST_TEST(b->merge.applied == 300u);
+  BOOST_TEST(site.Digest() == hq.Digest());
+  BOOST_TEST(other.Digest() == hq.Digest());
+}
+
 BOOST_AUTO_TEST_CASE(tampered_misaddressed_or_foreign_bundles_are_refused) {
   Directory dir;
   NetNode hq(dir, 1), site(dir, 2), other(dir, 3), stranger(dir, 4, /*enrol=*/false);
