@@ -1,5 +1,6 @@
 # The CRDT (docs/crdt.md): clock, batch format (compression.cc: zstd bodies,
-# docs/protocol.md "Compression"), column versions, the replica
+# docs/protocol.md "Compression"; dictionary.cc: structure dictionaries),
+# column versions, the replica
 # (replica.cc: open, indexes, pruning, compaction, extraction, digest;
 # writer.cc: local writes; replica_merge.cc; replica_seal.cc;
 # replica_schema.cc: the store's tables and upgrades), the batch log and
@@ -9,6 +10,7 @@ list(APPEND SYNC_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/hlc.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/change_batch.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/compression.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/dictionary.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/column_versions.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/version_vector.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/pending_names.cc
