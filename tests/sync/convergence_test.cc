@@ -11,6 +11,12 @@
 // incarnation only; a tombstone's values are not compared (they are local
 // and compaction drops them).
 //
+// With compression on, every batch travels as bytes: encoded with zstd for
+// the receiver (with the sender's dictionary when the receiver holds that
+// version, plain zstd when not; nodes hold mixed dictionary versions) and
+// decoded there before the merge, as a session does (docs/protocol.md,
+// "Compression").
+//
 // Trials: $OUTPOST_TRIALS (default 1000). A failure prints its seed; replay
 // one trial with OUTPOST_SEED=<seed>.
 #include <algorithm>
@@ -40,12 +46,39 @@ struct ModelRow {
   std::map<uint16_t, ModelCell> cells;
 };
 
+// Two versions of a dictionary of the test catalogue's shapes.
+std::shared_ptr<const ZstdDictionary> TestDictionary(uint32_t id) {
+  Bytes content;
+  for (int i = 0; i < 40; ++i) {
+    std::string s = "OBC\x01site:AA-ONEshared v" + std::to_string(i * id) + " Marko Ana";
+    content.insert(content.end(), s.begin(), s.end());
+  }
+  auto d = ZstdDictionary::Load(id, content);
+  BOOST_REQUIRE(d.ok());
+  return *d;
+}
+
+// What a node holds for compression: the dictionaries and its preferred one.
+struct Wire {
+  ZstdDictionaries held;
+  uint32_t preferred = 0;
+  ZstdCodec codec;
+};
+
 class Trial {
  public:
-  explicit Trial(uint64_t seed) : rng_(seed) {
+  Trial(uint64_t seed, bool compressed) : rng_(seed), compressed_(compressed) {
     int n = 2 + static_cast<int>(rng_() % 4);
-    for (int i = 0; i < n; ++i)
+    for (int i = 0; i < n; ++i) {
       nodes_.push_back(std::make_unique<TestNode>(static_cast<uint8_t>(i + 1)));
+      // Mixed versions: none, version 1, version 2, or both.
+      auto& w = wire_[nodes_.back().get()];
+      w = std::make_unique<Wire>();
+      uint64_t held = rng_() % 4;
+      if (held & 1) w->held.Add(dict_v1_);
+      if (held & 2) w->held.Add(dict_v2_);
+      w->preferred = held & 2 ? 2 : held & 1 ? 1 : 0;
+    }
   }
 
   // Returns an empty string on success, else what diverged.
@@ -82,7 +115,7 @@ class Trial {
     for (int round = 0; round < 2; ++round) {
       for (auto& a : nodes_) {
         for (auto& b : nodes_) {
-          if (a != b) Deliver(*a, *b);
+          if (a != b) HealDeliver(*a, *b);
         }
       }
     }
@@ -157,6 +190,8 @@ class Trial {
 
  public:
   uint64_t compacted() const { return compacted_; }
+  uint64_t carried() const { return carried_; }
+  uint64_t shrunk() const { return shrunk_; }
 
  private:
   void Insert(TestNode& n) {
@@ -238,8 +273,8 @@ class Trial {
     std::vector<SignedBatch> sent;
     for (auto& b : *out) {
       if (Rand(4) == 0) continue;  // lost
-      sent.push_back(b.batch);
-      if (Rand(5) == 0) sent.push_back(b.batch);  // duplicated
+      sent.push_back(Carry(from, to, b.batch));
+      if (Rand(5) == 0) sent.push_back(sent.back());  // duplicated
     }
     std::shuffle(sent.begin(), sent.end(), rng_);  // reordered
     // Split into several merges, as chunks of a session would be.
@@ -257,6 +292,40 @@ class Trial {
       }
       i += k;
     }
+  }
+
+  // A batch as it reaches `to`: unchanged, or with compression on encoded
+  // for `to` (the session's choice: the sender's dictionary if `to` holds
+  // it, else plain zstd) and decoded with `to`'s dictionaries.
+  SignedBatch Carry(TestNode& from, TestNode& to, const SignedBatch& b) {
+    if (!compressed_) return b;
+    Wire& src = *wire_[&from];
+    Wire& dst = *wire_[&to];
+    BatchCompression how{Compression::kZstd, 0};
+    if (src.preferred != 0 && dst.held.Find(src.preferred)) {
+      how = {Compression::kZstdDictionary, src.preferred};
+    }
+    auto bytes = EncodeSignedBatch(b, src.codec, how, &src.held);
+    BOOST_REQUIRE_MESSAGE(bytes.ok(), bytes.status().ToString());
+    ++carried_;
+    if (bytes->size() < EncodeSignedBatch(b).size()) ++shrunk_;
+    auto back = DecodeSignedBatch(*bytes, dst.codec, &dst.held, kMaxBatchBodyBytes);
+    BOOST_REQUIRE_MESSAGE(back.ok(), back.status().ToString());
+    BOOST_REQUIRE(back->body == b.body);
+    return *back;
+  }
+
+  // Test_node's Deliver, each batch carried as above.
+  void HealDeliver(TestNode& from, TestNode& to) {
+    auto vv = SealedVv(to);
+    BOOST_REQUIRE(vv.ok());
+    auto out = SealedBatchesFor(
+        from, *vv, [](const std::string&) { return true; }, SIZE_MAX);
+    BOOST_REQUIRE(out.ok());
+    std::vector<SignedBatch> batches;
+    for (auto& b : *out) batches.push_back(Carry(from, to, b.batch));
+    auto rep = to.replica->Merge(batches, AcceptAll);
+    BOOST_REQUIRE_MESSAGE(rep.ok(), rep.status().ToString());
   }
 
   std::string Check() {
@@ -285,6 +354,10 @@ class Trial {
   }
 
   std::mt19937_64 rng_;
+  bool compressed_;
+  std::shared_ptr<const ZstdDictionary> dict_v1_ = TestDictionary(1);
+  std::shared_ptr<const ZstdDictionary> dict_v2_ = TestDictionary(2);
+  std::map<TestNode*, std::unique_ptr<Wire>> wire_;
   std::vector<std::unique_ptr<TestNode>> nodes_;
   std::map<Uuid, ModelRow> model_;
   std::map<TestNode*, int64_t> offsets_;
@@ -292,33 +365,54 @@ class Trial {
   int64_t true_time_ = kStartMicros;
   uint64_t next_id_ = 0;
   uint64_t compacted_ = 0;
+  uint64_t carried_ = 0, shrunk_ = 0;  // batches carried as bytes; made smaller
 };
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(convergence)
+namespace {
 
-BOOST_AUTO_TEST_CASE(random_replicas_converge_and_lose_nothing) {
+// Runs $OUTPOST_TRIALS trials (or the one of $OUTPOST_SEED); returns the
+// number of batches carried compressed and how many compression shrank.
+std::pair<uint64_t, uint64_t> RunTrials(bool compressed) {
   const char* trials_env = std::getenv("OUTPOST_TRIALS");
   const char* seed_env = std::getenv("OUTPOST_SEED");
   uint64_t trials = trials_env ? std::strtoull(trials_env, nullptr, 10) : 1000;
   uint64_t base = seed_env ? std::strtoull(seed_env, nullptr, 10) : 20261128;
   if (seed_env) trials = 1;
-  uint64_t diverged = 0, compacted = 0;
+  uint64_t diverged = 0, compacted = 0, carried = 0, shrunk = 0;
   for (uint64_t t = 0; t < trials; ++t) {
     uint64_t seed = base + t;
-    Trial trial(seed);
+    Trial trial(seed, compressed);
     std::string why = trial.Run();
     compacted += trial.compacted();
+    carried += trial.carried();
+    shrunk += trial.shrunk();
     if (!why.empty()) {
       ++diverged;
       BOOST_ERROR("seed " << seed << ": " << why << " (replay: OUTPOST_SEED=" << seed << ")");
       if (diverged > 3) break;
     }
   }
-  BOOST_TEST_MESSAGE("convergence: " << trials << " trials, " << diverged << " divergences, "
-                                     << compacted << " tombstones compacted");
+  BOOST_TEST_MESSAGE("convergence" << (compressed ? " (compressed)" : "") << ": " << trials
+                                   << " trials, " << diverged << " divergences, " << compacted
+                                   << " tombstones compacted, " << carried
+                                   << " batches carried as bytes, " << shrunk << " shrunk");
   BOOST_TEST(diverged == 0u);
+  return {carried, shrunk};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(convergence)
+
+BOOST_AUTO_TEST_CASE(random_replicas_converge_and_lose_nothing) { RunTrials(false); }
+
+BOOST_AUTO_TEST_CASE(random_replicas_converge_with_compressed_batches_and_mixed_dictionaries) {
+  auto [carried, shrunk] = RunTrials(true);
+  // The run must really carry compressed batches, not plain ones only.
+  BOOST_TEST(carried > 0u);
+  BOOST_TEST(shrunk > 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
