@@ -151,6 +151,10 @@ Result<Bytes> CompressBody(ZstdCodec& codec, std::span<const uint8_t> raw, Batch
       return Status::InvalidArgument("compressed batch: this node holds no dictionary " +
                                      std::to_string(how.dictionary));
     }
+    if (raw.size() > kMaxDictionaryBodyBytes) {
+      dict = nullptr;
+      how.method = Compression::kZstd;
+    }
   }
   OUTPOST_ASSIGN_OR_RETURN(Bytes z, codec.Compress(raw, dict));
   Bytes out(kZMagic, kZMagic + 4);

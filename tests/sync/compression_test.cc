@@ -201,6 +201,11 @@ BOOST_AUTO_TEST_CASE(a_batch_naming_a_dictionary_this_node_lacks_is_refused_by_n
   auto lacking = DecodeSignedBatch(*with, codec, &none, kMaxBatchBodyBytes);
   BOOST_TEST(lacking.status().code() == Code::kFailedPrecondition);
   BOOST_TEST(lacking.status().message().find("dictionary 42") != std::string::npos);
+  // A large body gets plain zstd: the dictionary no longer pays.
+  auto large = CompressBody(codec, Signed(SampleBatch(1000)).body,
+                            {Compression::kZstdDictionary, 42}, &held);
+  BOOST_REQUIRE(large.ok());
+  BOOST_TEST(static_cast<int>(ReadBodyFrame(*large)->method) == 1);
   // The sender cannot name a dictionary it does not hold.
   auto bad = EncodeSignedBatch(s, codec, {Compression::kZstdDictionary, 43}, &held);
   BOOST_TEST(bad.status().code() == Code::kInvalidArgument);
