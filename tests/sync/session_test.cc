@@ -423,6 +423,19 @@ BOOST_AUTO_TEST_CASE(messages_round_trip_and_garbage_is_corruption) {
   BOOST_REQUIRE(hb);
   BOOST_TEST(hb->vv == h.vv);
   BOOST_TEST(hb->scopes_wanted == h.scopes_wanted);
+  BOOST_TEST(!hb->accepts_zstd);  // not set: a peer that gets raw bodies
+  // The compression offer round-trips; more than 64 dictionary ids is corruption.
+  HelloMsg z = h;
+  z.accepts_zstd = true;
+  z.zstd_dictionaries = {1, 2};
+  auto zb = DecodeMessage(EncodeMessage(z), kMaxMessageBytes);
+  BOOST_REQUIRE(zb.ok());
+  BOOST_TEST(std::get<HelloMsg>(*zb).accepts_zstd);
+  BOOST_TEST(std::get<HelloMsg>(*zb).zstd_dictionaries == z.zstd_dictionaries);
+  z.zstd_dictionaries.assign(65, 3);
+  auto many = DecodeMessage(EncodeMessage(z), kMaxMessageBytes);
+  BOOST_TEST(many.status().code() == Code::kCorruption);
+  BOOST_TEST(many.status().message().find("hello.zstdDictionaries") != std::string::npos);
   BOOST_TEST(DecodeMessage(Bytes(16, 0xff), kMaxMessageBytes).status().code() == Code::kCorruption);
   BOOST_TEST(DecodeMessage(Bytes(7, 0), kMaxMessageBytes).status().code() == Code::kCorruption);
   // Every truncation of a real message either fails cleanly or decodes.
