@@ -265,9 +265,10 @@ Status WriteRows(sync::Writer& w, Store& store, std::vector<PlannedRow>& rows) {
 }  // namespace
 
 namespace internal {
-Result<std::vector<PlannedRow>> PlanDocument(Store& store, std::string_view type, const json& doc) {
+Result<std::vector<PlannedRow>> PlanDocument(Store& store, std::string_view type, const json& doc,
+                                             const std::string& path) {
   Planner plan(store);
-  plan.Plan(type, doc, std::string(type));
+  plan.Plan(type, doc, path.empty() ? std::string(type) : path);
   if (!plan.errors.empty()) return Status::InvalidArgument(JoinErrors(plan.errors));
   return std::move(plan.rows);
 }

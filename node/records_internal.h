@@ -19,9 +19,11 @@ struct PlannedRow {
 };
 
 // Validates a document of `type` (nested ones included) and mints ids.
-// kInvalidArgument listing every error with its field path.
+// kInvalidArgument listing every error with its field path, which starts
+// with `path` (default: the type's name).
 Result<std::vector<PlannedRow>> PlanDocument(Store& store, std::string_view type,
-                                             const nlohmann::json& doc);
+                                             const nlohmann::json& doc,
+                                             const std::string& path = "");
 
 }  // namespace outpost::node::internal
 

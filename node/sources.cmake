@@ -5,6 +5,7 @@ list(APPEND NODE_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/movement_file.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/record_movement.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/search.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/lane.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/simulate.cc)
 # Keys, certificates, registry, trust policy (docs/keys.md).
 list(APPEND NODE_SOURCES

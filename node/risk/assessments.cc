@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "node/audit.h"
 #include "schema/column_ids.h"
 
 namespace outpost::node {
@@ -161,8 +162,25 @@ Result<StoredAssessment> AssessMovement(Store& store, const ActiveRuleset& activ
   return out;
 }
 
+Result<std::optional<LatestAssessment>> FindLatestAssessment(Store& store, const Uuid& movement) {
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto st, store.db().Cached("SELECT id, lane, random_selected FROM live_risk_assessment "
+                                 "WHERE movement = ? ORDER BY assessed_at DESC, id DESC LIMIT 1"));
+  st->BindBlob(1, movement);
+  OUTPOST_ASSIGN_OR_RETURN(bool found, st->Step());
+  if (!found) return std::optional<LatestAssessment>();
+  LatestAssessment a;
+  auto b = st->Blob(0);
+  if (b.size() == a.id.size()) std::copy(b.begin(), b.end(), a.id.begin());
+  auto l = LaneFromName(st->Text(1));
+  if (l.ok()) a.lane = *l;
+  a.random_selected = st->Int(2) != 0;
+  return std::optional<LatestAssessment>(a);
+}
+
 Result<Decision> RecordDecision(Store& store, std::string_view movement_id, risk::Lane lane,
-                                const std::string& reason, const std::string& officer) {
+                                const std::string& reason, const std::string& officer,
+                                const Actor* audited) {
   if (reason.empty()) {
     return Status::InvalidArgument(
         "--reason: a decision is recorded with its reason (LED Art. 11); it must not be empty");
@@ -182,22 +200,11 @@ Result<Decision> RecordDecision(Store& store, std::string_view movement_id, risk
   }
   Decision d;
   d.lane = lane;
+  OUTPOST_ASSIGN_OR_RETURN(auto latest, FindLatestAssessment(store, *id));
   std::optional<Uuid> assessment;
-  {
-    OUTPOST_ASSIGN_OR_RETURN(
-        auto st, store.db().Prepare("SELECT id, lane FROM live_risk_assessment WHERE movement "
-                                    "= ? ORDER BY assessed_at DESC, id "
-                                    "DESC LIMIT 1"));
-    st->BindBlob(1, *id);
-    OUTPOST_ASSIGN_OR_RETURN(bool found, st->Step());
-    if (found) {
-      Uuid a{};
-      auto b = st->Blob(0);
-      if (b.size() == a.size()) std::copy(b.begin(), b.end(), a.begin());
-      assessment = a;
-      auto l = LaneFromName(st->Text(1));
-      if (l.ok()) d.recommended = *l;
-    }
+  if (latest) {
+    assessment = latest->id;
+    d.recommended = latest->lane;
   }
   d.override = d.recommended.has_value() && *d.recommended != lane;
   const schema::Table& dt = TableOf(store, "risk_decision");
@@ -223,6 +230,14 @@ Result<Decision> RecordDecision(Store& store, std::string_view movement_id, risk
   // The movement's lane is the lane the officer chose.
   std::vector<sync::ColumnValue> lane_col = {{5, std::string(risk::LaneName(lane))}};
   OUTPOST_RETURN_IF_ERROR(w->Update(mt, *id, lane_col));
+  if (audited) {
+    AuditEvent ev{AuditAction::kCollect, audited->officer, "risk_decision", d.id,
+                  json{{"movement", UuidToString(*id)},
+                       {"lane", risk::LaneName(lane)},
+                       {"override", d.override}}};
+    StampActor(*audited, ev);
+    OUTPOST_RETURN_IF_ERROR(AuditLog(store).Append(*w, ev));
+  }
   OUTPOST_RETURN_IF_ERROR(w->Commit());
   return d;
 }

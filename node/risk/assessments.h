@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "node/records.h"
 #include "node/risk/distribution.h"
 #include "node/store.h"
 #include "risk/engine.h"
@@ -73,9 +74,21 @@ struct Decision {
 
 // Records the officer's decision for a movement (id text). kInvalidArgument
 // for an empty reason or officer, or an id that is not a UUID; kNotFound if
-// no such movement is stored.
+// no such movement is stored. With `audited`, an audit entry (action
+// collect, record type risk_decision) for that actor is written in the same
+// transaction (node/lane.h: the desk's decisions are recorded under the
+// signed-in account, break-glass flag included).
 Result<Decision> RecordDecision(Store& store, std::string_view movement_id, risk::Lane lane,
-                                const std::string& reason, const std::string& officer);
+                                const std::string& reason, const std::string& officer,
+                                const Actor* audited = nullptr);
+
+// The movement's latest assessment (by assessed_at, then id), if any.
+struct LatestAssessment {
+  Uuid id{};
+  std::optional<risk::Lane> lane;  // none if the stored lane is not a lane name
+  bool random_selected = false;
+};
+Result<std::optional<LatestAssessment>> FindLatestAssessment(Store& store, const Uuid& movement);
 
 struct ReportOptions {
   std::optional<int64_t> since_micros;  // assessments at or after
