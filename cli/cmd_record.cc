@@ -1,5 +1,6 @@
 // Record commands: what an officer records, and the replicated state.
 //   outpost record add TYPE (--doc JSON | --file FILE | --file -)
+//   outpost record inspect MOVEMENT_ID (--doc JSON | --file FILE | --file -)
 //   outpost record import FILE.jsonl
 //   outpost record get ID
 //   outpost record list TYPE [--since TIME] [--limit N] [--where FIELD=VALUE ...]
@@ -24,6 +25,7 @@
 
 #include "cli/commands.h"
 #include "cli/node_access.h"
+#include "node/lane.h"
 #include "node/record_movement.h"
 #include "node/records.h"
 #include "node/search.h"
@@ -141,6 +143,23 @@ Status RunAdd(Context& ctx, const RecordArgs& a) {
   // the recommendation is for the officer's eyes (and in the JSON with --json).
   ctx.Emit(r, id);
   if (!ctx.json && !risk_human.empty()) ctx.err() << risk_human << "\n";
+  return Status::Ok();
+}
+
+// An inspection and its seizures, in one transaction (node/lane.h).
+Status RunInspect(Context& ctx, const RecordArgs& a) {
+  OUTPOST_ASSIGN_OR_RETURN(json doc, ReadDocument(a));
+  OUTPOST_ASSIGN_OR_RETURN(node::Actor actor, ActorFor(ctx, a.reason));
+  OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
+  OUTPOST_ASSIGN_OR_RETURN(node::RecordedInspection r,
+                           node::RecordInspection(*store, a.id, doc, actor));
+  std::string id = UuidToString(r.id);
+  // stdout carries the id alone, as `record add` does.
+  ctx.Emit(node::ToJson(r), id);
+  if (!ctx.json) {
+    ctx.err() << "recorded inspection of movement " << a.id << ": result " << r.result << ", "
+              << r.seizures.size() << " seizure(s), selected by " << r.selection_basis << "\n";
+  }
   return Status::Ok();
 }
 
@@ -403,6 +422,19 @@ Status RunSimulate(Context& ctx, const RecordArgs& a) {
   return Status::Ok();
 }
 
+// `record inspect` (node/lane.h): the inspection and its seizures at once.
+void AddInspectCommand(CLI::App* record, Context& ctx, const std::shared_ptr<RecordArgs>& args) {
+  auto* inspect = record->add_subcommand(
+      "inspect",
+      "Record an inspection of a movement with its result and seizures, in one transaction");
+  inspect->add_option("MOVEMENT_ID", args->id, "The movement inspected")->required();
+  inspect->add_option("--doc", args->json_text,
+                      "The inspection as JSON: result, methods, note, ... and \"seizures\": "
+                      "[{commodity_group, quantity, unit, ...}]");
+  inspect->add_option("--file", args->file, "Read the document from FILE ('-' for stdin)");
+  OnRun(inspect, ctx, [&ctx, args] { return RunInspect(ctx, *args); });
+}
+
 }  // namespace
 
 void AddRecordCommands(CLI::App& app, Context& ctx) {
@@ -416,6 +448,8 @@ void AddRecordCommands(CLI::App& app, Context& ctx) {
   add->add_option("--file", args->file, "Read the document from FILE ('-' for stdin)");
   add->add_option("--reason", args->reason, "Why (recorded in the audit log)");
   OnRun(add, ctx, [&ctx, args] { return RunAdd(ctx, *args); });
+
+  AddInspectCommand(record, ctx, args);
 
   auto* imp = record->add_subcommand(
       "import",

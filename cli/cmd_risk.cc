@@ -1,7 +1,7 @@
 // Risk commands: HQ's rulesets, the officer's decision, feedback, backtests.
 //   outpost risk load FILE [--list NAME=FILE ...] [--watchlist NAME=FILE ...]   (HQ)
 //   outpost risk show
-//   outpost risk decide MOVEMENT_ID --lane red|yellow|green --reason TEXT
+//   outpost risk decide MOVEMENT_ID (--lane red|yellow|green --reason TEXT | --accept)
 //   outpost risk report [--since TIME] [--site CODE]
 //   outpost risk test FILE --records FILE.jsonl [--list ...] [--watchlist ...]
 // The officer's lines for the assessment of `outpost record add movement`
@@ -17,6 +17,7 @@
 #include "crypto/keys.h"
 #include "crypto/secret.h"
 #include "node/keys.h"
+#include "node/lane.h"
 #include "node/record_movement.h"
 #include "node/risk/assessments.h"
 #include "node/risk/distribution.h"
@@ -33,6 +34,7 @@ constexpr uint64_t kMaxListFileBytes = 256u << 20;
 struct RiskArgs {
   std::string file, records, movement, lane, reason, since, site;
   std::vector<std::string> lists, watchlists;
+  bool accept = false;
 };
 
 std::string Percent(const std::optional<double>& v) {
@@ -207,11 +209,21 @@ Result<risk::Lane> ParseLane(const std::string& s) {
 }
 
 Status RunDecide(Context& ctx, const RiskArgs& a) {
-  OUTPOST_ASSIGN_OR_RETURN(risk::Lane lane, ParseLane(a.lane));
+  node::LaneChoice choice;
+  choice.accept = a.accept;
+  choice.reason = a.reason;
+  if (!a.lane.empty()) {
+    OUTPOST_ASSIGN_OR_RETURN(choice.lane, ParseLane(a.lane));
+  }
+  if (!a.accept && a.lane.empty()) {
+    return Status::InvalidArgument(
+        "--lane: choose red, yellow or green (with --reason), or --accept the recommended lane");
+  }
   OUTPOST_ASSIGN_OR_RETURN(std::string officer, ctx.Officer());
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
   OUTPOST_ASSIGN_OR_RETURN(node::Decision d,
-                           node::RecordDecision(*store, a.movement, lane, a.reason, officer));
+                           node::DecideLane(*store, a.movement, choice, node::Actor{officer, ""}));
+  risk::Lane lane = d.lane;
   json j = {{"id", UuidToString(d.id)},
             {"movement", a.movement},
             {"lane", risk::LaneName(lane)},
@@ -402,12 +414,14 @@ void AddRiskCommands(CLI::App& app, Context& ctx) {
 
   auto* decide = risk->add_subcommand("decide", "Record the officer's lane for a movement");
   decide->add_option("MOVEMENT_ID", args->movement, "The movement's id")->required();
-  decide->add_option("--lane", args->lane, "red, yellow or green")
-      ->required()
-      ->check([](const std::string& v) {
-        return ParseLane(v).ok() ? std::string() : "\"" + v + "\" is not one of red, yellow, green";
-      });
-  decide->add_option("--reason", args->reason, "Why (required; recorded)")->required();
+  auto* lane = decide->add_option("--lane", args->lane, "red, yellow or green");
+  lane->check([](const std::string& v) {
+    return ParseLane(v).ok() ? std::string() : "\"" + v + "\" is not one of red, yellow, green";
+  });
+  decide->add_option("--reason", args->reason,
+                     "Why (required with --lane; with --accept, a note after \"accepted as "
+                     "assessed\")");
+  decide->add_flag("--accept", args->accept, "Accept the recommended lane")->excludes(lane);
   OnRun(decide, ctx, [&ctx, args] { return RunDecide(ctx, *args); });
 
   auto* report = risk->add_subcommand("report", "Per-rule hits, inspections, precision, lift");

@@ -119,6 +119,31 @@ BOOST_AUTO_TEST_CASE(load_assess_decide_report_test_show_and_refusals) {
       env));
   BOOST_TEST(dec["override"] == true);
   BOOST_TEST(dec["recommended"] == "red");
+  // Or accepts the recommendation: no reason to type, a fixed one is kept.
+  auto acc = Json(Run(P({"--json", "risk", "decide", mid, "--accept"}, hq), env));
+  BOOST_TEST(acc["lane"] == "red");
+  BOOST_TEST(acc["override"] == false);
+  auto neither = Run(P({"risk", "decide", mid}, hq), env);
+  BOOST_TEST(neither.exit_code != 0);
+  BOOST_TEST(Contains(neither.err, "--lane: choose red, yellow or green"), neither.err);
+
+  // An inspection with its seizure in one go; a refused seizure stores neither.
+  auto bad_unit = Run(P({"record", "inspect", mid, "--doc",
+                         R"({"result":"seizure","seizures":[{"commodity_group":"tobacco",)"
+                         R"("quantity":200,"unit":"KG"}]})"},
+                        hq),
+                      env);
+  BOOST_TEST(bad_unit.exit_code != 0);
+  BOOST_TEST(Contains(bad_unit.err, "inspection.seizures[0].unit: \"KG\""), bad_unit.err);
+  auto none = Json(Run(P({"--json", "record", "list", "inspection"}, hq), env));
+  BOOST_TEST(none.size() == 0u);
+  auto seized = Json(Run(P({"--json", "record", "inspect", mid, "--doc",
+                            R"({"result":"seizure","methods":"xray","seizures":[)"
+                            R"({"commodity_group":"tobacco","quantity":200,"unit":"KGM"}]})"},
+                           hq),
+                         env));
+  BOOST_TEST(seized["selection_basis"] == "rule");
+  BOOST_TEST(seized["seizures"].size() == 1u);
 
   auto insp =
       Run(P({"record", "add", "inspection", "--doc",
