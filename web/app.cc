@@ -343,6 +343,10 @@ HttpResponse App::Route(Call& call) {
        [&] { return MovementFileApi(call.query, ActorOf(call)); }},
       {"GET", "/api/queue", kDesk, false, [&] { return QueueApi(ActorOf(call)); }},
       {"GET", "/api/shift", Bit(Role::kSupervisor), false, [&] { return ShiftApi(); }},
+      {"POST", "/api/lane/decision", kDesk, false,
+       [&] { return LaneDecision(call.req.body, ActorOf(call)); }},
+      {"POST", "/api/lane/inspection", kDesk, false,
+       [&] { return LaneInspection(call.req.body, ActorOf(call)); }},
   };
   if (call.req.method == "GET" && call.path.rfind("/assets/", 0) == 0) {
     return ServeAsset(call.path);

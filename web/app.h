@@ -100,6 +100,10 @@ class App {
   // web/shift_api.cc
   HttpResponse QueueApi(node::Actor actor);
   HttpResponse ShiftApi();
+  // POST /api/lane/decision and /api/lane/inspection (web/lane_api.cc):
+  // `body` is the request's JSON body.
+  HttpResponse LaneDecision(const std::string& body, node::Actor actor);
+  HttpResponse LaneInspection(const std::string& body, node::Actor actor);
 
   node::Store& store_;
   Accounts& accounts_;
