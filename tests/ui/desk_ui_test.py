@@ -261,6 +261,117 @@ def scenario_queue_shift(d, url, data):
         boss.quit()
 
 
+UI_RULES = """ruleset "ui-test" version 1
+thresholds yellow 40 red 70
+list "hs_tobacco" hs { "2402", "2403" }
+rule R-TOB
+  description "Tobacco products declared"
+  when any goods: goods.hs_code in list "hs_tobacco"
+  score 80
+  instructions "X-ray the load; check the tax stamps."
+end
+"""
+
+
+def deliver_ruleset(tmp, data):
+    """HQ enrolls the crossing and signs a ruleset; a USB bundle carries it."""
+    hq = os.path.join(tmp, "lane-hq")
+    outpost(hq, "init", "--role", "hq", "--name", "HQ", "--hq-address", "127.0.0.1:7400")
+    fp = json.loads(outpost(hq, "--json", "keys", "show"))["signing_fingerprint"]
+    req, cert = os.path.join(tmp, "gra.request"), os.path.join(tmp, "gra.cert")
+    outpost(data, "keys", "request", "--out", req)
+    outpost(hq, "keys", "enroll", req, "--out", cert, "--yes")
+    outpost(data, "keys", "install", cert, "--hq-fingerprint", fp)
+    rules = os.path.join(tmp, "ui.rules")
+    with open(rules, "w") as f:
+        f.write(UI_RULES)
+    outpost(hq, "--officer", "HQ-0001", "risk", "load", rules)
+    bundle = os.path.join(tmp, "hq-to-gra.opb")
+    outpost(hq, "bundle", "export", "--to", "Gradiška crossing", "--out", bundle)
+    outpost(data, "bundle", "import", bundle)
+
+
+def scenario_lane(d, url, data):
+    """The lane (issue 19): a truck with cigarettes comes up RED with its
+    reason; the officer overrides to YELLOW (a reason is required), then
+    records an X-ray inspection with a seizure; an invalid quantity is
+    refused at its field and stores neither inspection nor seizure."""
+    wait = WebDriverWait(d, 20)
+    deliver_ruleset(os.path.dirname(data), data)
+    d.get(url + "/movements/new")
+    wait.until(EC.presence_of_element_located(
+        (By.CSS_SELECTOR, '[data-path="movement.consignments[0].goods[0].hs_code"]')))
+    for path, value in TRUCK.items():
+        fill(d, path, value)
+    d.find_element(By.CSS_SELECTOR, '[data-path="movement.consignments[0].goods[0].gross_kg"]'
+                   ).send_keys(Keys.ENTER)
+    wait.until(EC.url_contains("/movements/view?id="))
+    name = wait.until(EC.visibility_of_element_located((By.ID, "lane-name")))
+    hits = d.find_element(By.ID, "hits").text
+    check("RED" in name.text and "Tobacco products declared" in hits and "X-ray" in hits,
+          "a red lane with its reason in words: %r, %r" % (name.text, hits))
+    wait.until(lambda drv: drv.switch_to.active_element.get_attribute("id") == "accept")
+    check(d.find_element(By.ID, "accept").text == "Accept RED",
+          "the focus is on 'Accept RED': Enter accepts")
+    shot(d, "10-lane-red")
+    before = counts(data)
+
+    # Another lane without a reason: refused at the reason field.
+    Select(d.find_element(By.ID, "f-lane")).select_by_value("yellow")
+    d.find_element(By.ID, "f-reason").send_keys(Keys.ENTER)
+    err = wait.until(EC.visibility_of_element_located((By.ID, "f-reason-error")))
+    check("must not be empty" in err.text, "an override needs a reason: " + err.text)
+    check(d.switch_to.active_element.get_attribute("id") == "f-reason",
+          "the focus moves to the reason")
+    shot(d, "11-override-needs-reason")
+    d.find_element(By.ID, "f-reason").send_keys("regular carrier, seals intact" + Keys.ENTER)
+    decided = wait.until(EC.visibility_of_element_located((By.ID, "decided")))
+    check("YELLOW" in decided.text and "overrides the recommended RED" in decided.text,
+          "the override is recorded: " + decided.text)
+    wait.until(lambda drv: drv.switch_to.active_element.get_attribute("name") == "methods")
+    check(True, "the focus moves on to the inspection")
+    shot(d, "12-decided-inspection")
+
+    # The inspection: X-ray, a seizure; a bad quantity first.
+    d.find_element(By.ID, "f-methods-xray").click()
+    d.find_element(By.ID, "f-result-seizure").click()
+    wait.until(EC.visibility_of_element_located((By.ID, "seizure")))
+    fill(d, "inspection.seizures[0].commodity_group", "tobacco")
+    fill(d, "inspection.seizures[0].subtype", "cigarettes")
+    fill(d, "inspection.seizures[0].quantity", "-12000")
+    fill(d, "inspection.seizures[0].unit", "NAR")
+    fill(d, "inspection.seizures[0].concealment_location", "false floor of the trailer")
+    d.find_element(By.ID, "f-note").send_keys("cartons behind the pallets" + Keys.ENTER)
+    err = wait.until(EC.visibility_of_element_located(
+        (By.ID, "f-inspection-seizures-0-quantity-error")))
+    check("-12000" in d.find_element(By.ID, "summary").text or "positive" in err.text
+          or "> 0" in err.text, "a negative quantity is refused at its field: " + err.text)
+    shot(d, "13-seizure-refused")
+    mid = counts(data)
+    check(mid.get("inspection", 0) == before.get("inspection", 0) and
+          mid.get("seizure", 0) == before.get("seizure", 0),
+          "nothing stored: neither the inspection nor the seizure")
+    fill(d, "inspection.seizures[0].quantity", "12000")
+    d.find_element(By.ID, "save-inspection").send_keys(Keys.ENTER)
+    done = wait.until(EC.visibility_of_element_located((By.ID, "inspected")))
+    check("Seizure" in done.text and "1 seizure" in done.text,
+          "the inspection and its seizure are recorded: " + done.text)
+    check(d.switch_to.active_element.get_attribute("id") == "next",
+          "the focus moves to the next movement")
+    shot(d, "14-inspection-recorded")
+    after = counts(data)
+    check(after.get("inspection", 0) == before.get("inspection", 0) + 1 and
+          after.get("seizure", 0) == before.get("seizure", 0) + 1,
+          "one inspection and one seizure stored (%s)" % after)
+    audit = json.loads(outpost(data, "audit", "list", "--json"))
+    entries = audit if isinstance(audit, list) else audit.get("entries", [])
+    check(any(e.get("officer") == "marko" and e.get("record_type") == "inspection"
+              for e in entries) and
+          any(e.get("officer") == "marko" and e.get("record_type") == "risk_decision"
+              for e in entries),
+          "the decision and the inspection are in the audit log under the account")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="outpost-ui-")
@@ -362,6 +473,7 @@ def main():
               "movement.equipment[0].number", "focus moves to the field that failed")
         shot(d, "08-invalid-container")
         check(counts(data)["movement"] == after["movement"], "nothing is stored")
+        scenario_lane(d, url, data)
 
         # Sign out: the pages send the browser back to sign in.
         d.get(url + "/")
