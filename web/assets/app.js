@@ -449,7 +449,7 @@ function showFile(f) {
     decisions.append(el('li', {}, el('strong', {text: (T.lanes[d.lane] || d.lane).toUpperCase()}),
                         el('span', {text: ` ${d.reason} — ${d.officer}, ${localTime(d.decided_at)}`})));
   }
-  if (!f.decisions.length) decisions.append(el('li', {text: T.file_no_decision}));
+  if (!f.decisions.length) decisions.append(el('li', {class: 'none', text: T.file_no_decision}));
   const inspections = document.getElementById('inspections');
   for (const x of f.inspections) {
     const li = el('li', {}, el('strong', {text: T.values[x.result] || x.result}));
@@ -461,7 +461,9 @@ function showFile(f) {
     }
     inspections.append(li);
   }
-  if (!f.inspections.length) inspections.append(el('li', {text: T.file_no_inspection}));
+  if (!f.inspections.length) {
+    inspections.append(el('li', {class: 'none', text: T.file_no_inspection}));
+  }
 }
 
 // The recommended lane in words as well as in colour (WCAG: colour is never
@@ -487,8 +489,9 @@ function showRisk(risk) {
   lane.append(hits);
 }
 
+// The file and the risk shown, for lane.js; null when there is none.
 async function initLane() {
-  if (!(await loadMe())) return;
+  if (!(await loadMe())) return null;
   const id = new URLSearchParams(location.search).get('id') || '';
   // Just saved here: the answer to the save has the hits' descriptions and
   // instructions, which the stored assessment does not keep.
@@ -500,10 +503,12 @@ async function initLane() {
   const r = await api('GET', '/api/movement?id=' + encodeURIComponent(id));
   if (r.status !== 200) {
     showErrors(r.data.errors || [{field: '', message: T.network}]);
-    return;
+    return null;
   }
+  const risk = fresh && saved.risk ? saved.risk : r.data.risk;
   showFile(r.data);
-  showRisk(fresh && saved.risk ? saved.risk : r.data.risk);
+  showRisk(risk);
+  return {file: r.data, risk};
 }
 
 // A UTC time from the node, in the crossing's local time (the browser's).

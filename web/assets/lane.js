@@ -135,6 +135,11 @@ function laneSay(id, text) {
   const p = document.getElementById(id);
   p.textContent = text;
   p.hidden = false;
+  // The file's list below says it too, instead of "not yet".
+  const list = document.getElementById({decided: 'decisions', inspected: 'inspections'}[id]);
+  if (!list) return;
+  for (const li of list.querySelectorAll('li.none')) li.remove();
+  list.append(el('li', {text}));
 }
 
 async function laneSend(path, body, button) {
@@ -237,13 +242,17 @@ function initInspection(movement) {
 }
 
 async function initLaneDesk() {
-  await initLane();
-  if (!state.csrf) return;  // not signed in: initLane went to /login
-  const saved = JSON.parse(sessionStorage.getItem('outpost.saved') || '{}');
-  const movement = new URLSearchParams(location.search).get('id') || saved.id;
-  if (!movement) return;
-  const risk = saved.id === movement ? saved.risk : null;
+  const shown = await initLane();
+  if (!shown) return;  // not signed in, or no such movement
+  const f = shown.file;
+  const movement = f.movement.id;
   const inspect = initInspection(movement);
+  const last = f.decisions[f.decisions.length - 1];
+  if (last) {  // decided before (the file lists it): only the inspection may be missing
+    if (last.lane !== 'green' && !f.inspections.length) inspect.hidden = false;
+    return;
+  }
+  const risk = shown.risk && shown.risk.assessed ? shown.risk : null;
   initDecision(movement, risk, (d) => {
     inspect.hidden = false;
     if (d.lane === 'green') {
