@@ -16,69 +16,23 @@
 #include "node/risk/assessments.h"
 #include "node/risk/distribution.h"
 #include "node/trust.h"
+#include "tests/node/keyed_node.h"
 #include "tests/node/node_fixture.h"
 #include "tests/support/node_secrets.h"
 
 using namespace outpost;
 using namespace outpost::node;
 using nlohmann::json;
-using outpost::testing::CloneNodeSecrets;
 using outpost::testing::TempDir;
 
 namespace {
 
-constexpr char kPass[] = "correct horse battery staple";
 constexpr int64_t kStart = 1'795'000'000'000'000;  // 2026-11-18 11:06 UTC
 constexpr int64_t kDay = 86'400'000'000;
 
-// A node with its keys (as tests/node/risk_store_test.cc builds them).
-struct Node {
-  TempDir dir;
-  std::unique_ptr<Store> store;
-  std::unique_ptr<crypto::NodeSecrets> keys;
-  std::unique_ptr<TrustPolicy> policy;
-
-  Node(Clock& clock, Random& random, Role role, const std::string& site) {
-    BOOST_REQUIRE(crypto::InitCrypto().ok());
-    Identity id;
-    id.id = NewUuidV7(clock, random);
-    id.role = role;
-    id.name = site;
-    id.site = site;
-    InitOptions opts;
-    opts.pwhash = crypto::PwhashParams::ForTests();
-    auto r = InitNode(dir.str(), id, kPass, clock, random, opts);
-    BOOST_REQUIRE_MESSAGE(r.ok(), r.status().ToString());
-    store = std::move(r->store);
-    auto k = ReadKeyFile(KeyFilePath(dir.str()), kPass);
-    BOOST_REQUIRE(k.ok());
-    keys = std::make_unique<crypto::NodeSecrets>(std::move(*k));
-    if (role == Role::kHq) MakePolicy();
-  }
-  void MakePolicy() {
-    auto p = TrustPolicy::Create(*store, CloneNodeSecrets(*keys));
-    BOOST_REQUIRE_MESSAGE(p.ok(), p.status().ToString());
-    policy = std::move(*p);
-  }
-};
-
-void Deliver(Node& from, Node& to) {
-  BOOST_REQUIRE(from.store->replica()
-                    .Seal([&](std::span<const uint8_t> in) {
-                      auto sig = from.keys->signing.Sign(in);
-                      return Bytes(sig.begin(), sig.end());
-                    })
-                    .ok());
-  auto vv = to.store->replica().GetVersionVector();
-  BOOST_REQUIRE(vv.ok());
-  auto out = from.store->replica().BatchesFor(
-      *vv, [](const std::string&) { return true; }, SIZE_MAX);
-  BOOST_REQUIRE(out.ok());
-  std::vector<sync::SignedBatch> v;
-  for (auto& b : *out) v.push_back(b.batch);
-  auto r = MergeTrusted(*to.store, *to.policy, v);
-  BOOST_REQUIRE_MESSAGE(r.ok(), r.status().ToString());
-}
+using Node = testing::KeyedNode;
+using testing::Deliver;
+using testing::EnrollSite;
 
 // HQ's ruleset: a plate on the list scores 50 (yellow at 40).
 struct Site {
@@ -88,13 +42,7 @@ struct Site {
   Node site{clock, random, Role::kSite, "BA-GRA"};
 
   Site() {
-    auto req = MakeEnrollmentRequest(*site.store, *site.keys);
-    BOOST_REQUIRE(req.ok());
-    auto issued = Enroll(*hq.store, *hq.keys, *req);
-    BOOST_REQUIRE_MESSAGE(issued.ok(), issued.status().ToString());
-    auto fp = crypto::Fingerprint(hq.keys->signing.PublicKey().bytes());
-    BOOST_REQUIRE(InstallCertificate(*site.store, issued->certificate_file, fp).ok());
-    site.MakePolicy();
+    EnrollSite(hq, site);
     RulesetSource s;
     s.text =
         "ruleset \"national\" version 1\n"
