@@ -411,7 +411,7 @@ Status RunChangePassphrase(Context& ctx, const std::string& new_file) {
 
 // ---- keys show -------------------------------------------------------------
 
-Status RunShow(Context& ctx) {
+Status RunKeysShow(Context& ctx) {
   OUTPOST_RETURN_IF_ERROR(crypto::InitCrypto());
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
   OUTPOST_ASSIGN_OR_RETURN(node::PublicKeys pub, node::LoadPublicKeys(*store));
@@ -541,7 +541,7 @@ void AddKeysCommands(CLI::App& app, Context& ctx) {
   }
   {
     auto* c = keys->add_subcommand("show", "Show this node's keys, certificate and pinned HQ");
-    OnRun(c, ctx, [&ctx] { return RunShow(ctx); });
+    OnRun(c, ctx, [&ctx] { return RunKeysShow(ctx); });
   }
 }
 

@@ -176,7 +176,7 @@ Status RunLoad(Context& ctx, const RiskArgs& a) {
   return Status::Ok();
 }
 
-Status RunShow(Context& ctx) {
+Status RunRiskShow(Context& ctx) {
   OUTPOST_RETURN_IF_ERROR(crypto::InitCrypto());
   OUTPOST_ASSIGN_OR_RETURN(auto store, OpenStore(ctx));
   OUTPOST_ASSIGN_OR_RETURN(node::Activation act, node::ActivateNewest(*store));
@@ -410,7 +410,7 @@ void AddRiskCommands(CLI::App& app, Context& ctx) {
   OnRun(load, ctx, [&ctx, args] { return RunLoad(ctx, *args); });
 
   auto* show = risk->add_subcommand("show", "The active ruleset: id, version, age, rules, lists");
-  OnRun(show, ctx, [&ctx] { return RunShow(ctx); });
+  OnRun(show, ctx, [&ctx] { return RunRiskShow(ctx); });
 
   auto* decide = risk->add_subcommand("decide", "Record the officer's lane for a movement");
   decide->add_option("MOVEMENT_ID", args->movement, "The movement's id")->required();

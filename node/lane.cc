@@ -58,12 +58,6 @@ Result<bool> OfficerSelected(Store& store, const Uuid& movement) {
   return st->Int(1) != 0 && (lane == "yellow" || lane == "red");
 }
 
-std::string JoinErrors(const std::vector<std::string>& errors) {
-  std::string s;
-  for (const auto& e : errors) s += (s.empty() ? "" : "; ") + e;
-  return s;
-}
-
 }  // namespace
 
 Result<Decision> DecideLane(Store& store, std::string_view movement_id, const LaneChoice& choice,
@@ -218,7 +212,7 @@ Result<RecordedInspection> RecordInspection(Store& store, std::string_view movem
     out.seizures.push_back(p->front().id);
     for (auto& r : *p) rows.push_back(std::move(r));
   }
-  if (!errors.empty()) return Status::InvalidArgument(JoinErrors(errors));
+  if (!errors.empty()) return Status::InvalidArgument(internal::JoinErrors(errors));
 
   out.id = inspection;
   out.selection_basis = doc["selection_basis"].get<std::string>();

@@ -27,6 +27,7 @@ schema::CivilDate CivilDateAt(int64_t micros) {
   return {std::stoi(d.substr(0, 4)), std::stoi(d.substr(5, 2)), std::stoi(d.substr(8, 2))};
 }
 
+using internal::JoinErrors;
 using internal::PlannedRow;
 
 bool HasNominal(const PlannedRow& p) {
@@ -230,21 +231,6 @@ class Planner {
   const schema::Catalogue& cat_;
 };
 
-std::string JoinErrors(const std::vector<std::string>& errors) {
-  std::string s;
-  size_t shown = 0;
-  for (const auto& e : errors) {
-    if (shown == 8) {
-      s += "; and " + std::to_string(errors.size() - shown) + " more";
-      break;
-    }
-    if (!s.empty()) s += "; ";
-    s += e;
-    ++shown;
-  }
-  return s;
-}
-
 Status RequireOfficer(const Actor& a) {
   if (a.officer.empty()) {
     return Status::InvalidArgument(
@@ -265,6 +251,29 @@ Status WriteRows(sync::Writer& w, Store& store, std::vector<PlannedRow>& rows) {
 }  // namespace
 
 namespace internal {
+
+std::string JoinErrors(const std::vector<std::string>& errors) {
+  std::string s;
+  size_t shown = 0;
+  for (const auto& e : errors) {
+    if (shown == 8) {
+      s += "; and " + std::to_string(errors.size() - shown) + " more";
+      break;
+    }
+    if (!s.empty()) s += "; ";
+    s += e;
+    ++shown;
+  }
+  return s;
+}
+
+const schema::Table& TableOf(Store& store, const char* name) {
+  const schema::Table* t = store.catalogue().Find(name);
+  // The catalogue is compiled in; a missing table is a bug, not input.
+  if (t == nullptr) std::abort();
+  return *t;
+}
+
 Result<std::vector<PlannedRow>> PlanDocument(Store& store, std::string_view type, const json& doc,
                                              const std::string& path) {
   Planner plan(store);

@@ -1,5 +1,6 @@
-// Internals of the record API that benchmarks and tests need: turning one
-// document into the rows it will write, without writing them.
+// Internals of the record API that benchmarks, tests and node's other files
+// need: turning one document into the rows it will write, without writing
+// them; joining a document's errors; a catalogue table by name.
 #ifndef OUTPOST_NODE_RECORDS_INTERNAL_H_
 #define OUTPOST_NODE_RECORDS_INTERNAL_H_
 
@@ -24,6 +25,12 @@ struct PlannedRow {
 Result<std::vector<PlannedRow>> PlanDocument(Store& store, std::string_view type,
                                              const nlohmann::json& doc,
                                              const std::string& path = "");
+
+// Errors joined with "; ", the first 8 and then "and N more".
+std::string JoinErrors(const std::vector<std::string>& errors);
+
+// A table of the compiled-in catalogue; a missing one is a bug (aborts).
+const schema::Table& TableOf(Store& store, const char* name);
 
 }  // namespace outpost::node::internal
 

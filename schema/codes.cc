@@ -2,11 +2,10 @@
 
 #include <cstdint>
 
+#include "base/ascii.h"
+
 namespace outpost::schema {
 namespace {
-
-bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // The ISO 6346 algorithm over `s` (A-Z and 0-9, at most 32 characters), or
 // -1 for any other character.
@@ -15,9 +14,9 @@ int Iso6346Algorithm(std::string_view s) {
   int64_t sum = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     int v;
-    if (IsDigit(s[i])) {
+    if (IsAsciiDigit(s[i])) {
       v = s[i] - '0';
-    } else if (IsUpper(s[i])) {
+    } else if (IsAsciiUpper(s[i])) {
       // A=10 and upwards, skipping 11, 22 and 33.
       v = 10 + (s[i] - 'A');
       v += v >= 11;
@@ -36,10 +35,10 @@ int Iso6346Algorithm(std::string_view s) {
 int Iso6346CheckDigit(std::string_view s) {
   if (s.size() < 10) return -1;
   for (int i = 0; i < 4; ++i) {
-    if (!IsUpper(s[i])) return -1;
+    if (!IsAsciiUpper(s[i])) return -1;
   }
   for (int i = 4; i < 10; ++i) {
-    if (!IsDigit(s[i])) return -1;
+    if (!IsAsciiDigit(s[i])) return -1;
   }
   return Iso6346Algorithm(s.substr(0, 10));
 }
@@ -56,7 +55,7 @@ namespace {
 bool IsOwnerCode(std::string_view v, std::string_view categories) {
   if (v.size() != 11) return false;
   if (categories.find(v[3]) == std::string_view::npos) return false;
-  if (!IsDigit(v[10])) return false;
+  if (!IsAsciiDigit(v[10])) return false;
   return Iso6346CheckDigit(v.substr(0, 10)) == v[10] - '0';
 }
 
@@ -70,7 +69,7 @@ bool IsVin(std::string_view vin) {
   if (vin.size() != 17) return false;
   for (char c : vin) {
     if (c == 'I' || c == 'O' || c == 'Q') return false;
-    if (!IsUpper(c) && !IsDigit(c)) return false;
+    if (!IsAsciiUpper(c) && !IsAsciiDigit(c)) return false;
   }
   return true;
 }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "base/ascii.h"
 #include "base/clock.h"
 #include "schema/icao_codes.h"
 
@@ -57,9 +58,7 @@ constexpr std::array<std::string_view, 179> kCurrencies = {
     "XPD", "XPF", "XPT", "XSU", "XUA", "YER", "ZAR", "ZMW", "ZWG", "ZWL",
 };
 
-bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsUpperOrDigit(char c) { return IsUpper(c) || IsDigit(c); }
+bool IsUpperOrDigit(char c) { return IsAsciiUpper(c) || IsAsciiDigit(c); }
 
 template <size_t N>
 bool InSorted(const std::array<std::string_view, N>& list, std::string_view v) {
@@ -218,10 +217,11 @@ std::string QuoteForMessage(std::string_view text) {
 }
 
 Status ValidateDeclaration(std::string_view path, std::string_view v) {
-  const bool mrn_shape =
-      v.size() == 18 && IsDigit(v[0]) && IsDigit(v[1]) && IsUpper(v[2]) && IsUpper(v[3]) &&
-      std::all_of(v.begin() + 4, v.end() - 1, [](char c) { return IsUpper(c) || IsDigit(c); }) &&
-      IsDigit(v[17]);
+  const bool mrn_shape = v.size() == 18 && IsAsciiDigit(v[0]) && IsAsciiDigit(v[1]) &&
+                         IsAsciiUpper(v[2]) && IsAsciiUpper(v[3]) &&
+                         std::all_of(v.begin() + 4, v.end() - 1,
+                                     [](char c) { return IsAsciiUpper(c) || IsAsciiDigit(c); }) &&
+                         IsAsciiDigit(v[17]);
   if (!mrn_shape) return Status::Ok();
   const int expected = MrnCheckDigit(v.substr(0, 17));
   if (v[17] - '0' != expected) {
@@ -239,13 +239,13 @@ Status ValidateContainerNumber(std::string_view path, std::string_view v) {
       "is not an ISO 6346 container number (3-letter owner code, U/J/Z, 6 digits, check digit)";
   if (v.size() != 11) return Refuse(path, v, kShape);
   for (int i = 0; i < 3; ++i) {
-    if (!IsUpper(v[i])) return Refuse(path, v, kShape);
+    if (!IsAsciiUpper(v[i])) return Refuse(path, v, kShape);
   }
   if (v[3] != 'U' && v[3] != 'J' && v[3] != 'Z') {
     return Refuse(path, v, "is not an ISO 6346 container number (category must be U, J or Z)");
   }
   for (int i = 4; i < 11; ++i) {
-    if (!IsDigit(v[i])) return Refuse(path, v, kShape);
+    if (!IsAsciiDigit(v[i])) return Refuse(path, v, kShape);
   }
   return Refuse(path, v,
                 "fails the ISO 6346 check digit (expected " +
@@ -260,7 +260,7 @@ Status ValidateEquipmentNumber(std::string_view path, std::string_view v) {
       "digit)";
   if (v.size() != 11) return Refuse(path, v, kShape);
   for (int i = 0; i < 3; ++i) {
-    if (!IsUpper(v[i])) return Refuse(path, v, kShape);
+    if (!IsAsciiUpper(v[i])) return Refuse(path, v, kShape);
   }
   if (std::string_view("UJZABDEK").find(v[3]) == std::string_view::npos) {
     return Refuse(path, v,
@@ -268,7 +268,7 @@ Status ValidateEquipmentNumber(std::string_view path, std::string_view v) {
                   "E or K for an EN 13044 ILU code)");
   }
   for (int i = 4; i < 11; ++i) {
-    if (!IsDigit(v[i])) return Refuse(path, v, kShape);
+    if (!IsAsciiDigit(v[i])) return Refuse(path, v, kShape);
   }
   return Refuse(path, v,
                 "fails the ISO 6346 check digit (expected " +
@@ -276,7 +276,7 @@ Status ValidateEquipmentNumber(std::string_view path, std::string_view v) {
 }
 
 Status ValidateContainerSizeType(std::string_view path, std::string_view v) {
-  if (v.size() != 4 || !IsUpperOrDigit(v[0]) || !IsUpperOrDigit(v[1]) || !IsUpper(v[2]) ||
+  if (v.size() != 4 || !IsUpperOrDigit(v[0]) || !IsUpperOrDigit(v[1]) || !IsAsciiUpper(v[2]) ||
       !IsUpperOrDigit(v[3])) {
     return Refuse(path, v, "is not an ISO 6346 size-type code (e.g. 22G1, 45R1)");
   }
@@ -298,7 +298,7 @@ Status ValidateHsCode(std::string_view path, std::string_view v) {
     return Refuse(path, v, kShape);
   }
   for (char c : v) {
-    if (!IsDigit(c)) return Refuse(path, v, kShape);
+    if (!IsAsciiDigit(c)) return Refuse(path, v, kShape);
   }
   const int chapter = (v[0] - '0') * 10 + (v[1] - '0');
   if (chapter < 1 || chapter > 97) {
@@ -369,7 +369,7 @@ bool VinCheckDigitMatches(std::string_view vin) {
   int sum = 0;
   for (int i = 0; i < 17; ++i) {
     const char c = vin[i];
-    const int v = IsDigit(c) ? c - '0' : kLetter[c - 'A'];
+    const int v = IsAsciiDigit(c) ? c - '0' : kLetter[c - 'A'];
     sum += v * kWeight[i];
   }
   const int r = sum % 11;
@@ -398,7 +398,8 @@ Status ValidateUnit(std::string_view path, std::string_view v) {
 }
 
 Status ValidateSiteCode(std::string_view path, std::string_view v) {
-  bool ok = v.size() >= 5 && v.size() <= 11 && IsUpper(v[0]) && IsUpper(v[1]) && v[2] == '-';
+  bool ok =
+      v.size() >= 5 && v.size() <= 11 && IsAsciiUpper(v[0]) && IsAsciiUpper(v[1]) && v[2] == '-';
   for (size_t i = 3; ok && i < v.size(); ++i) ok = IsUpperOrDigit(v[i]);
   if (!ok) return Refuse(path, v, "is not a site code (^[A-Z]{2}-[A-Z0-9]{2,8}$, e.g. BA-BIJ)");
   return Status::Ok();
@@ -408,7 +409,7 @@ Status ValidateDate(std::string_view path, std::string_view v) {
   const char* kShape = "is not a date (YYYY-MM-DD)";
   if (v.size() != 10 || v[4] != '-' || v[7] != '-') return Refuse(path, v, kShape);
   for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (!IsDigit(v[i])) return Refuse(path, v, kShape);
+    if (!IsAsciiDigit(v[i])) return Refuse(path, v, kShape);
   }
   const int y = (v[0] - '0') * 1000 + (v[1] - '0') * 100 + (v[2] - '0') * 10 + (v[3] - '0');
   const int m = (v[5] - '0') * 10 + (v[6] - '0');
@@ -426,7 +427,7 @@ Status ValidateBirthDate(std::string_view path, std::string_view v) {
   if (v.size() == 10) return ValidateDate(path, v);
   if (v.size() != 4 && v.size() != 7) return Refuse(path, v, kShape);
   for (size_t i = 0; i < v.size(); ++i) {
-    if (i == 4 ? v[i] != '-' : !IsDigit(v[i])) return Refuse(path, v, kShape);
+    if (i == 4 ? v[i] != '-' : !IsAsciiDigit(v[i])) return Refuse(path, v, kShape);
   }
   // Completed with the first month and day, which every valid year and month has.
   std::string full(v);

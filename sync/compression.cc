@@ -14,7 +14,7 @@ namespace {
 
 constexpr uint8_t kZMagic[4] = {'O', 'B', 'Z', 1};  // compressed batch body, format 1
 
-Status Bad(const std::string& what) { return Status::Corruption(what); }
+Status Corrupt(const std::string& what) { return Status::Corruption(what); }
 
 ZSTD_CCtx* C(void* p) { return static_cast<ZSTD_CCtx*>(p); }
 ZSTD_DCtx* D(void* p) { return static_cast<ZSTD_DCtx*>(p); }
@@ -71,15 +71,15 @@ Result<Bytes> ZstdCodec::Decompress(std::span<const uint8_t> frame, size_t size,
                                     const ZstdDictionary* dict, const std::string& what) {
   if (!dctx_) return Status::Internal("zstd: no decompression context (out of memory)");
   if (size > cap) {
-    return Bad(what + ": states " + std::to_string(size) + " bytes decompressed, more than the " +
-               std::to_string(cap) + " allowed");
+    return Corrupt(what + ": states " + std::to_string(size) +
+                   " bytes decompressed, more than the " + std::to_string(cap) + " allowed");
   }
   // A frame that states its own content size must state the same one.
   unsigned long long own = ZSTD_getFrameContentSize(frame.data(), frame.size());
-  if (own == ZSTD_CONTENTSIZE_ERROR) return Bad(what + ": not a zstd frame");
+  if (own == ZSTD_CONTENTSIZE_ERROR) return Corrupt(what + ": not a zstd frame");
   if (own != ZSTD_CONTENTSIZE_UNKNOWN && own != size) {
-    return Bad(what + ": the zstd frame holds " + std::to_string(own) +
-               " bytes, the header states " + std::to_string(size));
+    return Corrupt(what + ": the zstd frame holds " + std::to_string(own) +
+                   " bytes, the header states " + std::to_string(size));
   }
   // Room for one byte more than stated: output that fills it is a bomb.
   Bytes out(size + 1);
@@ -89,14 +89,14 @@ Result<Bytes> ZstdCodec::Decompress(std::span<const uint8_t> frame, size_t size,
                                  dict ? static_cast<const ZSTD_DDict*>(dict->ddict()) : nullptr);
   if (ZSTD_isError(n)) {
     if (ZSTD_getErrorCode(n) == ZSTD_error_dstSize_tooSmall) {
-      return Bad(what + ": decompresses to more than the " + std::to_string(size) +
-                 " bytes stated (refused)");
+      return Corrupt(what + ": decompresses to more than the " + std::to_string(size) +
+                     " bytes stated (refused)");
     }
-    return Bad(what + ": zstd: " + ZSTD_getErrorName(n));
+    return Corrupt(what + ": zstd: " + ZSTD_getErrorName(n));
   }
   if (n != size) {
-    return Bad(what + ": decompresses to " + std::to_string(n) + " bytes, the header states " +
-               std::to_string(size));
+    return Corrupt(what + ": decompresses to " + std::to_string(n) + " bytes, the header states " +
+                   std::to_string(size));
   }
   out.resize(n);
   return out;
@@ -113,26 +113,27 @@ Result<BodyFrame> ReadBodyFrame(std::span<const uint8_t> body) {
     return f;
   }
   size_t pos = 4;
-  if (pos >= body.size()) return Bad("compressed batch: truncated before its method");
+  if (pos >= body.size()) return Corrupt("compressed batch: truncated before its method");
   const uint8_t method = body[pos++];
   if (method != 1 && method != 2) {
-    return Bad("compressed batch: method " + std::to_string(method) +
-               " is not one this node reads (1 zstd, 2 zstd with a dictionary)");
+    return Corrupt("compressed batch: method " + std::to_string(method) +
+                   " is not one this node reads (1 zstd, 2 zstd with a dictionary)");
   }
   f.method = static_cast<Compression>(method);
   if (f.method == Compression::kZstdDictionary) {
-    if (body.size() - pos < 4) return Bad("compressed batch: truncated dictionary id");
+    if (body.size() - pos < 4) return Corrupt("compressed batch: truncated dictionary id");
     for (int i = 3; i >= 0; --i) f.dictionary = (f.dictionary << 8) | body[pos + i];
     pos += 4;
-    if (f.dictionary == 0) return Bad("compressed batch: dictionary id 0");
+    if (f.dictionary == 0) return Corrupt("compressed batch: dictionary id 0");
   }
   uint64_t size;
   if (!GetVarint(body, &pos, &size) || size == 0) {
-    return Bad("compressed batch: decompressed size missing or 0");
+    return Corrupt("compressed batch: decompressed size missing or 0");
   }
   if (size > kMaxBatchBodyBytes) {
-    return Bad("compressed batch: states " + std::to_string(size) +
-               " bytes decompressed, more than the limit of " + std::to_string(kMaxBatchBodyBytes));
+    return Corrupt("compressed batch: states " + std::to_string(size) +
+                   " bytes decompressed, more than the limit of " +
+                   std::to_string(kMaxBatchBodyBytes));
   }
   f.raw_size = static_cast<size_t>(size);
   f.header_size = pos;
@@ -185,7 +186,7 @@ Result<Bytes> ExpandBody(ZstdCodec& codec, std::span<const uint8_t> body, size_t
       Bytes raw, codec.Decompress(body.subspan(f.header_size), f.raw_size,
                                   std::min(cap, kMaxBatchBodyBytes), dict, "compressed batch"));
   // One level only: a frame inside a frame would dodge the chunk's budget.
-  if (IsCompressedBody(raw)) return Bad("compressed batch: holds another compressed body");
+  if (IsCompressedBody(raw)) return Corrupt("compressed batch: holds another compressed body");
   return raw;
 }
 
@@ -201,13 +202,13 @@ Result<Bytes> ExpandPayload(std::span<const uint8_t> packed, size_t cap) {
   size_t pos = 0;
   uint64_t stated;
   if (packed.empty() || packed[0] != static_cast<uint8_t>(Compression::kZstd)) {
-    return Bad("bundle payload: compression method is not 1 (zstd)");
+    return Corrupt("bundle payload: compression method is not 1 (zstd)");
   }
   pos = 1;
-  if (!GetVarint(packed, &pos, &stated)) return Bad("bundle payload: truncated size");
+  if (!GetVarint(packed, &pos, &stated)) return Corrupt("bundle payload: truncated size");
   if (stated > cap) {
-    return Bad("bundle payload: states " + std::to_string(stated) +
-               " bytes decompressed, more than the " + std::to_string(cap) + " allowed");
+    return Corrupt("bundle payload: states " + std::to_string(stated) +
+                   " bytes decompressed, more than the " + std::to_string(cap) + " allowed");
   }
   std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
   if (!dctx) return Status::Internal("zstd: no decompression context (out of memory)");
@@ -219,10 +220,11 @@ Result<Bytes> ExpandPayload(std::span<const uint8_t> packed, size_t cap) {
   ZSTD_outBuffer o{out.data(), out.size(), 0};
   for (;;) {
     size_t r = ZSTD_decompressStream(dctx.get(), &o, &in);
-    if (ZSTD_isError(r)) return Bad(std::string("bundle payload: zstd: ") + ZSTD_getErrorName(r));
+    if (ZSTD_isError(r))
+      return Corrupt(std::string("bundle payload: zstd: ") + ZSTD_getErrorName(r));
     if (o.pos > stated) {
-      return Bad("bundle payload: decompresses to more than the " + std::to_string(stated) +
-                 " bytes stated (refused)");
+      return Corrupt("bundle payload: decompresses to more than the " + std::to_string(stated) +
+                     " bytes stated (refused)");
     }
     if (r == 0 && in.pos == in.size) break;
     if (o.pos == o.size) {
@@ -230,12 +232,12 @@ Result<Bytes> ExpandPayload(std::span<const uint8_t> packed, size_t cap) {
       o.dst = out.data();
       o.size = out.size();
     } else if (in.pos == in.size) {
-      return Bad("bundle payload: zstd frame is truncated");
+      return Corrupt("bundle payload: zstd frame is truncated");
     }
   }
   if (o.pos != stated) {
-    return Bad("bundle payload: decompresses to " + std::to_string(o.pos) +
-               " bytes, the header states " + std::to_string(stated));
+    return Corrupt("bundle payload: decompresses to " + std::to_string(o.pos) +
+                   " bytes, the header states " + std::to_string(stated));
   }
   out.resize(o.pos);
   return out;

@@ -7,7 +7,7 @@
 namespace outpost::web {
 namespace {
 
-constexpr const char* kSchema = R"sql(
+constexpr const char* kAccountSchema = R"sql(
 CREATE TABLE IF NOT EXISTS web_account(
   name TEXT PRIMARY KEY,
   role TEXT NOT NULL,
@@ -26,7 +26,7 @@ constexpr const char* kColumns = "name, role, disabled, break_glass, created, ch
 
 constexpr size_t kMaxPasswordBytes = 1024;
 
-Account FromRow(Stmt& s) {
+Account AccountFromRow(Stmt& s) {
   Account a;
   a.name = std::string(s.Text(0));
   auto role = ParseRole(s.Text(1));
@@ -112,7 +112,7 @@ Status ValidateLanguage(std::string_view code) {
 
 Result<Accounts> Accounts::Open(Db& db, PasswordCost cost) {
   if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
-  OUTPOST_RETURN_IF_ERROR(db.Exec(kSchema));
+  OUTPOST_RETURN_IF_ERROR(db.Exec(kAccountSchema));
   OUTPOST_ASSIGN_OR_RETURN(auto info, db.Prepare("SELECT 1 FROM pragma_table_info('web_account') "
                                                  "WHERE name='language'"));
   OUTPOST_ASSIGN_OR_RETURN(bool has_language, info->Step());
@@ -190,7 +190,7 @@ Result<std::vector<Account>> Accounts::List() {
   while (true) {
     OUTPOST_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) break;
-    out.push_back(FromRow(*s));
+    out.push_back(AccountFromRow(*s));
   }
   return out;
 }
@@ -201,7 +201,7 @@ Result<std::optional<Account>> Accounts::Find(std::string_view name) {
   s->Bind(1, name);
   OUTPOST_ASSIGN_OR_RETURN(bool row, s->Step());
   if (!row) return std::optional<Account>();
-  return std::optional<Account>(FromRow(*s));
+  return std::optional<Account>(AccountFromRow(*s));
 }
 
 Result<std::optional<Account>> Accounts::Verify(std::string_view name, std::string_view password) {
@@ -214,7 +214,7 @@ Result<std::optional<Account>> Accounts::Verify(std::string_view name, std::stri
     s->Bind(1, name);
     OUTPOST_ASSIGN_OR_RETURN(bool row, s->Step());
     if (row) {
-      account = FromRow(*s);
+      account = AccountFromRow(*s);
       hash = std::string(s->Text(7));
     }
   }

@@ -9,7 +9,7 @@
 namespace outpost::web {
 namespace {
 
-constexpr const char* kSchema = R"sql(
+constexpr const char* kTokenSchema = R"sql(
 CREATE TABLE IF NOT EXISTS web_token(
   name TEXT PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
@@ -51,7 +51,7 @@ bool ParseToken(std::string_view token, std::string_view* id, std::string_view* 
   return IsLowerHex(*id) && IsLowerHex(*secret);
 }
 
-TokenInfo FromRow(Stmt& s) {
+TokenInfo TokenFromRow(Stmt& s) {
   TokenInfo t;
   t.name = std::string(s.Text(0));
   auto role = ParseRole(s.Text(1));
@@ -67,7 +67,7 @@ std::string TokenActor(std::string_view name) { return "token:" + std::string(na
 
 Result<Tokens> Tokens::Open(Db& db) {
   if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
-  OUTPOST_RETURN_IF_ERROR(db.Exec(kSchema));
+  OUTPOST_RETURN_IF_ERROR(db.Exec(kTokenSchema));
   return Tokens(db);
 }
 
@@ -112,7 +112,7 @@ Result<std::vector<TokenInfo>> Tokens::List() {
   while (true) {
     OUTPOST_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) break;
-    out.push_back(FromRow(*s));
+    out.push_back(TokenFromRow(*s));
   }
   return out;
 }
@@ -125,7 +125,7 @@ Result<std::optional<TokenInfo>> Tokens::Verify(std::string_view bearer) {
   s->Bind(1, id);
   OUTPOST_ASSIGN_OR_RETURN(bool row, s->Step());
   if (!row) return std::optional<TokenInfo>();
-  TokenInfo t = FromRow(*s);
+  TokenInfo t = TokenFromRow(*s);
   std::span<const uint8_t> stored = s->Blob(4);
   Digest given = HashSecret(secret);
   bool match = stored.size() == given.size() &&

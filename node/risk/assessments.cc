@@ -5,11 +5,14 @@
 #include <set>
 
 #include "node/audit.h"
+#include "node/records_internal.h"
 #include "schema/column_ids.h"
 
 namespace outpost::node {
 
 using nlohmann::json;
+
+using internal::TableOf;
 
 namespace {
 
@@ -68,12 +71,6 @@ std::string Clip(std::string s, size_t max) {
   while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
   if (!s.empty() && (static_cast<unsigned char>(s.back()) & 0x80)) s.pop_back();
   return s;
-}
-
-const schema::Table& TableOf(Store& store, const char* name) {
-  const schema::Table* t = store.catalogue().Find(name);
-  if (t == nullptr) std::abort();  // compiled-in catalogue: a bug
-  return *t;
 }
 
 std::string SiteScope(std::string_view site) { return "site:" + std::string(site); }

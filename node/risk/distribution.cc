@@ -6,12 +6,15 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto/keys.h"
+#include "node/records_internal.h"
 #include "node/registry.h"
 #include "schema/column_ids.h"
 
 namespace outpost::node {
 
 using nlohmann::json;
+
+using internal::TableOf;
 
 namespace {
 
@@ -163,13 +166,6 @@ Bytes SigningInput(std::string_view manifest) {
   Bytes in(kSignContext.begin(), kSignContext.end());
   in.insert(in.end(), manifest.begin(), manifest.end());
   return in;
-}
-
-const schema::Table& TableOf(Store& store, const char* name) {
-  const schema::Table* t = store.catalogue().Find(name);
-  // The catalogue is compiled in; a missing table is a bug, not input.
-  if (t == nullptr) std::abort();
-  return *t;
 }
 
 // Builds the engine from a verified payload; checks it against the manifest.

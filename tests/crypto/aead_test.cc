@@ -7,10 +7,7 @@
 
 using namespace outpost;
 using namespace outpost::crypto;
-
-namespace {
-Bytes Msg(std::string_view s) { return Bytes(s.begin(), s.end()); }
-}  // namespace
+using outpost::crypto::testing::Msg;
 
 BOOST_AUTO_TEST_SUITE(aead)
 

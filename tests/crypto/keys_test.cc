@@ -8,6 +8,7 @@
 using namespace outpost;
 using namespace outpost::crypto;
 using outpost::crypto::testing::Hex;
+using outpost::crypto::testing::Msg;
 
 namespace {
 // RFC 8032 section 7.1, TEST 1 (empty message).
@@ -17,7 +18,6 @@ const char kRfcSignature[] =
     "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e397"
     "01cf9b46bd25bf5f0595bbe24655141438e7a100b";
 
-Bytes Msg(std::string_view s) { return Bytes(s.begin(), s.end()); }
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(keys)

@@ -12,11 +12,11 @@
 using namespace outpost;
 using namespace outpost::crypto;
 using outpost::crypto::testing::Hex;
+using outpost::crypto::testing::Msg;
 using outpost::crypto::testing::ScriptedRandom;
 
 namespace {
 
-Bytes Msg(std::string_view s) { return Bytes(s.begin(), s.end()); }
 std::string Str(const Bytes& b) { return std::string(b.begin(), b.end()); }
 
 // ---- Published test vectors ------------------------------------------------

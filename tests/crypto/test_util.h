@@ -32,6 +32,9 @@ class ScriptedRandom final : public Random {
 
 inline bool HasCode(const Status& s, Code c) { return s.code() == c; }
 
+// A string's bytes, as a message to seal or sign.
+inline Bytes Msg(std::string_view s) { return Bytes(s.begin(), s.end()); }
+
 }  // namespace outpost::crypto::testing
 
 #endif  // OUTPOST_TESTS_CRYPTO_TEST_UTIL_H_

@@ -220,6 +220,26 @@ struct ServiceNetwork : Network {
   }
 };
 
+// A ServiceNetwork whose services run on the wall clock.
+struct WallServices : ServiceNetwork {
+  WallServices() : ServiceNetwork(ServiceClock::kWall) {}
+  // The digest of `scope` in `n`'s replica, in hex.
+  std::string DigestOf(Node& n, const std::string& scope) {
+    auto d = n.store->replica().Digest(scope);
+    BOOST_REQUIRE(d.ok());
+    return ToHex(*d);
+  }
+};
+
+// The status of peer `id` in `v`, or null.
+inline const node::PeerStatus* FindPeer(const std::vector<node::PeerStatus>& v,
+                                        const sync::NodeId& id) {
+  for (const auto& p : v) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
 }  // namespace outpost::testing
 
 #endif  // OUTPOST_TESTS_NODE_NETWORK_FIXTURE_H_

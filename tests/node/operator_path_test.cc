@@ -25,28 +25,13 @@ using namespace outpost;
 using namespace outpost::node;
 using namespace outpost::testing;
 
-namespace {
-
-struct Services : ServiceNetwork {
-  Services() : ServiceNetwork(ServiceClock::kWall) {}
-};
-
-const PeerStatus* Find(const std::vector<PeerStatus>& v, const sync::NodeId& id) {
-  for (const auto& p : v) {
-    if (p.id == id) return &p;
-  }
-  return nullptr;
-}
-
-}  // namespace
-
 BOOST_AUTO_TEST_SUITE(operator_path)
 
 // The fixture's HQ certificate says "hq.example:7700", which does not
 // resolve: the daemon must try it (not stop at "no such peer name"), and
 // the failure must show in `transfers` and `status`.
 BOOST_AUTO_TEST_CASE(the_daemon_dials_hq_from_the_certificate_and_its_failures_show) {
-  Services net;
+  WallServices net;
   auto gra = net.Open(net.gra);
   auto targets = gra->Targets();
   BOOST_REQUIRE(targets.ok());
@@ -78,7 +63,7 @@ BOOST_AUTO_TEST_CASE(the_daemon_dials_hq_from_the_certificate_and_its_failures_s
 
   auto gs = ListPeerStatuses(*net.gra.store);
   BOOST_REQUIRE(gs.ok());
-  const PeerStatus* hq = Find(*gs, net.hq.id());
+  const PeerStatus* hq = FindPeer(*gs, net.hq.id());
   BOOST_REQUIRE(hq);
   BOOST_TEST(!hq->last_error.empty());
   // Since the first of the failures, not the last.
@@ -87,7 +72,7 @@ BOOST_AUTO_TEST_CASE(the_daemon_dials_hq_from_the_certificate_and_its_failures_s
 }
 
 BOOST_AUTO_TEST_CASE(sync_with_hq_by_name_needs_no_address_book_entry) {
-  Services net;
+  WallServices net;
   auto gra = net.Open(net.gra);
   auto r = gra->SyncWith("hq");
   BOOST_TEST(r.status().code() != Code::kNotFound, r.status().ToString());
@@ -103,7 +88,7 @@ BOOST_AUTO_TEST_CASE(sync_with_hq_by_name_needs_no_address_book_entry) {
 }
 
 BOOST_AUTO_TEST_CASE(a_failure_after_a_success_shows_since_when_and_clears_on_success) {
-  Services net;
+  WallServices net;
   auto hq = net.Open(net.hq);
   BOOST_REQUIRE(hq->Serve("127.0.0.1:0").ok());
   const std::string at = Address(*hq);
@@ -117,7 +102,7 @@ BOOST_AUTO_TEST_CASE(a_failure_after_a_success_shows_since_when_and_clears_on_su
   BOOST_REQUIRE(t.ok() && t->size() == 3u);
   auto gs = ListPeerStatuses(*net.gra.store);
   BOOST_REQUIRE(gs.ok());
-  const PeerStatus* p = Find(*gs, net.hq.id());
+  const PeerStatus* p = FindPeer(*gs, net.hq.id());
   BOOST_REQUIRE(p);
   BOOST_TEST(!p->last_error.empty());
   BOOST_TEST(p->failing_since == (*t)[1].started);  // the first failure
@@ -125,35 +110,35 @@ BOOST_AUTO_TEST_CASE(a_failure_after_a_success_shows_since_when_and_clears_on_su
   BOOST_REQUIRE(gra->SyncWith("hq").ok());
   gs = ListPeerStatuses(*net.gra.store);
   BOOST_REQUIRE(gs.ok());
-  p = Find(*gs, net.hq.id());
+  p = FindPeer(*gs, net.hq.id());
   BOOST_TEST(p->last_error.empty());
   BOOST_TEST(p->failing_since == 0);
 }
 
 BOOST_AUTO_TEST_CASE(hq_status_lists_a_node_that_never_connected_and_marks_revoked_ones) {
-  Services net;
+  WallServices net;
   net.gra.Write("GRA-1");
   auto hs = ListPeerStatuses(*net.hq.store);
   BOOST_REQUIRE(hs.ok());
-  const PeerStatus* gra = Find(*hs, net.gra.id());
+  const PeerStatus* gra = FindPeer(*hs, net.gra.id());
   BOOST_REQUIRE(gra);
   BOOST_TEST(gra->never_connected);
   BOOST_TEST(gra->name == "Gradiška");
   BOOST_TEST(gra->revoked_at == 0);
-  BOOST_TEST(gra->pending_out >= 1);    // at least its registry row in "shared"
-  BOOST_TEST(!Find(*hs, net.hq.id()));  // not itself
+  BOOST_TEST(gra->pending_out >= 1);        // at least its registry row in "shared"
+  BOOST_TEST(!FindPeer(*hs, net.hq.id()));  // not itself
 
   auto rev = RevokeNode(*net.hq.store, *net.hq.keys, net.bij.id(), "laptop stolen");
   BOOST_REQUIRE_MESSAGE(rev.ok(), rev.status().ToString());
   hs = ListPeerStatuses(*net.hq.store);
   BOOST_REQUIRE(hs.ok());
-  const PeerStatus* bij = Find(*hs, net.bij.id());
+  const PeerStatus* bij = FindPeer(*hs, net.bij.id());
   BOOST_REQUIRE(bij);
   BOOST_TEST(bij->revoked_at > 0);
 }
 
 BOOST_AUTO_TEST_CASE(a_revoked_site_is_told_it_was_revoked_and_what_to_do) {
-  Services net;
+  WallServices net;
   auto hq = net.Open(net.hq);
   BOOST_REQUIRE(hq->Serve("127.0.0.1:0").ok());
   auto bij = net.Open(net.bij);
@@ -171,7 +156,7 @@ BOOST_AUTO_TEST_CASE(a_revoked_site_is_told_it_was_revoked_and_what_to_do) {
   // The site's status says it too.
   auto gs = ListPeerStatuses(*net.bij.store);
   BOOST_REQUIRE(gs.ok());
-  const PeerStatus* p = Find(*gs, net.hq.id());
+  const PeerStatus* p = FindPeer(*gs, net.hq.id());
   BOOST_REQUIRE(p);
   BOOST_TEST(p->last_error.find("was revoked at ") != std::string::npos, p->last_error);
 }
@@ -200,7 +185,7 @@ BOOST_AUTO_TEST_CASE(an_http_server_on_the_peer_address_is_named_as_such) {
     (void)!write(c, reply, std::strlen(reply));
     close(c);
   });
-  Services net;
+  WallServices net;
   auto gra = net.Open(net.gra);
   auto r = gra->SyncWith(at);
   web.join();

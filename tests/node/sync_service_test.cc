@@ -22,24 +22,6 @@ using namespace outpost::testing;
 
 namespace {
 
-// The sites start as after `keys install` (ServiceNetwork); the services
-// run on the wall clock.
-struct Services : ServiceNetwork {
-  Services() : ServiceNetwork(ServiceClock::kWall) {}
-  std::string DigestOf(Node& n, const std::string& scope) {
-    auto d = n.store->replica().Digest(scope);
-    BOOST_REQUIRE(d.ok());
-    return ToHex(*d);
-  }
-};
-
-const PeerStatus* Find(const std::vector<PeerStatus>& v, const sync::NodeId& id) {
-  for (const auto& p : v) {
-    if (p.id == id) return &p;
-  }
-  return nullptr;
-}
-
 // The server logs its side of a session on its own thread, just after the
 // client saw the end; wait for it.
 std::vector<TransferRecord> WaitForTransfers(SyncService& s, size_t n) {
@@ -57,7 +39,7 @@ std::vector<TransferRecord> WaitForTransfers(SyncService& s, size_t n) {
 BOOST_AUTO_TEST_SUITE(sync_service)
 
 BOOST_AUTO_TEST_CASE(site_and_hq_converge_over_tcp_and_the_lag_drops_to_zero) {
-  Services net;
+  WallServices net;
   auto hq = net.Open(net.hq);
   BOOST_REQUIRE(hq->Serve("127.0.0.1:0").ok());
   auto gra = net.Open(net.gra);
@@ -85,7 +67,7 @@ BOOST_AUTO_TEST_CASE(site_and_hq_converge_over_tcp_and_the_lag_drops_to_zero) {
   // Status on both sides: the other is known, nothing pending either way.
   auto gs = ListPeerStatuses(*net.gra.store);
   BOOST_REQUIRE(gs.ok());
-  const PeerStatus* p = Find(*gs, net.hq.id());
+  const PeerStatus* p = FindPeer(*gs, net.hq.id());
   BOOST_REQUIRE(p);
   BOOST_TEST(p->pending_out == 0);
   BOOST_TEST(p->pending_in == 0);
@@ -96,10 +78,10 @@ BOOST_AUTO_TEST_CASE(site_and_hq_converge_over_tcp_and_the_lag_drops_to_zero) {
   net.gra.Write("SA-200");
   gs = ListPeerStatuses(*net.gra.store);
   BOOST_REQUIRE(gs.ok());
-  BOOST_TEST(Find(*gs, net.hq.id())->pending_out == 1);
+  BOOST_TEST(FindPeer(*gs, net.hq.id())->pending_out == 1);
   BOOST_REQUIRE(gra->SyncWith(Address(*hq)).ok());
   gs = ListPeerStatuses(*net.gra.store);
-  BOOST_TEST(Find(*gs, net.hq.id())->pending_out == 0);
+  BOOST_TEST(FindPeer(*gs, net.hq.id())->pending_out == 0);
 
   // Both sides logged the transfers.
   auto out = gra->Transfers(10);
@@ -118,12 +100,12 @@ BOOST_AUTO_TEST_CASE(site_and_hq_converge_over_tcp_and_the_lag_drops_to_zero) {
   BOOST_TEST(!gra->SyncWith("hq").ok());
   gs = ListPeerStatuses(*net.gra.store);
   BOOST_REQUIRE(gs.ok());
-  BOOST_REQUIRE(Find(*gs, net.hq.id()));
-  BOOST_TEST(!Find(*gs, net.hq.id())->last_error.empty());
+  BOOST_REQUIRE(FindPeer(*gs, net.hq.id()));
+  BOOST_TEST(!FindPeer(*gs, net.hq.id())->last_error.empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_site_receives_shared_data_but_not_another_crossings_records) {
-  Services net;
+  WallServices net;
   auto hq = net.Open(net.hq);
   BOOST_REQUIRE(hq->Serve("127.0.0.1:0").ok());
   auto gra = net.Open(net.gra);
@@ -142,7 +124,7 @@ BOOST_AUTO_TEST_CASE(a_site_receives_shared_data_but_not_another_crossings_recor
 }
 
 BOOST_AUTO_TEST_CASE(bundle_round_trip_hq_to_site_to_hq_by_files_only) {
-  Services net;
+  WallServices net;
   auto hq = net.Open(net.hq);
   auto gra = net.Open(net.gra);
   Uuid g = net.gra.Write("GRA-USB");
@@ -181,8 +163,8 @@ BOOST_AUTO_TEST_CASE(bundle_round_trip_hq_to_site_to_hq_by_files_only) {
   BOOST_TEST(net.DigestOf(net.gra, "shared") == net.DigestOf(net.hq, "shared"));
   auto gs = ListPeerStatuses(*net.gra.store);
   BOOST_REQUIRE(gs.ok());
-  BOOST_REQUIRE(Find(*gs, net.hq.id()));
-  BOOST_TEST(Find(*gs, net.hq.id())->pending_out == 0);
+  BOOST_REQUIRE(FindPeer(*gs, net.hq.id()));
+  BOOST_TEST(FindPeer(*gs, net.hq.id())->pending_out == 0);
 
   // A bundle for Bijača is refused at Gradiška, and nothing is merged.
   std::string f3 = net.hq.dir.str() + "/to-bij.opb";
@@ -197,7 +179,7 @@ BOOST_AUTO_TEST_CASE(bundle_round_trip_hq_to_site_to_hq_by_files_only) {
 }
 
 BOOST_AUTO_TEST_CASE(a_revoked_site_is_refused_and_hq_keeps_serving_others) {
-  Services net;
+  WallServices net;
   auto hq = net.Open(net.hq);
   BOOST_REQUIRE(hq->Serve("127.0.0.1:0").ok());
   auto bij = net.Open(net.bij);
@@ -226,7 +208,7 @@ BOOST_AUTO_TEST_CASE(a_revoked_site_is_refused_and_hq_keeps_serving_others) {
 // Issue 16: two daemons on one data directory. The second is refused, told
 // which process holds the directory; once the first goes, it may start.
 BOOST_AUTO_TEST_CASE(a_second_daemon_on_the_same_data_directory_is_refused) {
-  Services net;
+  WallServices net;
   auto first = net.Open(net.hq);
   BOOST_REQUIRE(first->Serve("127.0.0.1:0").ok());
   auto second = net.Open(net.hq);
@@ -246,7 +228,7 @@ BOOST_AUTO_TEST_CASE(a_second_daemon_on_the_same_data_directory_is_refused) {
 // refused from its size alone, before it is read or decrypted (the file
 // here is sparse: the test reads nothing either).
 BOOST_AUTO_TEST_CASE(an_oversized_bundle_is_refused_before_it_is_read) {
-  Services net;
+  WallServices net;
   auto hq = net.Open(net.hq);
   const std::string path = net.hq.dir.str() + "/huge.opb";
   {
@@ -262,7 +244,7 @@ BOOST_AUTO_TEST_CASE(an_oversized_bundle_is_refused_before_it_is_read) {
 }
 
 BOOST_AUTO_TEST_CASE(an_unknown_peer_name_is_a_clear_error) {
-  Services net;
+  WallServices net;
   auto gra = net.Open(net.gra);
   auto t = gra->SyncWith("nowhere");
   BOOST_TEST(t.status().code() == Code::kNotFound);
@@ -283,7 +265,7 @@ BOOST_AUTO_TEST_CASE(an_unknown_peer_name_is_a_clear_error) {
 }
 
 BOOST_AUTO_TEST_CASE(the_daemon_syncs_local_changes_on_its_own_and_stops_cleanly) {
-  Services net;
+  WallServices net;
   auto hq = net.Open(net.hq);
   BOOST_REQUIRE(hq->Serve("127.0.0.1:0").ok());
   auto gra = net.Open(net.gra);

@@ -19,10 +19,10 @@ const Table& T(const char* name) {
   return *cat.Find(name);
 }
 
-constexpr CivilDate kToday{2026, 12, 2};
+constexpr CivilDate kRowRulesToday{2026, 12, 2};
 
 Status Rules(const char* table, const json& doc) {
-  return CheckRowRules(T(table), table, doc, kToday);
+  return CheckRowRules(T(table), table, doc, kRowRulesToday);
 }
 
 }  // namespace

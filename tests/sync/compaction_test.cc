@@ -16,13 +16,6 @@ using schema::Value;
 
 namespace {
 
-Uuid Id(uint8_t n) {
-  Uuid u{};
-  u[0] = 0x07;
-  u[15] = n;
-  return u;
-}
-
 const std::string kScope = "site:AA-ONE";
 
 HlcTime Write(TestNode& n, const std::function<Status(Writer&)>& f) {
@@ -31,16 +24,6 @@ HlcTime Write(TestNode& n, const std::function<Status(Writer&)>& f) {
   BOOST_REQUIRE_MESSAGE(s.ok(), s.ToString());
   BOOST_REQUIRE(w->Commit().ok());
   return w->hlc();
-}
-
-void Insert(TestNode& n, const Uuid& id, const std::string& a, int64_t b) {
-  std::vector<ColumnValue> vals{{1, Value{a}}, {2, Value{b}}, {4, Value{std::string("Marko")}}};
-  Write(n, [&](Writer& w) { return w.Insert(n.table("item"), id, kScope, vals); });
-}
-
-void Update(TestNode& n, const Uuid& id, uint16_t col, Value v) {
-  std::vector<ColumnValue> vals{{col, std::move(v)}};
-  Write(n, [&](Writer& w) { return w.Update(n.table("item"), id, vals); });
 }
 
 void Delete(TestNode& n, const Uuid& id) {
@@ -118,19 +101,19 @@ BOOST_AUTO_TEST_CASE(common_versions_is_the_minimum_every_peer_holds) {
 
 BOOST_AUTO_TEST_CASE(compaction_waits_until_every_peer_acknowledged_the_delete) {
   TestNode a(1), b(2);
-  Insert(a, Id(1), "x", 1);
+  InsertItem(a, ItemId(1), "x", 1);
   Deliver(a, b);
-  Delete(a, Id(1));
+  Delete(a, ItemId(1));
   // b has not got the delete: nothing is due.
   BOOST_TEST(Compact(a, Acked({&a, &b})) == 0);
-  BOOST_TEST((Col(a, Id(1), 1) == Value{std::string("x")}));  // hidden copy kept
+  BOOST_TEST((Col(a, ItemId(1), 1) == Value{std::string("x")}));  // hidden copy kept
   Deliver(a, b);
   std::string before = DigestHex(a);
   int64_t size_before = *a.db->QueryInt("SELECT length(_v) + length(a) FROM item");
   BOOST_TEST(Compact(a, Acked({&a, &b})) == 1);
   BOOST_TEST(Compact(a, Acked({&a, &b})) == 0);  // once
-  BOOST_TEST(IsDeleted(a, Id(1)));
-  BOOST_TEST(schema::IsNull(Col(a, Id(1), 1)));
+  BOOST_TEST(IsDeleted(a, ItemId(1)));
+  BOOST_TEST(schema::IsNull(Col(a, ItemId(1), 1)));
   BOOST_TEST(*a.db->QueryInt("SELECT length(_v) FROM item") == 1);
   BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM crdt_tomb") == 0);
   BOOST_TEST(size_before > 1);
@@ -142,12 +125,12 @@ BOOST_AUTO_TEST_CASE(compaction_waits_until_every_peer_acknowledged_the_delete) 
 
 BOOST_AUTO_TEST_CASE(a_late_update_of_the_old_incarnation_does_not_resurrect) {
   TestNode a(1), b(2), c(3);
-  Insert(a, Id(1), "x", 1);
+  InsertItem(a, ItemId(1), "x", 1);
   Deliver(a, b);
   // b updates while partitioned; the update is of incarnation 1.
   b.clock.Advance(60'000'000);
-  Update(b, Id(1), 1, Value{std::string("late")});
-  Delete(a, Id(1));
+  UpdateItem(b, ItemId(1), 1, Value{std::string("late")});
+  Delete(a, ItemId(1));
   Deliver(a, c);
   // a and c both hold the delete; a compacts with the only peer it knows.
   BOOST_TEST(Compact(a, Acked({&a, &c})) == 1);
@@ -156,7 +139,7 @@ BOOST_AUTO_TEST_CASE(a_late_update_of_the_old_incarnation_does_not_resurrect) {
   Deliver(b, c);
   Deliver(a, b);
   for (TestNode* n : {&a, &b, &c}) {
-    BOOST_TEST(IsDeleted(*n, Id(1)));
+    BOOST_TEST(IsDeleted(*n, ItemId(1)));
     BOOST_TEST(*n->replica->CountLive(n->table("item")) == 0);
   }
   BOOST_TEST(DigestHex(a) == DigestHex(b));
@@ -165,47 +148,47 @@ BOOST_AUTO_TEST_CASE(a_late_update_of_the_old_incarnation_does_not_resurrect) {
 
 BOOST_AUTO_TEST_CASE(a_duplicate_of_the_original_insert_does_not_resurrect) {
   TestNode a(1), b(2), c(3);
-  Insert(a, Id(1), "x", 1);
+  InsertItem(a, ItemId(1), "x", 1);
   auto insert_batches = AllBatches(a);
   Deliver(a, b);
-  Delete(b, Id(1));
+  Delete(b, ItemId(1));
   // c hears of the delete before the insert, and compacts at once (even with
   // a careless acknowledgement: safety does not depend on it).
   std::vector<SignedBatch> from_b;
   for (auto& x : AllBatches(b)) from_b.push_back(x);
   MergeInto(c, from_b);
-  BOOST_TEST(IsDeleted(c, Id(1)));
+  BOOST_TEST(IsDeleted(c, ItemId(1)));
   BOOST_TEST(Compact(c, Vv(c)) == 1);
   MergeInto(c, insert_batches);  // the original insert, now arriving
   MergeInto(c, insert_batches);  // and again, duplicated
   Deliver(b, a);
   BOOST_TEST(Compact(a, Vv(a)) == 1);
   MergeInto(a, insert_batches);  // a duplicate at the author itself
-  for (TestNode* n : {&a, &b, &c}) BOOST_TEST(IsDeleted(*n, Id(1)));
+  for (TestNode* n : {&a, &b, &c}) BOOST_TEST(IsDeleted(*n, ItemId(1)));
   BOOST_TEST(DigestHex(a) == DigestHex(c));
   BOOST_TEST(DigestHex(b) == DigestHex(c));
 }
 
 BOOST_AUTO_TEST_CASE(a_later_undelete_brings_the_same_row_back_everywhere) {
   TestNode a(1), b(2), c(3);
-  Insert(a, Id(1), "x", 7);
+  InsertItem(a, ItemId(1), "x", 7);
   Deliver(a, b);
   Deliver(a, c);
-  Delete(a, Id(1));
+  Delete(a, ItemId(1));
   Deliver(a, b);
   Deliver(a, c);
   // a and c compact; b keeps its hidden copy and undeletes.
   BOOST_TEST(Compact(a, Acked({&a, &b, &c})) == 1);
   BOOST_TEST(Compact(c, Acked({&a, &b, &c})) == 1);
   b.clock.Advance(1000);
-  Undelete(b, Id(1));
+  Undelete(b, ItemId(1));
   Deliver(b, a);
   Deliver(b, c);
   for (TestNode* n : {&a, &b, &c}) {
-    BOOST_TEST(!IsDeleted(*n, Id(1)));
-    BOOST_TEST((Col(*n, Id(1), 1) == Value{std::string("x")}));  // carried by the undelete
-    BOOST_TEST((Col(*n, Id(1), 2) == Value{int64_t{7}}));
-    BOOST_TEST(schema::IsNull(Col(*n, Id(1), 4)));  // erased by the delete, stays erased
+    BOOST_TEST(!IsDeleted(*n, ItemId(1)));
+    BOOST_TEST((Col(*n, ItemId(1), 1) == Value{std::string("x")}));  // carried by the undelete
+    BOOST_TEST((Col(*n, ItemId(1), 2) == Value{int64_t{7}}));
+    BOOST_TEST(schema::IsNull(Col(*n, ItemId(1), 4)));  // erased by the delete, stays erased
   }
   BOOST_TEST(DigestHex(a) == DigestHex(b));
   BOOST_TEST(DigestHex(a) == DigestHex(c));
@@ -213,27 +196,27 @@ BOOST_AUTO_TEST_CASE(a_later_undelete_brings_the_same_row_back_everywhere) {
 
 BOOST_AUTO_TEST_CASE(an_undelete_of_a_compacted_row_brings_it_back_empty_everywhere) {
   TestNode a(1), b(2);
-  Insert(a, Id(1), "x", 7);
+  InsertItem(a, ItemId(1), "x", 7);
   Deliver(a, b);
-  Delete(a, Id(1));
+  Delete(a, ItemId(1));
   Deliver(a, b);
   BOOST_TEST(Compact(a, Acked({&a, &b})) == 1);
   // b still holds "x" hidden; a's undelete overrides it with a's (empty)
   // copy, so both show the same row.
-  BOOST_TEST((Col(b, Id(1), 1) == Value{std::string("x")}));
+  BOOST_TEST((Col(b, ItemId(1), 1) == Value{std::string("x")}));
   a.clock.Advance(1000);
-  Undelete(a, Id(1));
+  Undelete(a, ItemId(1));
   Deliver(a, b);
   for (TestNode* n : {&a, &b}) {
-    BOOST_TEST(!IsDeleted(*n, Id(1)));
-    BOOST_TEST(schema::IsNull(Col(*n, Id(1), 1)));
-    BOOST_TEST(schema::IsNull(Col(*n, Id(1), 2)));
+    BOOST_TEST(!IsDeleted(*n, ItemId(1)));
+    BOOST_TEST(schema::IsNull(Col(*n, ItemId(1), 1)));
+    BOOST_TEST(schema::IsNull(Col(*n, ItemId(1), 2)));
   }
   BOOST_TEST(DigestHex(a) == DigestHex(b));
   // The row is an ordinary live row again.
-  Update(b, Id(1), 1, Value{std::string("again")});
+  UpdateItem(b, ItemId(1), 1, Value{std::string("again")});
   Deliver(b, a);
-  BOOST_TEST((Col(a, Id(1), 1) == Value{std::string("again")}));
+  BOOST_TEST((Col(a, ItemId(1), 1) == Value{std::string("again")}));
   BOOST_TEST(DigestHex(a) == DigestHex(b));
 }
 
@@ -241,15 +224,15 @@ BOOST_AUTO_TEST_CASE(undelete_and_later_updates_in_any_order_with_compaction) {
   // Writers: a inserts, deletes; b undeletes and updates. Observers receive
   // the same batches in different orders, some compacting in between.
   TestNode a(1), b(2);
-  Insert(a, Id(1), "x", 1);
+  InsertItem(a, ItemId(1), "x", 1);
   Deliver(a, b);
   b.clock.Advance(5'000'000);
-  Update(b, Id(1), 2, Value{int64_t{99}});  // old incarnation, later stamp
-  Delete(a, Id(1));
+  UpdateItem(b, ItemId(1), 2, Value{int64_t{99}});  // old incarnation, later stamp
+  Delete(a, ItemId(1));
   Deliver(a, b);
   b.clock.Advance(1000);
-  Undelete(b, Id(1));
-  Update(b, Id(1), 1, Value{std::string("after")});
+  Undelete(b, ItemId(1));
+  UpdateItem(b, ItemId(1), 1, Value{std::string("after")});
   std::vector<SignedBatch> all = AllBatches(a);
   for (auto& x : AllBatches(b)) all.push_back(x);
 
@@ -263,9 +246,9 @@ BOOST_AUTO_TEST_CASE(undelete_and_later_updates_in_any_order_with_compaction) {
       MergeInto(o, {v[i]});
       if (order >= 3) Compact(o, Vv(o));  // compaction at every step
     }
-    BOOST_TEST(!IsDeleted(o, Id(1)));
-    BOOST_TEST((Col(o, Id(1), 1) == Value{std::string("after")}));
-    BOOST_TEST((Col(o, Id(1), 2) == Value{int64_t{99}}));  // b held it when undeleting
+    BOOST_TEST(!IsDeleted(o, ItemId(1)));
+    BOOST_TEST((Col(o, ItemId(1), 1) == Value{std::string("after")}));
+    BOOST_TEST((Col(o, ItemId(1), 2) == Value{int64_t{99}}));  // b held it when undeleting
     if (want.empty()) want = DigestHex(o);
     BOOST_TEST(DigestHex(o) == want, "order " << order);
   }
@@ -274,19 +257,19 @@ BOOST_AUTO_TEST_CASE(undelete_and_later_updates_in_any_order_with_compaction) {
 
 BOOST_AUTO_TEST_CASE(a_row_deleted_again_after_an_undelete_compacts_again) {
   TestNode a(1), b(2);
-  Insert(a, Id(1), "x", 1);
-  Delete(a, Id(1));
+  InsertItem(a, ItemId(1), "x", 1);
+  Delete(a, ItemId(1));
   Deliver(a, b);
   BOOST_TEST(Compact(a, Acked({&a, &b})) == 1);
-  Undelete(a, Id(1));
-  Update(a, Id(1), 1, Value{std::string("y")});
-  Delete(a, Id(1));
+  Undelete(a, ItemId(1));
+  UpdateItem(a, ItemId(1), 1, Value{std::string("y")});
+  Delete(a, ItemId(1));
   BOOST_TEST(*a.db->QueryInt("SELECT _cl FROM item") == 4);
   BOOST_TEST(Compact(a, Acked({&a, &b})) == 0);  // b lacks the second delete
   Deliver(a, b);
   BOOST_TEST(Compact(a, Acked({&a, &b})) == 1);
   BOOST_TEST(Compact(b, Acked({&a, &b})) == 1);
-  BOOST_TEST(IsDeleted(b, Id(1)));
+  BOOST_TEST(IsDeleted(b, ItemId(1)));
   BOOST_TEST(DigestHex(a) == DigestHex(b));
 }
 

@@ -10,14 +10,7 @@ using namespace outpost::testing;
 using schema::Value;
 
 namespace {
-Uuid Id(uint8_t n) {
-  Uuid u{};
-  u[0] = 0x02;
-  u[15] = n;
-  return u;
-}
-
-void Insert(TestNode& n, const Uuid& id, const std::string& a, const std::string& scope) {
+void InsertIn(TestNode& n, const Uuid& id, const std::string& a, const std::string& scope) {
   auto w = std::move(*n.replica->BeginWrite());
   std::vector<ColumnValue> vals{{1, Value{a}}, {2, Value{int64_t{7}}}};
   BOOST_REQUIRE(w->Insert(n.table("item"), id, scope, vals).ok());
@@ -29,12 +22,12 @@ BOOST_AUTO_TEST_SUITE(live_rows)
 
 BOOST_AUTO_TEST_CASE(live_view_shows_live_rows_with_their_scope_names) {
   TestNode a(1);
-  Insert(a, Id(1), "kept", "site:AA-ONE");
-  Insert(a, Id(2), "other", "site:BB-TWO");
-  Insert(a, Id(3), "deleted", "site:AA-ONE");
+  InsertIn(a, ItemId(1), "kept", "site:AA-ONE");
+  InsertIn(a, ItemId(2), "other", "site:BB-TWO");
+  InsertIn(a, ItemId(3), "deleted", "site:AA-ONE");
   {
     auto w = std::move(*a.replica->BeginWrite());
-    BOOST_REQUIRE(w->Delete(a.table("item"), Id(3), /*erase_nominal=*/false).ok());
+    BOOST_REQUIRE(w->Delete(a.table("item"), ItemId(3), /*erase_nominal=*/false).ok());
     BOOST_REQUIRE(w->Commit().ok());
   }
   // The table holds three rows, one of them a tombstone; the view two.
@@ -50,7 +43,7 @@ BOOST_AUTO_TEST_CASE(live_view_shows_live_rows_with_their_scope_names) {
   // An undelete brings the row back into the view.
   {
     auto w = std::move(*a.replica->BeginWrite());
-    BOOST_REQUIRE(w->Undelete(a.table("item"), Id(3)).ok());
+    BOOST_REQUIRE(w->Undelete(a.table("item"), ItemId(3)).ok());
     BOOST_REQUIRE(w->Commit().ok());
   }
   BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM live_item") == 3);

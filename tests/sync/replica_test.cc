@@ -10,29 +10,6 @@ using namespace outpost::testing;
 using schema::Value;
 
 namespace {
-Uuid Id(uint8_t n) {
-  Uuid u{};
-  u[0] = 0x01;
-  u[15] = n;
-  return u;
-}
-
-void Insert(TestNode& n, const Uuid& id, const std::string& a, int64_t b,
-            const std::string& scope = "site:AA-ONE") {
-  auto w = std::move(*n.replica->BeginWrite());
-  std::vector<ColumnValue> vals{{1, Value{a}}, {2, Value{b}}, {4, Value{std::string("Marko")}}};
-  BOOST_REQUIRE(w->Insert(n.table("item"), id, scope, vals).ok());
-  BOOST_REQUIRE(w->Commit().ok());
-}
-
-void Update(TestNode& n, const Uuid& id, uint16_t col, Value v) {
-  auto w = std::move(*n.replica->BeginWrite());
-  std::vector<ColumnValue> vals{{col, std::move(v)}};
-  Status s = w->Update(n.table("item"), id, vals);
-  BOOST_REQUIRE_MESSAGE(s.ok(), s.ToString());
-  BOOST_REQUIRE(w->Commit().ok());
-}
-
 // Everything `from` holds, merged into `to` without asking `to` for its
 // version vector (which would seal `to`'s pending writes first).
 void DeliverUnasked(TestNode& from, TestNode& to) {
@@ -58,7 +35,7 @@ BOOST_AUTO_TEST_SUITE(replica)
 
 BOOST_AUTO_TEST_CASE(local_write_is_logged_in_the_same_transaction) {
   TestNode a(1);
-  Insert(a, Id(1), "x", 1);
+  InsertItem(a, ItemId(1), "x", 1);
   auto vv = SealedVv(a);
   BOOST_REQUIRE(vv.ok());
   BOOST_TEST(vv->Get(a.id, "site:AA-ONE") == 1u);
@@ -67,7 +44,7 @@ BOOST_AUTO_TEST_CASE(local_write_is_logged_in_the_same_transaction) {
   {
     auto w = std::move(*a.replica->BeginWrite());
     std::vector<ColumnValue> vals{{1, Value{std::string("y")}}};
-    BOOST_REQUIRE(w->Insert(a.table("item"), Id(2), "site:AA-ONE", vals).ok());
+    BOOST_REQUIRE(w->Insert(a.table("item"), ItemId(2), "site:AA-ONE", vals).ok());
   }
   BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM item") == 1);
   BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM crdt_batch") == 1);
@@ -78,9 +55,9 @@ BOOST_AUTO_TEST_CASE(local_write_is_logged_in_the_same_transaction) {
 // batch Seal stores carries its signature.
 BOOST_AUTO_TEST_CASE(reads_never_seal_and_every_sealed_batch_is_signed) {
   TestNode a(1);
-  Insert(a, Id(1), "x", 1);
-  Insert(a, Id(2), "y", 2);
-  Update(a, Id(1), 1, Value{std::string("x2")});  // Id(1) travels at this stamp
+  InsertItem(a, ItemId(1), "x", 1);
+  InsertItem(a, ItemId(2), "y", 2);
+  UpdateItem(a, ItemId(1), 1, Value{std::string("x2")});  // ItemId(1) travels at this stamp
   BOOST_TEST(a.replica->GetVersionVector()->Get(a.id, "site:AA-ONE") == 0u);
   BOOST_TEST(a.replica
                  ->BatchesFor(
@@ -98,7 +75,7 @@ BOOST_AUTO_TEST_CASE(reads_never_seal_and_every_sealed_batch_is_signed) {
 
 BOOST_AUTO_TEST_CASE(a_signer_that_fails_seals_nothing) {
   TestNode a(1);
-  Insert(a, Id(1), "x", 1);
+  InsertItem(a, ItemId(1), "x", 1);
   auto sealed = a.replica->Seal([](std::span<const uint8_t>) { return Bytes(3, 0); });
   BOOST_TEST(sealed.status().code() == Code::kInternal, sealed.status().ToString());
   BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM crdt_pending") == 1);
@@ -109,7 +86,7 @@ BOOST_AUTO_TEST_CASE(a_signer_that_fails_seals_nothing) {
 // A store an older binary sealed without signing: the next seal signs it.
 BOOST_AUTO_TEST_CASE(a_batch_stored_unsigned_is_signed_by_the_next_seal) {
   TestNode a(1);
-  Insert(a, Id(1), "x", 1);
+  InsertItem(a, ItemId(1), "x", 1);
   BOOST_REQUIRE(*Seal(a) == 1u);
   BOOST_REQUIRE(a.db->Exec("UPDATE crdt_batch SET sig = x''").ok());
   BOOST_TEST(*Seal(a) == 0u);
@@ -118,12 +95,12 @@ BOOST_AUTO_TEST_CASE(a_batch_stored_unsigned_is_signed_by_the_next_seal) {
 
 BOOST_AUTO_TEST_CASE(merge_copies_rows_and_is_idempotent) {
   TestNode a(1), b(2);
-  Insert(a, Id(1), "x", 1);
+  InsertItem(a, ItemId(1), "x", 1);
   BOOST_REQUIRE(Seal(a).ok());
-  Update(a, Id(1), 1, Value{std::string("x2")});
+  UpdateItem(a, ItemId(1), 1, Value{std::string("x2")});
   MergeReport r1 = Deliver(a, b);
   BOOST_TEST(r1.applied == 2u);
-  BOOST_TEST(ColA(b, Id(1)) == "x2");
+  BOOST_TEST(ColA(b, ItemId(1)) == "x2");
   BOOST_TEST(DigestHex(a) == DigestHex(b));
   std::string before = DigestHex(b);
   // The same batches again change nothing.
@@ -143,23 +120,23 @@ BOOST_AUTO_TEST_CASE(merge_copies_rows_and_is_idempotent) {
 // column with the stamp it was written at.
 BOOST_AUTO_TEST_CASE(unsealed_writes_to_a_row_travel_once_with_the_latest_value) {
   TestNode a(1), b(2);
-  Insert(a, Id(1), "x", 1);
+  InsertItem(a, ItemId(1), "x", 1);
   a.clock.Advance(1'000);
-  Update(a, Id(1), 1, Value{std::string("x2")});
+  UpdateItem(a, ItemId(1), 1, Value{std::string("x2")});
   a.clock.Advance(1'000);
-  Update(a, Id(1), 1, Value{std::string("x3")});
-  Insert(a, Id(2), "y", 2);
+  UpdateItem(a, ItemId(1), 1, Value{std::string("x3")});
+  InsertItem(a, ItemId(2), "y", 2);
   auto out = SealedBatchesFor(
       a, VersionVector{}, [](auto&) { return true; }, SIZE_MAX);
   BOOST_REQUIRE(out.ok());
-  // Two stamps pending (Id(1)'s last write and Id(2)'s insert are two
+  // Two stamps pending (ItemId(1)'s last write and ItemId(2)'s insert are two
   // transactions): two batches, each row once.
   BOOST_REQUIRE(out->size() == 2u);
   auto first = DecodeBatchBody((*out)[0].batch.body);
   BOOST_REQUIRE(first.ok());
   BOOST_REQUIRE(first->rows.size() == 1u);
   const RowChange& row = first->rows[0];
-  BOOST_TEST(row.id == Id(1));
+  BOOST_TEST(row.id == ItemId(1));
   BOOST_REQUIRE(row.columns.size() == 3u);  // a, b, owner
   BOOST_TEST(row.columns[0].column == 1);
   BOOST_TEST(std::get<std::string>(row.columns[0].value) == "x3");
@@ -168,7 +145,7 @@ BOOST_AUTO_TEST_CASE(unsealed_writes_to_a_row_travel_once_with_the_latest_value)
   BOOST_TEST((*out)[1].seq == 2u);
   MergeReport r = Deliver(a, b);
   BOOST_TEST(r.applied == 2u);
-  BOOST_TEST(ColA(b, Id(1)) == "x3");
+  BOOST_TEST(ColA(b, ItemId(1)) == "x3");
   BOOST_TEST(DigestHex(a) == DigestHex(b));
   // Nothing pending: sealing again makes nothing.
   BOOST_TEST(*Seal(a) == 0u);
@@ -179,19 +156,19 @@ BOOST_AUTO_TEST_CASE(unsealed_writes_to_a_row_travel_once_with_the_latest_value)
 // left to that node's batch; the result is the same whatever arrives first.
 BOOST_AUTO_TEST_CASE(a_column_a_peer_overwrote_before_sealing_is_left_to_the_peer) {
   TestNode a(1), b(2), c(3), d(4);
-  Insert(a, Id(1), "x", 1);
+  InsertItem(a, ItemId(1), "x", 1);
   Deliver(a, b);
   a.clock.Advance(1'000);
-  Update(a, Id(1), 1, Value{std::string("from-a")});  // pending on a
+  UpdateItem(a, ItemId(1), 1, Value{std::string("from-a")});  // pending on a
   b.clock.Advance(2'000);
   {
     auto w = std::move(*b.replica->BeginWrite());
     std::vector<ColumnValue> vals{{1, Value{std::string("from-b")}}, {2, Value{int64_t{7}}}};
-    BOOST_REQUIRE(w->Update(b.table("item"), Id(1), vals).ok());
+    BOOST_REQUIRE(w->Update(b.table("item"), ItemId(1), vals).ok());
     BOOST_REQUIRE(w->Commit().ok());
   }
   DeliverUnasked(b, a);  // b's later stamp wins a's unsealed column
-  BOOST_TEST(ColA(a, Id(1)) == "from-b");
+  BOOST_TEST(ColA(a, ItemId(1)) == "from-b");
   auto out = SealedBatchesFor(
       a, VersionVector{}, [](auto&) { return true; }, SIZE_MAX);
   BOOST_REQUIRE(out.ok());
@@ -209,7 +186,7 @@ BOOST_AUTO_TEST_CASE(a_column_a_peer_overwrote_before_sealing_is_left_to_the_pee
   Deliver(b, d);
   Deliver(a, d);
   Deliver(a, b);
-  BOOST_TEST(ColA(c, Id(1)) == "from-b");
+  BOOST_TEST(ColA(c, ItemId(1)) == "from-b");
   BOOST_TEST(DigestHex(a) == DigestHex(b));
   BOOST_TEST(DigestHex(a) == DigestHex(c));
   BOOST_TEST(DigestHex(a) == DigestHex(d));
@@ -219,12 +196,12 @@ BOOST_AUTO_TEST_CASE(a_column_a_peer_overwrote_before_sealing_is_left_to_the_pee
 // its update: the update lost everywhere, so sealing sends nothing for it.
 BOOST_AUTO_TEST_CASE(a_row_a_peer_replaced_before_sealing_is_left_out) {
   TestNode a(1), b(2);
-  Insert(a, Id(1), "x", 1);
+  InsertItem(a, ItemId(1), "x", 1);
   Deliver(a, b);
-  Update(a, Id(1), 1, Value{std::string("lost")});  // pending on a
+  UpdateItem(a, ItemId(1), 1, Value{std::string("lost")});  // pending on a
   {
     auto w = std::move(*b.replica->BeginWrite());
-    BOOST_REQUIRE(w->Delete(b.table("item"), Id(1), /*erase_nominal=*/false).ok());
+    BOOST_REQUIRE(w->Delete(b.table("item"), ItemId(1), /*erase_nominal=*/false).ok());
     BOOST_REQUIRE(w->Commit().ok());
   }
   DeliverUnasked(b, a);
@@ -239,11 +216,11 @@ BOOST_AUTO_TEST_CASE(a_row_a_peer_replaced_before_sealing_is_left_out) {
 // compaction waits for that batch to be acknowledged, and not longer.
 BOOST_AUTO_TEST_CASE(a_sealed_delete_is_compacted_once_its_batch_is_acknowledged) {
   TestNode a(1), b(2);
-  Insert(a, Id(1), "x", 1);
+  InsertItem(a, ItemId(1), "x", 1);
   Deliver(a, b);
   {
     auto w = std::move(*a.replica->BeginWrite());
-    BOOST_REQUIRE(w->Delete(a.table("item"), Id(1), /*erase_nominal=*/false).ok());
+    BOOST_REQUIRE(w->Delete(a.table("item"), ItemId(1), /*erase_nominal=*/false).ok());
     BOOST_REQUIRE(w->Commit().ok());
   }
   std::vector<VersionVector> acked{*SealedVv(b)};
@@ -267,7 +244,7 @@ BOOST_AUTO_TEST_CASE(a_column_stamped_after_its_batch_is_refused) {
   batch.hlc = a.replica->hlc().Now();
   RowChange row;
   row.table = 1;
-  row.id = Id(1);
+  row.id = ItemId(1);
   row.columns.push_back({1, batch.hlc + (HlcTime{1} << 40), Value{std::string("forever")}});
   batch.rows.push_back(row);
   std::vector<SignedBatch> in{{EncodeBatchBody(batch), {}}};
@@ -285,15 +262,15 @@ BOOST_AUTO_TEST_CASE(a_column_stamped_after_its_batch_is_refused) {
 // batch is refused with kCorruption, not merged against an all-zero id.
 BOOST_AUTO_TEST_CASE(an_unreadable_node_id_refuses_a_tie_instead_of_guessing) {
   TestNode a(1), b(2);
-  Insert(a, Id(1), "x", 1);
+  InsertItem(a, ItemId(1), "x", 1);
   Deliver(a, b);
-  Update(b, Id(1), 2, Value{int64_t{5}});
+  UpdateItem(b, ItemId(1), 2, Value{int64_t{5}});
   Deliver(b, a);  // a knows b now
   b.clock.Advance(1'000);
-  Update(b, Id(1), 1, Value{std::string("from-b")});
+  UpdateItem(b, ItemId(1), 1, Value{std::string("from-b")});
   auto stored = b.db->Prepare("SELECT _v FROM item WHERE id = ?");
   BOOST_REQUIRE(stored.ok());
-  (*stored)->BindBlob(1, Id(1));
+  (*stored)->BindBlob(1, ItemId(1));
   BOOST_REQUIRE(*(*stored)->Step());
   ColumnVersions at_b;
   BOOST_REQUIRE(ColumnVersions::Decode((*stored)->Blob(0), &at_b));
@@ -303,7 +280,7 @@ BOOST_AUTO_TEST_CASE(an_unreadable_node_id_refuses_a_tie_instead_of_guessing) {
   v.Set(1, tie, 7);
   auto up = a.db->Prepare("UPDATE item SET _v = ? WHERE id = ?");
   BOOST_REQUIRE(up.ok());
-  (*up)->BindBlob(1, v.Encode()).BindBlob(2, Id(1));
+  (*up)->BindBlob(1, v.Encode()).BindBlob(2, ItemId(1));
   BOOST_REQUIRE((*up)->Run().ok());
   BOOST_REQUIRE(a.db->Exec("INSERT INTO crdt_node(idx, node_id) VALUES(7, x'0102')").ok());
   MergeReport r = Deliver(b, a);
@@ -312,17 +289,17 @@ BOOST_AUTO_TEST_CASE(an_unreadable_node_id_refuses_a_tie_instead_of_guessing) {
   BOOST_TEST(r.refused[0].code() == Code::kCorruption, r.refused[0].ToString());
   BOOST_TEST(r.refused[0].message().find("crdt_node") != std::string::npos,
              r.refused[0].ToString());
-  BOOST_TEST(ColA(a, Id(1)) == "x");
+  BOOST_TEST(ColA(a, ItemId(1)) == "x");
 }
 
 // Threat model R10: a record erased before the next sync never puts its
 // personal data in the log (batches are built from the rows when sealed).
 BOOST_AUTO_TEST_CASE(a_record_erased_before_sealing_never_enters_the_log) {
   TestNode a(1), b(2);
-  Insert(a, Id(1), "x", 1);  // owner "Marko" (a nominal column)
+  InsertItem(a, ItemId(1), "x", 1);  // owner "Marko" (a nominal column)
   {
     auto w = std::move(*a.replica->BeginWrite());
-    BOOST_REQUIRE(w->Delete(a.table("item"), Id(1), /*erase_nominal=*/true).ok());
+    BOOST_REQUIRE(w->Delete(a.table("item"), ItemId(1), /*erase_nominal=*/true).ok());
     BOOST_REQUIRE(w->Commit().ok());
   }
   BOOST_TEST(*Seal(a) == 1u);
@@ -346,7 +323,7 @@ BOOST_AUTO_TEST_CASE(a_record_erased_before_sealing_never_enters_the_log) {
 // sealing refuses rather than make a batch every receiver would refuse.
 BOOST_AUTO_TEST_CASE(sealing_refuses_a_column_stamped_after_its_named_write) {
   TestNode a(1);
-  Insert(a, Id(1), "x", 1);
+  InsertItem(a, ItemId(1), "x", 1);
   const HlcTime named = static_cast<HlcTime>(*a.db->QueryInt("SELECT hlc FROM crdt_pending"));
   const auto self = static_cast<uint32_t>(
       *a.db->QueryInt("SELECT idx FROM crdt_node WHERE node_id = x'" + ToHex(a.id) + "'"));
@@ -367,84 +344,84 @@ BOOST_AUTO_TEST_CASE(sealing_refuses_a_column_stamped_after_its_named_write) {
 
 BOOST_AUTO_TEST_CASE(concurrent_updates_converge_to_the_later_stamp) {
   TestNode a(1), b(2);
-  Insert(a, Id(1), "x", 1);
+  InsertItem(a, ItemId(1), "x", 1);
   Deliver(a, b);
   a.clock.Advance(1000);
   b.clock.Advance(2000);  // b writes later
-  Update(a, Id(1), 1, Value{std::string("from-a")});
-  Update(b, Id(1), 1, Value{std::string("from-b")});
-  Update(a, Id(1), 2, Value{int64_t{42}});  // a different column: both survive
+  UpdateItem(a, ItemId(1), 1, Value{std::string("from-a")});
+  UpdateItem(b, ItemId(1), 1, Value{std::string("from-b")});
+  UpdateItem(a, ItemId(1), 2, Value{int64_t{42}});  // a different column: both survive
   Deliver(a, b);
   Deliver(b, a);
-  BOOST_TEST(ColA(a, Id(1)) == "from-b");
-  BOOST_TEST(ColA(b, Id(1)) == "from-b");
-  auto row = b.replica->ReadRow(b.table("item"), Id(1), nullptr);
+  BOOST_TEST(ColA(a, ItemId(1)) == "from-b");
+  BOOST_TEST(ColA(b, ItemId(1)) == "from-b");
+  auto row = b.replica->ReadRow(b.table("item"), ItemId(1), nullptr);
   BOOST_TEST(std::get<int64_t>((*row)[1]) == 42);
   BOOST_TEST(DigestHex(a) == DigestHex(b));
 }
 
 BOOST_AUTO_TEST_CASE(equal_stamps_are_broken_by_node_id) {
   TestNode a(1), b(2);
-  Insert(a, Id(1), "x", 1);
+  InsertItem(a, ItemId(1), "x", 1);
   Deliver(a, b);
   // Same wall clock on both, same logical position: a tie on HLC.
   a.clock.Set(kStartMicros + 5000);
   b.clock.Set(kStartMicros + 5000);
   a.replica->hlc().Restore(0);
-  Update(a, Id(1), 1, Value{std::string("from-a")});
-  Update(b, Id(1), 1, Value{std::string("from-b")});
+  UpdateItem(a, ItemId(1), 1, Value{std::string("from-a")});
+  UpdateItem(b, ItemId(1), 1, Value{std::string("from-b")});
   Deliver(a, b);
   Deliver(b, a);
-  BOOST_TEST(ColA(a, Id(1)) == ColA(b, Id(1)));
+  BOOST_TEST(ColA(a, ItemId(1)) == ColA(b, ItemId(1)));
   // Not just the same: the higher node id's value (b's id starts with 2).
   BOOST_REQUIRE(b.id > a.id);
-  BOOST_TEST(ColA(a, Id(1)) == "from-b");
+  BOOST_TEST(ColA(a, ItemId(1)) == "from-b");
 }
 
 BOOST_AUTO_TEST_CASE(delete_and_undelete_by_causal_length) {
   TestNode a(1), b(2);
-  Insert(a, Id(1), "x", 1);
+  InsertItem(a, ItemId(1), "x", 1);
   Deliver(a, b);
   {
     auto w = std::move(*a.replica->BeginWrite());
-    BOOST_REQUIRE(w->Delete(a.table("item"), Id(1), /*erase_nominal=*/true).ok());
+    BOOST_REQUIRE(w->Delete(a.table("item"), ItemId(1), /*erase_nominal=*/true).ok());
     BOOST_REQUIRE(w->Commit().ok());
   }
   // b updates concurrently; the delete still wins (causal length 2 > 1).
   b.clock.Advance(10'000);
-  Update(b, Id(1), 1, Value{std::string("late")});
+  UpdateItem(b, ItemId(1), 1, Value{std::string("late")});
   Deliver(a, b);
   Deliver(b, a);
   bool deleted = false;
-  ColA(b, Id(1), &deleted);
+  ColA(b, ItemId(1), &deleted);
   BOOST_TEST(deleted);
   BOOST_TEST(*b.replica->CountLive(b.table("item")) == 0);
   // The nominal column was erased everywhere.
-  auto row = b.replica->ReadRow(b.table("item"), Id(1), nullptr);
+  auto row = b.replica->ReadRow(b.table("item"), ItemId(1), nullptr);
   BOOST_TEST(schema::IsNull((*row)[3]));
   BOOST_TEST(DigestHex(a) == DigestHex(b));
   // Updates on a deleted row are refused locally.
   {
     auto w = std::move(*a.replica->BeginWrite());
     std::vector<ColumnValue> vals{{1, Value{std::string("z")}}};
-    BOOST_TEST(w->Update(a.table("item"), Id(1), vals).code() == Code::kNotFound);
+    BOOST_TEST(w->Update(a.table("item"), ItemId(1), vals).code() == Code::kNotFound);
   }
   {
     auto w = std::move(*b.replica->BeginWrite());
-    BOOST_REQUIRE(w->Undelete(b.table("item"), Id(1)).ok());
+    BOOST_REQUIRE(w->Undelete(b.table("item"), ItemId(1)).ok());
     BOOST_REQUIRE(w->Commit().ok());
   }
   Deliver(b, a);
-  ColA(a, Id(1), &deleted);
+  ColA(a, ItemId(1), &deleted);
   BOOST_TEST(!deleted);
   BOOST_TEST(DigestHex(a) == DigestHex(b));
 }
 
 BOOST_AUTO_TEST_CASE(out_of_order_batches_wait_for_the_gap) {
   TestNode a(1), b(2);
-  Insert(a, Id(1), "one", 1);
-  Insert(a, Id(2), "two", 2);
-  Insert(a, Id(3), "three", 3);
+  InsertItem(a, ItemId(1), "one", 1);
+  InsertItem(a, ItemId(2), "two", 2);
+  InsertItem(a, ItemId(3), "three", 3);
   auto all = std::move(*SealedBatchesFor(
       a, VersionVector{}, [](auto&) { return true; }, SIZE_MAX));
   BOOST_REQUIRE(all.size() == 3u);
@@ -464,7 +441,7 @@ BOOST_AUTO_TEST_CASE(out_of_order_batches_wait_for_the_gap) {
 
 BOOST_AUTO_TEST_CASE(equivocation_is_detected) {
   TestNode a(1), b(2), c(3);
-  Insert(a, Id(1), "honest", 1);
+  InsertItem(a, ItemId(1), "honest", 1);
   Deliver(a, b);
   // Forge a different batch 1 with a's origin (as a compromised a would).
   auto all = std::move(*SealedBatchesFor(
@@ -477,7 +454,7 @@ BOOST_AUTO_TEST_CASE(equivocation_is_detected) {
   BOOST_REQUIRE(r->refused.size() == 1u);
   BOOST_TEST(r->refused[0].code() == Code::kConflict);
   BOOST_TEST(r->refused[0].message().find("equivocation") != std::string::npos);
-  BOOST_TEST(ColA(b, Id(1)) == "honest");
+  BOOST_TEST(ColA(b, ItemId(1)) == "honest");
   (void)c;
 }
 
@@ -486,9 +463,9 @@ BOOST_AUTO_TEST_CASE(equivocation_is_detected) {
 // with the right number, and changes nothing.
 BOOST_AUTO_TEST_CASE(a_batch_that_does_not_follow_its_chain_is_refused) {
   TestNode a(1), b(2);
-  Insert(a, Id(1), "first", 1);
+  InsertItem(a, ItemId(1), "first", 1);
   Deliver(a, b);
-  Insert(a, Id(2), "second", 2);
+  InsertItem(a, ItemId(2), "second", 2);
   auto all = std::move(*SealedBatchesFor(
       a, VersionVector{}, [](auto&) { return true; }, SIZE_MAX));
   BOOST_REQUIRE(all.size() == 2u);
@@ -505,12 +482,12 @@ BOOST_AUTO_TEST_CASE(a_batch_that_does_not_follow_its_chain_is_refused) {
   auto ok = b.replica->Merge(std::vector<SignedBatch>{all[1].batch}, AcceptAll);
   BOOST_REQUIRE(ok.ok());
   BOOST_TEST(ok->refused.empty());
-  BOOST_TEST(ColA(b, Id(2)) == "second");
+  BOOST_TEST(ColA(b, ItemId(2)) == "second");
 }
 
 BOOST_AUTO_TEST_CASE(refused_signature_merges_nothing) {
   TestNode a(1), b(2);
-  Insert(a, Id(1), "x", 1);
+  InsertItem(a, ItemId(1), "x", 1);
   auto reject = [](const ChangeBatch&, const SignedBatch&) {
     return Status::Unauthenticated("signature does not verify");
   };
@@ -523,7 +500,7 @@ BOOST_AUTO_TEST_CASE(refused_signature_merges_nothing) {
 
 BOOST_AUTO_TEST_CASE(change_to_a_row_of_another_scope_is_refused) {
   TestNode a(1), b(2);
-  Insert(a, Id(1), "x", 1, "site:AA-ONE");
+  InsertItem(a, ItemId(1), "x", 1, "site:AA-ONE");
   Deliver(a, b);
   // Hand-craft a batch from b claiming the row belongs to site:BB-TWO.
   ChangeBatch bad;
@@ -532,12 +509,12 @@ BOOST_AUTO_TEST_CASE(change_to_a_row_of_another_scope_is_refused) {
   bad.scope = "site:BB-TWO";
   bad.seq = 1;
   bad.hlc = HlcFromMillis(kStartMicros / 1000 + 1);
-  bad.rows.push_back(RowChange{1, Id(1), 1, {{1, bad.hlc, Value{std::string("hijack")}}}});
+  bad.rows.push_back(RowChange{1, ItemId(1), 1, {{1, bad.hlc, Value{std::string("hijack")}}}});
   auto r = a.replica->Merge(std::vector<SignedBatch>{{EncodeBatchBody(bad), {}}}, AcceptAll);
   BOOST_REQUIRE(r.ok());
   BOOST_REQUIRE(r->refused.size() == 1u);
   BOOST_TEST(r->refused[0].code() == Code::kPermissionDenied);
-  BOOST_TEST(ColA(a, Id(1)) == "x");
+  BOOST_TEST(ColA(a, ItemId(1)) == "x");
 }
 
 BOOST_AUTO_TEST_CASE(append_only_rows_cannot_change) {
@@ -545,9 +522,9 @@ BOOST_AUTO_TEST_CASE(append_only_rows_cannot_change) {
   {
     auto w = std::move(*a.replica->BeginWrite());
     std::vector<ColumnValue> vals{{1, Value{std::string("opened")}}};
-    BOOST_REQUIRE(w->Insert(a.table("log"), Id(1), "site:AA-ONE", vals).ok());
-    BOOST_TEST(w->Update(a.table("log"), Id(1), vals).code() == Code::kPermissionDenied);
-    BOOST_TEST(w->Delete(a.table("log"), Id(1), false).code() == Code::kPermissionDenied);
+    BOOST_REQUIRE(w->Insert(a.table("log"), ItemId(1), "site:AA-ONE", vals).ok());
+    BOOST_TEST(w->Update(a.table("log"), ItemId(1), vals).code() == Code::kPermissionDenied);
+    BOOST_TEST(w->Delete(a.table("log"), ItemId(1), false).code() == Code::kPermissionDenied);
     BOOST_REQUIRE(w->Commit().ok());
   }
   Deliver(a, b);
@@ -557,7 +534,7 @@ BOOST_AUTO_TEST_CASE(append_only_rows_cannot_change) {
   bad.scope = "site:AA-ONE";
   bad.seq = 1;
   bad.hlc = HlcFromMillis(kStartMicros / 1000 + 1);
-  bad.rows.push_back(RowChange{2, Id(1), 1, {{1, bad.hlc, Value{std::string("rewritten")}}}});
+  bad.rows.push_back(RowChange{2, ItemId(1), 1, {{1, bad.hlc, Value{std::string("rewritten")}}}});
   auto r = b.replica->Merge(std::vector<SignedBatch>{{EncodeBatchBody(bad), {}}}, AcceptAll);
   BOOST_REQUIRE(r.ok());
   BOOST_REQUIRE(r->refused.size() == 1u);
@@ -566,19 +543,19 @@ BOOST_AUTO_TEST_CASE(append_only_rows_cannot_change) {
 
 BOOST_AUTO_TEST_CASE(far_future_batch_waits_and_cannot_win_early) {
   TestNode a(1), b(2);
-  Insert(a, Id(1), "x", 1);
+  InsertItem(a, ItemId(1), "x", 1);
   Deliver(a, b);
   a.clock.Advance(3LL * 3600 * 1'000'000);  // a's clock is three hours fast
-  Update(a, Id(1), 1, Value{std::string("from-the-future")});
+  UpdateItem(a, ItemId(1), 1, Value{std::string("from-the-future")});
   MergeReport r = Deliver(a, b);
   BOOST_REQUIRE(r.refused.size() == 1u);
   BOOST_TEST(r.refused[0].code() == Code::kUnavailable);
-  BOOST_TEST(ColA(b, Id(1)) == "x");
+  BOOST_TEST(ColA(b, ItemId(1)) == "x");
   // b's officer keeps working; b's writes are not beaten by the future stamp
   // until b's own clock gets there.
   b.clock.Advance(60'000'000);
-  Update(b, Id(1), 1, Value{std::string("present")});
-  BOOST_TEST(ColA(b, Id(1)) == "present");
+  UpdateItem(b, ItemId(1), 1, Value{std::string("present")});
+  BOOST_TEST(ColA(b, ItemId(1)) == "present");
   b.clock.Advance(3LL * 3600 * 1'000'000);
   r = Deliver(a, b);
   BOOST_TEST(r.applied == 1u);
@@ -593,7 +570,8 @@ BOOST_AUTO_TEST_CASE(wrong_value_types_from_a_peer_are_refused) {
   bad.scope = "site:AA-ONE";
   bad.seq = 1;
   bad.hlc = HlcFromMillis(kStartMicros / 1000);
-  bad.rows.push_back(RowChange{1, Id(1), 1, {{2, bad.hlc, Value{std::string("not a number")}}}});
+  bad.rows.push_back(
+      RowChange{1, ItemId(1), 1, {{2, bad.hlc, Value{std::string("not a number")}}}});
   auto r = b.replica->Merge(std::vector<SignedBatch>{{EncodeBatchBody(bad), {}}}, AcceptAll);
   BOOST_REQUIRE(r.ok());
   BOOST_REQUIRE(r->refused.size() == 1u);
@@ -615,22 +593,22 @@ BOOST_AUTO_TEST_CASE(newer_schema_values_survive_an_older_node_and_relay) {
   {
     auto w = std::move(*newer.replica->BeginWrite());
     std::vector<ColumnValue> vals{{1, Value{std::string("x")}}, {6, Value{std::string("new-col")}}};
-    BOOST_REQUIRE(w->Insert(newer.table("item"), Id(1), "site:AA-ONE", vals).ok());
+    BOOST_REQUIRE(w->Insert(newer.table("item"), ItemId(1), "site:AA-ONE", vals).ok());
     std::vector<ColumnValue> nv{{1, Value{int64_t{5}}}};
-    BOOST_REQUIRE(w->Insert(newer.table("newer"), Id(2), "site:AA-ONE", nv).ok());
+    BOOST_REQUIRE(w->Insert(newer.table("newer"), ItemId(2), "site:AA-ONE", nv).ok());
     BOOST_REQUIRE(w->Commit().ok());
   }
   Deliver(newer, older);
-  BOOST_TEST(ColA(older, Id(1)) == "x");
+  BOOST_TEST(ColA(older, ItemId(1)) == "x");
   BOOST_TEST(*older.db->QueryInt("SELECT count(*) FROM crdt_extra") >= 2);
   // The older node relays the batch untouched: the third node gets the column.
   Deliver(older, third);
-  auto row = third.replica->ReadRow(third.table("item"), Id(1), nullptr);
+  auto row = third.replica->ReadRow(third.table("item"), ItemId(1), nullptr);
   BOOST_TEST(std::get<std::string>((*row)[5]) == "new-col");
   // The older node writes; the newer node takes it; both keep the new column.
-  Update(older, Id(1), 1, Value{std::string("y")});
+  UpdateItem(older, ItemId(1), 1, Value{std::string("y")});
   Deliver(older, newer);
-  row = newer.replica->ReadRow(newer.table("item"), Id(1), nullptr);
+  row = newer.replica->ReadRow(newer.table("item"), ItemId(1), nullptr);
   BOOST_TEST(std::get<std::string>((*row)[0]) == "y");
   BOOST_TEST(std::get<std::string>((*row)[5]) == "new-col");
 }
@@ -648,7 +626,7 @@ BOOST_AUTO_TEST_CASE(a_version_1_node_keeps_and_relays_a_movement_weighbridge_we
   BOOST_REQUIRE(older.table("movement").FindColumn("weighbridge_kg") == nullptr);
   const uint16_t wb = col->id;
   auto weight = [&](TestNode& n) -> std::optional<double> {
-    auto row = n.replica->ReadRow(n.table("movement"), Id(1), nullptr);
+    auto row = n.replica->ReadRow(n.table("movement"), ItemId(1), nullptr);
     BOOST_REQUIRE(row.ok());
     const schema::Table& t = n.table("movement");
     for (size_t i = 0; i < t.columns.size(); ++i) {
@@ -664,7 +642,7 @@ BOOST_AUTO_TEST_CASE(a_version_1_node_keeps_and_relays_a_movement_weighbridge_we
                                   {2, Value{std::string("road")}},
                                   {4, Value{int64_t{kStartMicros}}},
                                   {wb, Value{24180.0}}};
-    Status st = w->Insert(newer.table("movement"), Id(1), "site:AA-ONE", vals);
+    Status st = w->Insert(newer.table("movement"), ItemId(1), "site:AA-ONE", vals);
     BOOST_REQUIRE_MESSAGE(st.ok(), st.ToString());
     BOOST_REQUIRE(w->Commit().ok());
   }
@@ -675,13 +653,13 @@ BOOST_AUTO_TEST_CASE(a_version_1_node_keeps_and_relays_a_movement_weighbridge_we
   {
     auto w = std::move(*older.replica->BeginWrite());
     std::vector<ColumnValue> vals{{1, Value{std::string("out")}}};
-    Status st = w->Update(older.table("movement"), Id(1), vals);
+    Status st = w->Update(older.table("movement"), ItemId(1), vals);
     BOOST_REQUIRE_MESSAGE(st.ok(), st.ToString());
     BOOST_REQUIRE(w->Commit().ok());
   }
   BOOST_TEST(Deliver(older, newer).refused.empty());
   BOOST_TEST(weight(newer).value_or(-1) == 24180.0);
-  auto row = newer.replica->ReadRow(newer.table("movement"), Id(1), nullptr);
+  auto row = newer.replica->ReadRow(newer.table("movement"), ItemId(1), nullptr);
   BOOST_REQUIRE(row.ok());
   BOOST_TEST(std::get<std::string>((*row)[0]) == "out");
 }
@@ -695,10 +673,10 @@ BOOST_AUTO_TEST_CASE(batches_far_ahead_of_a_gap_are_refused_not_buffered) {
   const uint64_t window = ReplicaOptions{}.max_buffered_ahead;
   const size_t n = window + 76;
   for (size_t i = 0; i < n; ++i) {
-    Uuid id = Id(0);
+    Uuid id = ItemId(0);
     id[13] = static_cast<uint8_t>(i >> 8);
     id[14] = static_cast<uint8_t>(i);
-    Insert(a, id, "v", static_cast<int64_t>(i));
+    InsertItem(a, id, "v", static_cast<int64_t>(i));
   }
   auto out = SealedBatchesFor(
       a, VersionVector{}, [](const std::string&) { return true; }, SIZE_MAX);
@@ -731,7 +709,7 @@ BOOST_AUTO_TEST_CASE(upgrading_moves_held_values_into_place) {
   {
     auto w = std::move(*newer.replica->BeginWrite());
     std::vector<ColumnValue> vals{{1, Value{std::string("x")}}, {6, Value{std::string("new-col")}}};
-    BOOST_REQUIRE(w->Insert(newer.table("item"), Id(1), "site:AA-ONE", vals).ok());
+    BOOST_REQUIRE(w->Insert(newer.table("item"), ItemId(1), "site:AA-ONE", vals).ok());
     BOOST_REQUIRE(w->Commit().ok());
   }
   {
@@ -739,7 +717,7 @@ BOOST_AUTO_TEST_CASE(upgrading_moves_held_values_into_place) {
     Deliver(newer, older);
   }
   TestNode upgraded(2, 2, path);
-  auto row = upgraded.replica->ReadRow(upgraded.table("item"), Id(1), nullptr);
+  auto row = upgraded.replica->ReadRow(upgraded.table("item"), ItemId(1), nullptr);
   BOOST_REQUIRE(row.ok());
   BOOST_TEST(std::get<std::string>((*row)[5]) == "new-col");
   BOOST_TEST(*upgraded.db->QueryInt("SELECT count(*) FROM crdt_extra") == 0);
@@ -803,14 +781,14 @@ BOOST_AUTO_TEST_CASE(held_rows_are_checked_on_replay_and_a_bad_one_does_not_stop
   };
   auto a = make(11), b = make(12);
   // Table 3 (HQ-only in version 2): one row in "shared", one in a site's scope.
-  insert(*a, "newer", Id(1), "shared", {{1, Value{int64_t{1}}}});
-  insert(*a, "newer", Id(2), "site:AA-ONE", {{1, Value{int64_t{2}}}});
+  insert(*a, "newer", ItemId(1), "shared", {{1, Value{int64_t{1}}}});
+  insert(*a, "newer", ItemId(2), "site:AA-ONE", {{1, Value{int64_t{2}}}});
   // Table 4 (append-only): a whole row of two columns, and one id written by
   // two nodes in two scopes (a conflict).
-  insert(*a, "journal", Id(3), "site:AA-ONE",
+  insert(*a, "journal", ItemId(3), "site:AA-ONE",
          {{1, Value{std::string("x")}}, {2, Value{int64_t{3}}}});
-  insert(*a, "journal", Id(4), "site:AA-ONE", {{1, Value{std::string("a")}}});
-  insert(*b, "journal", Id(4), "site:BB-TWO", {{1, Value{std::string("b")}}});
+  insert(*a, "journal", ItemId(4), "site:AA-ONE", {{1, Value{std::string("a")}}});
+  insert(*b, "journal", ItemId(4), "site:BB-TWO", {{1, Value{std::string("b")}}});
 
   std::string path = "/tmp/outpost-replay-" + std::to_string(::getpid()) + ".db";
   std::remove(path.c_str());
@@ -840,14 +818,14 @@ BOOST_AUTO_TEST_CASE(held_rows_are_checked_on_replay_and_a_bad_one_does_not_stop
   BOOST_REQUIRE_MESSAGE(upgraded.ok(), upgraded.status().ToString());
   const schema::Catalogue& cat = (*upgraded)->catalogue();
   bool deleted = false;
-  BOOST_TEST((*upgraded)->ReadRow(*cat.Find("newer"), Id(1), &deleted).ok());
-  BOOST_TEST((*upgraded)->ReadRow(*cat.Find("newer"), Id(2), &deleted).status().code() ==
+  BOOST_TEST((*upgraded)->ReadRow(*cat.Find("newer"), ItemId(1), &deleted).ok());
+  BOOST_TEST((*upgraded)->ReadRow(*cat.Find("newer"), ItemId(2), &deleted).status().code() ==
              Code::kNotFound);
-  auto whole = (*upgraded)->ReadRow(*cat.Find("journal"), Id(3), &deleted);
+  auto whole = (*upgraded)->ReadRow(*cat.Find("journal"), ItemId(3), &deleted);
   BOOST_REQUIRE_MESSAGE(whole.ok(), whole.status().ToString());
   BOOST_TEST(std::get<std::string>((*whole)[0]) == "x");
   BOOST_TEST(std::get<int64_t>((*whole)[1]) == 3);
-  BOOST_TEST((*upgraded)->ReadRow(*cat.Find("journal"), Id(4), &deleted).ok());
+  BOOST_TEST((*upgraded)->ReadRow(*cat.Find("journal"), ItemId(4), &deleted).ok());
   BOOST_TEST(*db->QueryInt("SELECT count(*) FROM crdt_extra") == 0);
   BOOST_TEST(*db->QueryInt("SELECT count(*) FROM crdt_replay_refused") == 2);
   BOOST_TEST(*db->QueryInt("SELECT count(*) FROM crdt_replay_refused WHERE tbl = 3 AND reason "
@@ -896,8 +874,8 @@ BOOST_AUTO_TEST_CASE(store_of_another_node_is_refused) {
 BOOST_AUTO_TEST_CASE(batches_respect_scope_filter_and_size_bound) {
   TestNode a(1);
   for (int i = 0; i < 5; ++i)
-    Insert(a, Id(static_cast<uint8_t>(i + 1)), std::string(100, 'x'), i, "site:AA-ONE");
-  Insert(a, Id(50), "other", 1, "site:BB-TWO");
+    InsertItem(a, ItemId(static_cast<uint8_t>(i + 1)), std::string(100, 'x'), i, "site:AA-ONE");
+  InsertItem(a, ItemId(50), "other", 1, "site:BB-TWO");
   auto only_one = SealedBatchesFor(
       a, VersionVector{}, [](const std::string& s) { return s == "site:AA-ONE"; }, SIZE_MAX);
   BOOST_REQUIRE(only_one.ok());
@@ -910,8 +888,8 @@ BOOST_AUTO_TEST_CASE(batches_respect_scope_filter_and_size_bound) {
 
 BOOST_AUTO_TEST_CASE(digest_per_scope_ignores_other_scopes) {
   TestNode a(1), b(2);
-  Insert(a, Id(1), "x", 1, "site:AA-ONE");
-  Insert(a, Id(2), "y", 1, "site:BB-TWO");
+  InsertItem(a, ItemId(1), "x", 1, "site:AA-ONE");
+  InsertItem(a, ItemId(2), "y", 1, "site:BB-TWO");
   auto vv = SealedVv(b);
   auto out = SealedBatchesFor(
       a, *vv, [](const std::string& s) { return s == "site:AA-ONE"; }, SIZE_MAX);
@@ -928,7 +906,7 @@ BOOST_AUTO_TEST_SUITE(compaction)
 
 BOOST_AUTO_TEST_CASE(pruned_log_keeps_numbering_and_refuses_nothing_twice) {
   TestNode a(1), b(2);
-  for (uint8_t i = 1; i <= 4; ++i) Insert(a, Id(i), "x", i);
+  for (uint8_t i = 1; i <= 4; ++i) InsertItem(a, ItemId(i), "x", i);
   Deliver(a, b);
   BOOST_REQUIRE(a.replica->Seal([](std::span<const uint8_t>) { return Bytes(64, 1); }).ok());
   auto acked = SealedVv(b);
@@ -937,14 +915,14 @@ BOOST_AUTO_TEST_CASE(pruned_log_keeps_numbering_and_refuses_nothing_twice) {
   BOOST_TEST(*dropped == 4);
   BOOST_TEST(*a.db->QueryInt("SELECT count(*) FROM crdt_batch") == 0);
   // Numbering continues after the pruned head; the peer takes the new batch.
-  Insert(a, Id(5), "after", 5);
+  InsertItem(a, ItemId(5), "after", 5);
   MergeReport r = Deliver(a, b);
   BOOST_TEST(r.applied == 1u);
   BOOST_TEST(SealedVv(a)->Get(a.id, "site:AA-ONE") == 5u);
   BOOST_TEST(DigestHex(a) == DigestHex(b));
   // Writes not sealed yet are not in the log, so nothing of them is pruned
   // (batches are signed when sealed: only batch 5, which b holds, goes).
-  Insert(a, Id(6), "pending", 6);
+  InsertItem(a, ItemId(6), "pending", 6);
   VersionVector all;
   all.Set(a.id, "site:AA-ONE", 100);
   BOOST_TEST(*a.replica->PruneLog(all) == 1);

@@ -42,6 +42,34 @@ struct TestNode {
   const schema::Table& table(const char* name) const { return *replica->catalogue().Find(name); }
 };
 
+// An id for a row of the test catalogue's "item" table: `n` in its last byte.
+inline Uuid ItemId(uint8_t n) {
+  Uuid u{};
+  u[0] = 0x01;
+  u[15] = n;
+  return u;
+}
+
+// One committed write that inserts an item: a, b and owner "Marko" (columns
+// 1, 2 and 4) in `scope`.
+inline void InsertItem(TestNode& n, const Uuid& id, const std::string& a, int64_t b,
+                       const std::string& scope = "site:AA-ONE") {
+  auto w = std::move(*n.replica->BeginWrite());
+  std::vector<sync::ColumnValue> vals{
+      {1, schema::Value{a}}, {2, schema::Value{b}}, {4, schema::Value{std::string("Marko")}}};
+  BOOST_REQUIRE(w->Insert(n.table("item"), id, scope, vals).ok());
+  BOOST_REQUIRE(w->Commit().ok());
+}
+
+// One committed write that sets one column of an item.
+inline void UpdateItem(TestNode& n, const Uuid& id, uint16_t col, schema::Value v) {
+  auto w = std::move(*n.replica->BeginWrite());
+  std::vector<sync::ColumnValue> vals{{col, std::move(v)}};
+  Status s = w->Update(n.table("item"), id, vals);
+  BOOST_REQUIRE_MESSAGE(s.ok(), s.ToString());
+  BOOST_REQUIRE(w->Commit().ok());
+}
+
 // Seals a node's pending writes, as a session or an export does before it
 // reads the log (sync::Replica::Seal).
 inline Result<size_t> Seal(TestNode& n) { return n.replica->Seal(TestSign); }

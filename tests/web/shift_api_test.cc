@@ -13,7 +13,7 @@ namespace {
 using nlohmann::json;
 
 // Recorded now (no "time": the node's clock), so it is today's.
-const json kTruck = {
+const json kTodaysTruck = {
     {"direction", "in"}, {"mode", "road"}, {"vehicle", {{"plate", "SA123BC"}, {"kind", "truck"}}}};
 
 BOOST_AUTO_TEST_SUITE(shift_api)
@@ -36,7 +36,7 @@ BOOST_FIXTURE_TEST_CASE(the_shift_is_for_supervisors_and_needs_a_session, WebFix
 }
 
 BOOST_FIXTURE_TEST_CASE(a_red_lane_awaiting_inspection_shows_in_queue_and_shift, WebFixture) {
-  auto m = node::RecordMovement(*store, kTruck, officer);
+  auto m = node::RecordMovement(*store, kTodaysTruck, officer);
   BOOST_REQUIRE_MESSAGE(m.ok(), m.status().ToString());
   std::string id = UuidToString(m->id);
   auto d = node::RecordDecision(*store, id, risk::Lane::kRed, "smell of diesel", "BA-GRA-0042");
