@@ -46,6 +46,16 @@ if not os.path.exists(CHROMEDRIVER):
 # A revocation reason is free text: it must show as text, never as markup.
 HOSTILE = '<img src=x id=injected onerror="document.title=1">laptop stolen'
 
+RULES = """ruleset "national" version 2
+thresholds yellow 40 red 70
+list "hs_tobacco" hs { "2402", "2403" }
+rule R-TOB
+  description "Tobacco products declared"
+  when any goods: goods.hs_code in list "hs_tobacco"
+  score 80
+end
+"""
+
 failures = []
 
 
@@ -108,10 +118,17 @@ def build_network(tmp):
     gra = enroll(tmp, hq, fp, "Gradiška", "BA-GRA")
     enroll(tmp, hq, fp, "Bijača", "BA-BIJ")
     vrb = enroll(tmp, hq, fp, "Vrbnica", "XK-VRB")
+    rules = os.path.join(tmp, "national.rules")
+    with open(rules, "w") as f:
+        f.write(RULES)
+    outpost(hq, "--officer", "HQ-0001", "risk", "load", rules)
     serve, _ = start(hq, "serve", "--listen", "127.0.0.1:%d" % port, pattern=r"serving on (\S+)")
     try:
-        outpost(gra, "sync")
-        outpost(gra, "sync")
+        outpost(gra, "sync")  # brings the ruleset
+        outpost(gra, "--officer", "BA-GRA-0042", "record", "add", "movement", "--doc",
+                json.dumps({"direction": "in", "mode": "road",
+                            "vehicle": {"plate": "SA123BC", "kind": "truck"}}))
+        outpost(gra, "sync")  # the assessment naming it reaches HQ
         outpost(vrb, "sync")
     finally:
         stop(serve)
@@ -174,6 +191,9 @@ def scenario_analyst(d, url):
           "Gradiška's last contact as a local time: %r" % r["Gradiška"][2])
     check("never connected" in r["Bijača"][2], "Bijača: no contact: %r" % r["Bijača"][2])
     check("epoch 1" in r["Gradiška"][6], "the certificate's epoch and expiry: %r" % r["Gradiška"][6])
+    check(r["Gradiška"][5].startswith("national version 2") and "the newest" in r["Gradiška"][5],
+          "Gradiška's assessments name HQ's newest ruleset: %r" % r["Gradiška"][5])
+    check(r["Bijača"][5] == "not known", "Bijača's rules are not known: %r" % r["Bijača"][5])
     shot(d, "40-network")
 
     # Gradiška's sessions: two, both ok, newest first.
