@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <thread>
 
@@ -674,43 +675,66 @@ Result<std::vector<RefusedConnection>> ListRefusedConnections(Store& store) {
   return out;
 }
 
-Result<std::vector<TransferRecord>> ListTransfers(Store& store, int64_t limit) {
-  OUTPOST_RETURN_IF_ERROR(store.db().Exec(kSyncLogSql));
-  OUTPOST_RETURN_IF_ERROR(store.db().Exec(kSyncLogIndexSql));
+namespace {
+
+constexpr const char* kTransferColumns =
+    "SELECT id, direction, peer, address, started, finished, ok, error, batches_sent, "
+    "batches_received, bytes_out, bytes_in, column_changes, refused, last_refusal FROM sync_log ";
+
+// The rows of a query that selects kTransferColumns.
+Result<std::vector<TransferRecord>> ReadTransfers(Stmt& st) {
   std::vector<TransferRecord> out;
-  OUTPOST_ASSIGN_OR_RETURN(
-      auto st,
-      store.db().Cached("SELECT id, direction, peer, address, started, finished, ok, error, "
-                        "batches_sent, batches_received, bytes_out, bytes_in, column_changes, "
-                        "refused, last_refusal FROM sync_log ORDER BY id DESC LIMIT ?"));
-  st->Bind(1, limit);
   for (;;) {
-    OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+    OUTPOST_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
     TransferRecord t;
-    t.id = st->Int(0);
-    t.direction = std::string(st->Text(1));
-    auto b = st->Blob(2);
+    t.id = st.Int(0);
+    t.direction = std::string(st.Text(1));
+    auto b = st.Blob(2);
     if (b.size() == 16) {
       sync::NodeId id;
       std::memcpy(id.data(), b.data(), 16);
       t.peer = id;
     }
-    t.address = std::string(st->Text(3));
-    t.started = st->Int(4);
-    t.finished = st->Int(5);
-    t.ok = st->Int(6) != 0;
-    t.error = std::string(st->Text(7));
-    t.batches_sent = static_cast<uint64_t>(st->Int(8));
-    t.batches_received = static_cast<uint64_t>(st->Int(9));
-    t.bytes_out = static_cast<uint64_t>(st->Int(10));
-    t.bytes_in = static_cast<uint64_t>(st->Int(11));
-    t.column_changes = static_cast<uint64_t>(st->Int(12));
-    t.refused = static_cast<uint64_t>(st->Int(13));
-    t.last_refusal = std::string(st->Text(14));
+    t.address = std::string(st.Text(3));
+    t.started = st.Int(4);
+    t.finished = st.Int(5);
+    t.ok = st.Int(6) != 0;
+    t.error = std::string(st.Text(7));
+    t.batches_sent = static_cast<uint64_t>(st.Int(8));
+    t.batches_received = static_cast<uint64_t>(st.Int(9));
+    t.bytes_out = static_cast<uint64_t>(st.Int(10));
+    t.bytes_in = static_cast<uint64_t>(st.Int(11));
+    t.column_changes = static_cast<uint64_t>(st.Int(12));
+    t.refused = static_cast<uint64_t>(st.Int(13));
+    t.last_refusal = std::string(st.Text(14));
     out.push_back(std::move(t));
   }
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<TransferRecord>> ListTransfers(Store& store, int64_t limit) {
+  OUTPOST_RETURN_IF_ERROR(store.db().Exec(kSyncLogSql));
+  OUTPOST_RETURN_IF_ERROR(store.db().Exec(kSyncLogIndexSql));
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto st, store.db().Cached(std::string(kTransferColumns) + "ORDER BY id DESC LIMIT ?"));
+  st->Bind(1, limit);
+  return ReadTransfers(*st);
+}
+
+Result<std::vector<TransferRecord>> ListPeerTransfers(Store& store, const sync::NodeId& peer,
+                                                      int64_t before_id, int64_t limit) {
+  OUTPOST_RETURN_IF_ERROR(store.db().Exec(kSyncLogSql));
+  OUTPOST_RETURN_IF_ERROR(store.db().Exec(kSyncLogIndexSql));
+  // sync_log_by_peer(peer, id) serves both the filter and the order.
+  OUTPOST_ASSIGN_OR_RETURN(
+      auto st, store.db().Cached(std::string(kTransferColumns) +
+                                 "WHERE peer = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"));
+  st->BindBlob(1, peer);
+  st->Bind(2, before_id > 0 ? before_id : std::numeric_limits<int64_t>::max()).Bind(3, limit);
+  return ReadTransfers(*st);
 }
 
 Status SyncService::SealOwn() {

@@ -122,6 +122,10 @@ Result<std::vector<PeerStatus>> ListPeerStatuses(Store& store);
 // The newest `limit` transfers of sync_log, newest first; reads only, needs
 // no keys (for `outpost transfers`).
 Result<std::vector<TransferRecord>> ListTransfers(Store& store, int64_t limit);
+// The transfers with `peer` whose log id is below `before_id` (0: from the
+// newest), newest first, at most `limit`; reads only (HQ's network page).
+Result<std::vector<TransferRecord>> ListPeerTransfers(Store& store, const sync::NodeId& peer,
+                                                      int64_t before_id, int64_t limit);
 // sync_refused as stored, the most recently seen first; reads only, needs no
 // keys (for `outpost transfers --refused`). A running daemon's counts not
 // yet written (at most a second's) are in SyncService::RefusedConnections.

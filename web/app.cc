@@ -347,6 +347,13 @@ HttpResponse App::Route(Call& call) {
        [&] { return LaneDecision(call.req.body, ActorOf(call)); }},
       {"POST", "/api/lane/inspection", kDesk, false,
        [&] { return LaneInspection(call.req.body, ActorOf(call)); }},
+      // HQ's network page (issue 20): analysts and admins.
+      {"GET", "/network", Bit(Role::kAnalyst) | Bit(Role::kAdmin), true,
+       [] { return Page("network.html"); }},
+      {"GET", "/api/network", Bit(Role::kAnalyst) | Bit(Role::kAdmin), false,
+       [&] { return NetworkApi(call.query); }},
+      {"GET", "/api/network/sessions", Bit(Role::kAnalyst) | Bit(Role::kAdmin), false,
+       [&] { return NetworkSessionsApi(call.query); }},
   };
   if (call.req.method == "GET" && call.path.rfind("/assets/", 0) == 0) {
     return ServeAsset(call.path);

@@ -104,6 +104,10 @@ class App {
   // `body` is the request's JSON body.
   HttpResponse LaneDecision(const std::string& body, node::Actor actor);
   HttpResponse LaneInspection(const std::string& body, node::Actor actor);
+  // GET /api/network and /api/network/sessions (web/network_api.cc): HQ's
+  // view of its crossings; `query` is the URL's query string.
+  HttpResponse NetworkApi(const std::string& query);
+  HttpResponse NetworkSessionsApi(const std::string& query);
 
   node::Store& store_;
   Accounts& accounts_;
