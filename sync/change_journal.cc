@@ -3,9 +3,9 @@
 #include "sync/change_journal.h"
 
 #include <algorithm>
-#include <cstring>
 #include <string_view>
 
+#include "sync/pending_names.h"
 #include "sync/row_sql.h"
 
 namespace outpost::sync::internal {
@@ -49,31 +49,36 @@ bool Before(const ChangedRow& a, const ChangedRow& b) {
   return a.id < b.id;
 }
 
-// Names `rows` under `seq`; returns how many entries were added.
+// Names `rows` under `seq`, as one entry: the rows sorted, each once, in
+// the pending names' encoding (sync/pending_names.h; ids prefix-compressed,
+// the causal length unused and written as 1). Returns the number of rows.
 Result<int64_t> Append(Db& db, int64_t seq, std::vector<ChangedRow> rows) {
   std::sort(rows.begin(), rows.end(), Before);
-  OUTPOST_ASSIGN_OR_RETURN(auto st, db.Cached("INSERT INTO crdt_changed VALUES(?, ?, ?)"));
-  int64_t added = 0;
+  PendingNamesEncoder names;
+  int64_t n = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
     if (i > 0 && !Before(rows[i - 1], rows[i])) continue;  // a row written twice
-    st->Reset();
-    st->Bind(1, seq).Bind(2, static_cast<int64_t>(rows[i].table));
-    BindStaticBlob(*st, 3, rows[i].id);
-    OUTPOST_RETURN_IF_ERROR(st->Run());
-    ++added;
+    names.Add(rows[i].table, rows[i].id, 1);
+    ++n;
   }
-  return added;
+  OUTPOST_ASSIGN_OR_RETURN(auto st, db.Cached("INSERT INTO crdt_changed VALUES(?, ?, ?)"));
+  st->Bind(1, seq).Bind(2, n);
+  BindStaticBlob(*st, 3, names.bytes());
+  OUTPOST_RETURN_IF_ERROR(st->Run());
+  return n;
 }
 
-// Drops the oldest commits until at most max_rows / 2 entries remain
+// Drops the oldest commits until at most max_rows / 2 rows remain
 // (invariant 4); the floor rises to the newest commit dropped.
 Status Prune(Db& db, size_t max_rows, JournalMeta& m) {
   OUTPOST_ASSIGN_OR_RETURN(
-      int64_t cut, db.QueryInt("SELECT seq FROM crdt_changed ORDER BY seq DESC LIMIT 1 OFFSET " +
-                               std::to_string(max_rows / 2)));
+      int64_t cut,
+      db.QueryInt("SELECT seq FROM (SELECT seq, sum(n) OVER (ORDER BY seq DESC) AS kept FROM "
+                  "crdt_changed) WHERE kept > " +
+                  std::to_string(max_rows / 2) + " ORDER BY seq DESC LIMIT 1"));
   OUTPOST_RETURN_IF_ERROR(db.Exec("DELETE FROM crdt_changed WHERE seq <= " + std::to_string(cut)));
   m.floor = std::max(m.floor, cut);
-  OUTPOST_ASSIGN_OR_RETURN(m.rows, db.QueryInt("SELECT count(*) FROM crdt_changed"));
+  OUTPOST_ASSIGN_OR_RETURN(m.rows, db.QueryInt("SELECT coalesce(sum(n), 0) FROM crdt_changed"));
   return Status::Ok();
 }
 
@@ -114,18 +119,17 @@ Result<std::optional<std::vector<ChangedRow>>> ReadJournal(Db& db, int64_t count
   if (m.at != m.changes || count < m.floor || count > m.changes) {
     return std::optional<std::vector<ChangedRow>>();
   }
-  OUTPOST_ASSIGN_OR_RETURN(auto st, db.Cached("SELECT tbl, id FROM crdt_changed WHERE seq > ? "
-                                              "ORDER BY seq, tbl, id"));
+  OUTPOST_ASSIGN_OR_RETURN(auto st,
+                           db.Cached("SELECT rows FROM crdt_changed WHERE seq > ? ORDER BY seq"));
   st->Bind(1, count);
   std::vector<ChangedRow> out;
   for (;;) {
     OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
-    auto b = st->Blob(1);
-    if (b.size() != 16) return Status::Corruption("crdt_changed: id is not 16 bytes");
-    ChangedRow& r = out.emplace_back();
-    r.table = static_cast<uint16_t>(st->Int(0));
-    std::memcpy(r.id.data(), b.data(), 16);
+    PendingNamesDecoder names(st->Blob(0));
+    PendingName name;
+    while (names.Next(&name)) out.push_back({name.table, name.id});
+    if (!names.status().ok()) return names.status().WithContext("crdt_changed");
   }
   return std::optional<std::vector<ChangedRow>>(std::move(out));
 }

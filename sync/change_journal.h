@@ -2,13 +2,14 @@
 // counted commit changed, so a node-local index built from the live views
 // (node/search.h) can refresh only those rows instead of rebuilding.
 //
-// Node-local, never replicated, never in the digest. Stored in crdt_changed
-// (seq, tbl, id), keyed in that order, and three crdt_meta entries:
+// Node-local, never replicated, never in the digest. Stored in
+// crdt_changed (seq, n, rows): one entry per counted commit, its `n` rows in
+// the pending names' encoding (sync/pending_names.h), and crdt_meta entries:
 //   changes         the change count (Replica::ChangeCount), +1 per counted commit
 //   changed_at      the change count the journal was last written at
 //   changed_floor   the journal names every row changed by the commits with
 //                   seq > changed_floor
-//   changed_rows    entries in crdt_changed
+//   changed_rows    rows named in crdt_changed
 //
 // Invariants:
 //  1. Every counted commit (a local Writer::Commit that wrote a table that
@@ -21,9 +22,9 @@
 //     commits it did not name: nothing before is trusted, and the next
 //     RecordCommit raises the floor to the count it found.
 //  4. Bounded by ReplicaOptions::max_journal_rows (M): a commit of more than
-//     M / 2 rows is not named (the floor rises past it); past M entries the
-//     oldest commits are dropped down to M / 2 and the floor rises with
-//     them. A reader whose watermark is below the floor is told so
+//     M / 2 rows is not named (the floor rises past it); past M rows the
+//     oldest commits are dropped down to M / 2 rows and the floor rises
+//     with them. A reader whose watermark is below the floor is told so
 //     (nullopt) and starts afresh.
 #ifndef OUTPOST_SYNC_CHANGE_JOURNAL_H_
 #define OUTPOST_SYNC_CHANGE_JOURNAL_H_

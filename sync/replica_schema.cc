@@ -56,8 +56,7 @@ constexpr char kCrdtTables[] = R"sql(
     CREATE TABLE IF NOT EXISTS crdt_pending(
       scope INTEGER NOT NULL, hlc INTEGER NOT NULL, rows BLOB NOT NULL);
     CREATE TABLE IF NOT EXISTS crdt_changed(
-      seq INTEGER NOT NULL, tbl INTEGER NOT NULL, id BLOB NOT NULL,
-      PRIMARY KEY(seq, tbl, id)) WITHOUT ROWID;
+      seq INTEGER PRIMARY KEY, n INTEGER NOT NULL, rows BLOB NOT NULL);
     CREATE TABLE IF NOT EXISTS crdt_replay_refused(
       tbl INTEGER NOT NULL, id BLOB NOT NULL, scope INTEGER NOT NULL, origin INTEGER NOT NULL,
       reason TEXT NOT NULL);
