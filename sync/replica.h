@@ -78,9 +78,9 @@ struct ReplicaOptions {
   // the version vector on), so an honest peer loses nothing.
   uint64_t max_buffered_ahead = 1024;
   // The change journal's bound (sync/change_journal.h): past this many
-  // entries the oldest commits' are dropped down to half; a commit of more
+  // rows the oldest commits' are dropped down to half; a commit of more
   // than half is not named at all. Either way a reader from before then is
-  // told to start afresh (ChangedRowsSince). About 30 bytes an entry.
+  // told to start afresh (ChangedRowsSince).
   size_t max_journal_rows = 200000;
 };
 
