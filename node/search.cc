@@ -1,11 +1,13 @@
 #include "node/search.h"
 
 #include <algorithm>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
 #include "base/clock.h"
 #include "node/audit.h"
+#include "node/search_internal.h"
 #include "risk/normalise.h"
 #include "sync/live_rows.h"
 
@@ -13,15 +15,29 @@ namespace outpost::node {
 namespace {
 
 using nlohmann::json;
+using Blob = std::span<const uint8_t>;
 
 // Bump when the tokens change: a store indexed by an older outpost rebuilds.
-constexpr int64_t kIndexFormat = 1;
+// 2: search_link, so the index refreshes incrementally.
+constexpr int64_t kIndexFormat = 2;
+
+// Above this many movements to re-index, one rebuild is cheaper.
+constexpr size_t kMaxIncremental = 20000;
 
 constexpr std::string_view kSchema = R"(
   CREATE TABLE IF NOT EXISTS search_token(
     token TEXT NOT NULL, time INTEGER NOT NULL, movement BLOB NOT NULL,
     PRIMARY KEY(token, time, movement)) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS search_link(
+    row BLOB NOT NULL, movement BLOB NOT NULL, PRIMARY KEY(row, movement)) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS search_state(key TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID;
+)";
+
+// Built after a full rebuild's inserts (faster than keeping them up to date
+// row by row); the incremental path deletes through them.
+constexpr std::string_view kByMovement = R"(
+  CREATE INDEX IF NOT EXISTS search_token_by_movement ON search_token(movement);
+  CREATE INDEX IF NOT EXISTS search_link_by_movement ON search_link(movement);
 )";
 
 std::vector<std::string> NameTokens(std::string_view text) {
@@ -43,61 +59,193 @@ std::string CodeToken(std::string_view text) {
 }
 
 // Where the tokens of a movement come from: each query gives the movement's
-// id, its time, then text columns read as names or as codes.
+// id, its time, then text columns read as names or as codes, then the ids of
+// the rows the movement's tokens depend on (its links: whatever row they
+// name, live or not, so a row that appears, changes or goes later finds the
+// movement). Each query names the movement `m`, so " WHERE m.id = ?" picks
+// one movement's rows.
 struct Source {
   const char* sql;
   std::vector<int> name_cols;
   std::vector<int> code_cols;
+  std::vector<int> link_cols;
 };
 
 const std::vector<Source>& Sources() {
   static const std::vector<Source> kSources = {
-      {"SELECT m.id, m.time, v.plate, t.plate, m.declaration FROM live_movement m "
+      {"SELECT m.id, m.time, v.plate, t.plate, m.declaration, m.id, m.vehicle, m.trailer, "
+       "m.driver FROM live_movement m "
        "LEFT JOIN live_vehicle v ON v.id = m.vehicle LEFT JOIN live_vehicle t ON t.id = m.trailer",
        {},
-       {2, 3, 4}},
+       {2, 3, 4},
+       {5, 6, 7, 8}},
       {"SELECT m.id, m.time, coalesce(p.family_name, '') || ' ' || coalesce(p.given_names, ''), "
        "p.document_number FROM live_movement m JOIN live_person p ON p.id = m.driver",
        {2},
-       {3}},
-      {"SELECT m.id, m.time, coalesce(p.family_name, '') || ' ' || coalesce(p.given_names, ''), "
-       "p.document_number FROM live_movement_person mp JOIN live_movement m ON m.id = mp.movement "
-       "JOIN live_person p ON p.id = mp.person",
+       {3},
+       {}},
+      // LEFT JOIN: the link to a person not (yet, or no longer) live.
+      {"SELECT m.id, m.time, CASE WHEN p.id IS NULL THEN NULL ELSE coalesce(p.family_name, '') "
+       "|| ' ' || coalesce(p.given_names, '') END, p.document_number, mp.id, mp.person "
+       "FROM live_movement_person mp JOIN live_movement m ON m.id = mp.movement "
+       "LEFT JOIN live_person p ON p.id = mp.person",
        {2},
-       {3}},
-      {"SELECT m.id, m.time, e.number FROM live_equipment e "
+       {3},
+       {4, 5}},
+      {"SELECT m.id, m.time, e.number, e.id FROM live_equipment e "
        "JOIN live_movement m ON m.id = e.movement",
        {},
-       {2}},
-      {"SELECT m.id, m.time, pa.name, c.transport_doc_number FROM live_consignment c "
-       "JOIN live_movement m ON m.id = c.movement LEFT JOIN live_party pa ON pa.id = c.consignee",
        {2},
        {3}},
+      {"SELECT m.id, m.time, pa.name, c.transport_doc_number, c.id, c.consignee "
+       "FROM live_consignment c JOIN live_movement m ON m.id = c.movement "
+       "LEFT JOIN live_party pa ON pa.id = c.consignee",
+       {2},
+       {3},
+       {4, 5}},
   };
   return kSources;
 }
 
-Status IndexSource(Db& db, const Source& src, Stmt& ins) {
-  OUTPOST_ASSIGN_OR_RETURN(auto st, db.Prepare(src.sql));
+// Receives what the sources yield.
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual Status Token(const std::string& token, int64_t time, Blob movement) = 0;
+  virtual Status Link(Blob row, Blob movement) = 0;
+};
+
+// Writes into search_token and search_link.
+class TableSink : public Sink {
+ public:
+  static Result<TableSink> Make(Db& db) {
+    TableSink s;
+    OUTPOST_ASSIGN_OR_RETURN(s.token_,
+                             db.Prepare("INSERT OR IGNORE INTO search_token VALUES(?, ?, ?)"));
+    OUTPOST_ASSIGN_OR_RETURN(s.link_, db.Prepare("INSERT OR IGNORE INTO search_link VALUES(?, ?)"));
+    return s;
+  }
+  Status Token(const std::string& token, int64_t time, Blob movement) override {
+    token_->Reset();
+    token_->Bind(1, std::string_view(token)).Bind(2, time).BindBlob(3, movement);
+    return token_->Run();
+  }
+  Status Link(Blob row, Blob movement) override {
+    link_->Reset();
+    link_->BindBlob(1, row).BindBlob(2, movement);
+    return link_->Run();
+  }
+
+ private:
+  std::unique_ptr<Stmt> token_, link_;
+};
+
+Status IndexRows(Stmt& st, const Source& src, Sink& sink) {
   for (;;) {
-    OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+    OUTPOST_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
-    std::vector<std::string> tokens;
+    const Blob movement = st.Blob(0);
+    const int64_t time = st.Int(1);
     for (int c : src.name_cols) {
-      if (st->IsNull(c)) continue;
-      for (auto& t : NameTokens(st->Text(c))) tokens.push_back("n:" + t);
+      if (st.IsNull(c)) continue;
+      for (auto& t : NameTokens(st.Text(c))) {
+        OUTPOST_RETURN_IF_ERROR(sink.Token("n:" + t, time, movement));
+      }
     }
     for (int c : src.code_cols) {
-      if (st->IsNull(c)) continue;
-      if (std::string t = CodeToken(st->Text(c)); !t.empty()) tokens.push_back(std::move(t));
+      if (st.IsNull(c)) continue;
+      if (std::string t = CodeToken(st.Text(c)); !t.empty()) {
+        OUTPOST_RETURN_IF_ERROR(sink.Token(t, time, movement));
+      }
     }
-    for (const auto& t : tokens) {
-      ins.Reset();
-      ins.Bind(1, std::string_view(t)).Bind(2, st->Int(1)).BindBlob(2 + 1, st->Blob(0));
-      OUTPOST_RETURN_IF_ERROR(ins.Run());
+    for (int c : src.link_cols) {
+      if (!st.IsNull(c)) OUTPOST_RETURN_IF_ERROR(sink.Link(st.Blob(c), movement));
     }
   }
   return Status::Ok();
+}
+
+// Every movement's tokens and links, from the live views.
+Status IndexAll(Db& db, Sink& sink) {
+  for (const Source& src : Sources()) {
+    OUTPOST_ASSIGN_OR_RETURN(auto st, db.Prepare(src.sql));
+    OUTPOST_RETURN_IF_ERROR(IndexRows(*st, src, sink));
+  }
+  return Status::Ok();
+}
+
+// The fallback: drops the index and builds it from the live views.
+Status RebuildAll(Db& db) {
+  OUTPOST_RETURN_IF_ERROR(
+      db.Exec("DROP INDEX IF EXISTS search_token_by_movement; DROP INDEX IF EXISTS "
+              "search_link_by_movement; DELETE FROM search_token; DELETE FROM search_link;"));
+  OUTPOST_ASSIGN_OR_RETURN(TableSink sink, TableSink::Make(db));
+  OUTPOST_RETURN_IF_ERROR(IndexAll(db, sink));
+  return db.Exec(kByMovement);
+}
+
+// Drops one movement's tokens and links and indexes it again from the live
+// views (nothing, if it is no longer live).
+Status Reindex(Db& db, const std::string& movement, TableSink& sink) {
+  const Blob id(reinterpret_cast<const uint8_t*>(movement.data()), movement.size());
+  for (const char* sql : {"DELETE FROM search_token WHERE movement = ?",
+                          "DELETE FROM search_link WHERE movement = ?"}) {
+    OUTPOST_ASSIGN_OR_RETURN(auto del, db.Cached(sql));
+    del->BindBlob(1, id);
+    OUTPOST_RETURN_IF_ERROR(del->Run());
+  }
+  for (const Source& src : Sources()) {
+    OUTPOST_ASSIGN_OR_RETURN(auto st, db.Cached(std::string(src.sql) + " WHERE m.id = ?"));
+    st->BindBlob(1, id);
+    OUTPOST_RETURN_IF_ERROR(IndexRows(*st, src, sink));
+  }
+  return Status::Ok();
+}
+
+// Adds the movements a changed row's current state names: a movement
+// itself; the movement a live child row (person on it, equipment,
+// consignment) belongs to.
+Status AddOwnMovement(Db& db, const schema::Table& t, const Uuid& id, std::set<std::string>& out) {
+  if (t.name == "movement") {
+    out.emplace(id.begin(), id.end());
+    return Status::Ok();
+  }
+  if (t.name != "movement_person" && t.name != "equipment" && t.name != "consignment") {
+    return Status::Ok();  // found through search_link, if a movement names it
+  }
+  OUTPOST_ASSIGN_OR_RETURN(auto st, db.Cached("SELECT movement FROM " + sync::LiveView(t.name) +
+                                              " WHERE id = ? AND movement IS NOT NULL"));
+  st->BindBlob(1, id);
+  OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (row) {
+    auto b = st->Blob(0);
+    out.emplace(b.begin(), b.end());
+  }
+  return Status::Ok();
+}
+
+// The movements whose tokens may differ from what the index holds for them
+// after `changed` rows changed: those the index linked to the rows (what
+// they were), and those the rows now name (what they are).
+Result<std::set<std::string>> Affected(Db& db, const schema::Catalogue& cat,
+                                       const std::vector<sync::ChangedRow>& changed) {
+  std::set<std::string> out;
+  std::set<std::pair<uint16_t, Uuid>> seen;
+  for (const auto& r : changed) {
+    if (!seen.emplace(r.table, r.id).second) continue;
+    OUTPOST_ASSIGN_OR_RETURN(auto st, db.Cached("SELECT movement FROM search_link WHERE row = ?"));
+    st->BindBlob(1, r.id);
+    for (;;) {
+      OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      auto b = st->Blob(0);
+      out.emplace(b.begin(), b.end());
+    }
+    if (const schema::Table* t = cat.FindById(r.table)) {
+      OUTPOST_RETURN_IF_ERROR(AddOwnMovement(db, *t, r.id, out));
+    }
+  }
+  return out;
 }
 
 Result<int64_t> StateValue(Db& db, std::string_view key) {
@@ -323,22 +471,7 @@ Status CheckQuery(const SearchQuery& q, const std::vector<std::string>& words) {
   return Status::Ok();
 }
 
-}  // namespace
-
-Result<bool> RefreshSearchIndex(Store& store) {
-  Db& db = store.db();
-  OUTPOST_RETURN_IF_ERROR(db.Exec(kSchema));
-  OUTPOST_ASSIGN_OR_RETURN(int64_t changes, store.replica().ChangeCount());
-  OUTPOST_ASSIGN_OR_RETURN(int64_t indexed, StateValue(db, "indexed"));
-  OUTPOST_ASSIGN_OR_RETURN(int64_t format, StateValue(db, "format"));
-  if (indexed == changes && format == kIndexFormat) return false;
-  OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db, TxnMode::kImmediate));
-  // Read again under the write lock: a writer may have committed meanwhile.
-  OUTPOST_ASSIGN_OR_RETURN(changes, store.replica().ChangeCount());
-  OUTPOST_RETURN_IF_ERROR(db.Exec("DELETE FROM search_token"));
-  OUTPOST_ASSIGN_OR_RETURN(auto ins,
-                           db.Prepare("INSERT OR IGNORE INTO search_token VALUES(?, ?, ?)"));
-  for (const Source& src : Sources()) OUTPOST_RETURN_IF_ERROR(IndexSource(db, src, *ins));
+Status WriteState(Db& db, int64_t changes) {
   OUTPOST_ASSIGN_OR_RETURN(auto put,
                            db.Prepare("INSERT OR REPLACE INTO search_state VALUES(?, ?)"));
   for (auto [k, v] : {std::pair{"indexed", changes}, std::pair{"format", kIndexFormat}}) {
@@ -346,9 +479,104 @@ Result<bool> RefreshSearchIndex(Store& store) {
     put->Bind(1, std::string_view(k)).Bind(2, v);
     OUTPOST_RETURN_IF_ERROR(put->Run());
   }
-  OUTPOST_RETURN_IF_ERROR(txn->Commit());
-  return true;
+  return Status::Ok();
 }
+
+// Under the write lock: re-indexes the movements the rows changed since
+// `indexed` touch, or rebuilds when the journal cannot say which.
+Result<SearchRefresh> Refresh(Store& store, int64_t indexed, bool trusted) {
+  Db& db = store.db();
+  SearchRefresh out{.refreshed = true};
+  std::optional<std::vector<sync::ChangedRow>> changed;
+  if (trusted) {
+    OUTPOST_ASSIGN_OR_RETURN(changed, store.replica().ChangedRowsSince(indexed));
+  }
+  std::optional<std::set<std::string>> affected;
+  if (changed) {
+    OUTPOST_ASSIGN_OR_RETURN(affected, Affected(db, store.catalogue(), *changed));
+  }
+  if (!affected || affected->size() > kMaxIncremental) {
+    OUTPOST_RETURN_IF_ERROR(RebuildAll(db));
+    out.full = true;
+    return out;
+  }
+  OUTPOST_ASSIGN_OR_RETURN(TableSink sink, TableSink::Make(db));
+  for (const std::string& m : *affected) OUTPOST_RETURN_IF_ERROR(Reindex(db, m, sink));
+  out.movements = static_cast<int64_t>(affected->size());
+  return out;
+}
+
+}  // namespace
+
+Result<SearchRefresh> RefreshSearchIndex(Store& store) {
+  Db& db = store.db();
+  OUTPOST_RETURN_IF_ERROR(db.Exec(kSchema));
+  OUTPOST_ASSIGN_OR_RETURN(int64_t changes, store.replica().ChangeCount());
+  OUTPOST_ASSIGN_OR_RETURN(int64_t indexed, StateValue(db, "indexed"));
+  OUTPOST_ASSIGN_OR_RETURN(int64_t format, StateValue(db, "format"));
+  if (indexed == changes && format == kIndexFormat) return SearchRefresh{};
+  OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db, TxnMode::kImmediate));
+  // Read again under the write lock: a writer may have committed meanwhile.
+  OUTPOST_ASSIGN_OR_RETURN(changes, store.replica().ChangeCount());
+  OUTPOST_ASSIGN_OR_RETURN(indexed, StateValue(db, "indexed"));
+  OUTPOST_ASSIGN_OR_RETURN(format, StateValue(db, "format"));
+  if (indexed == changes && format == kIndexFormat) return SearchRefresh{};
+  OUTPOST_ASSIGN_OR_RETURN(SearchRefresh out,
+                           Refresh(store, indexed, format == kIndexFormat && indexed >= 0));
+  OUTPOST_RETURN_IF_ERROR(WriteState(db, changes));
+  OUTPOST_RETURN_IF_ERROR(txn->Commit());
+  return out;
+}
+
+namespace internal {
+
+Result<int64_t> RebuildSearchIndex(Store& store) {
+  Db& db = store.db();
+  OUTPOST_RETURN_IF_ERROR(db.Exec(kSchema));
+  OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db, TxnMode::kImmediate));
+  OUTPOST_ASSIGN_OR_RETURN(int64_t changes, store.replica().ChangeCount());
+  OUTPOST_RETURN_IF_ERROR(RebuildAll(db));
+  OUTPOST_RETURN_IF_ERROR(WriteState(db, changes));
+  OUTPOST_RETURN_IF_ERROR(txn->Commit());
+  return db.QueryInt("SELECT count(*) FROM search_token");
+}
+
+namespace {
+class SetSink : public Sink {
+ public:
+  explicit SetSink(std::set<IndexEntry>& out) : out_(out) {}
+  Status Token(const std::string& token, int64_t time, Blob movement) override {
+    out_.emplace(token, time, std::string(movement.begin(), movement.end()));
+    return Status::Ok();
+  }
+  Status Link(Blob, Blob) override { return Status::Ok(); }
+
+ private:
+  std::set<IndexEntry>& out_;
+};
+}  // namespace
+
+Result<std::set<IndexEntry>> ScratchIndex(Store& store) {
+  std::set<IndexEntry> out;
+  SetSink sink(out);
+  OUTPOST_RETURN_IF_ERROR(IndexAll(store.db(), sink));
+  return out;
+}
+
+Result<std::set<IndexEntry>> StoredIndex(Store& store) {
+  std::set<IndexEntry> out;
+  OUTPOST_ASSIGN_OR_RETURN(auto st,
+                           store.db().Prepare("SELECT token, time, movement FROM search_token"));
+  for (;;) {
+    OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    auto b = st->Blob(2);
+    out.emplace(std::string(st->Text(0)), st->Int(1), std::string(b.begin(), b.end()));
+  }
+  return out;
+}
+
+}  // namespace internal
 
 Result<json> Search(Store& store, const SearchQuery& q, const Actor& actor) {
   std::vector<std::string> words = Words(q.text);

@@ -13,12 +13,20 @@
 // finds plate "SA-123 BC").
 //
 // Index (docs/search.md): node-local tables search_token (token, time,
-// movement) and search_state, never replicated. Before each search the index
-// is compared with the replica's ChangeCount (sync/replica.h), which moves on
-// every local write and every merge that applied a batch (sync sessions,
-// bundles, imports alike); when it moved, the index is rebuilt from the live
-// views, in one transaction. So rows that arrived by sync are found, and
-// deleted or erased ones are not.
+// movement), search_link (row, movement: the rows each movement's tokens were
+// read from or that it names) and search_state, never replicated. Before each
+// search the index is compared with the replica's ChangeCount
+// (sync/replica.h), which moves on every local write and every merge that
+// applied a batch (sync sessions, bundles, imports alike). When it moved,
+// the index asks the replica's change journal (Replica::ChangedRowsSince)
+// which rows changed since it was built, and re-indexes, from the live
+// views, just the movements those rows belong to or are linked to (dropping
+// their old tokens first), in one transaction. It rebuilds everything when
+// the journal cannot tell (the first build, an index of an older format, a
+// journal that no longer reaches back, more than 20,000 movements touched).
+// So rows that arrived by sync are found, and deleted or erased ones are
+// not; the index equals what a rebuild would make (search_test's
+// incremental property).
 //
 // Results: newest first (time, then id), `limit` per page; a page is chosen
 // by number or by the cursor of the previous page's last row. Each result
@@ -54,9 +62,17 @@ struct SearchQuery {
 // characters (after trimming), "limit", "page" or "before" when out of range.
 Result<nlohmann::json> Search(Store& store, const SearchQuery& query, const Actor& actor);
 
-// Brings the index up to date if the replica changed since it was built.
-// Returns true when it rebuilt. Search calls it; exposed for tests and timing.
-Result<bool> RefreshSearchIndex(Store& store);
+struct SearchRefresh {
+  bool refreshed = false;  // the index changed
+  bool full = false;       // by a rebuild from scratch
+  int64_t movements = 0;   // movements re-indexed (an incremental refresh)
+};
+
+// Brings the index up to date if the replica changed since it was built:
+// incrementally, or by a rebuild (see above). Search calls it; exposed for
+// tests and timing. kBusy if another process holds the write lock past the
+// busy timeout; SQLite's errors otherwise (the index is then as it was).
+Result<SearchRefresh> RefreshSearchIndex(Store& store);
 
 }  // namespace outpost::node
 

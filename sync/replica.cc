@@ -167,14 +167,16 @@ Status Replica::SaveClock() {
   return st->Run();
 }
 
-Status Replica::CountChange() {
-  OUTPOST_ASSIGN_OR_RETURN(auto st, db_.Cached("INSERT INTO crdt_meta VALUES('changes', 1) ON "
-                                               "CONFLICT(key) DO UPDATE SET value = value + 1"));
-  return st->Run();
+Status Replica::CountChange(const internal::ChangedRowSet& rows) {
+  return internal::RecordCommit(db_, rows, options_.max_journal_rows);
 }
 
 Result<int64_t> Replica::ChangeCount() const {
   return db_.QueryInt("SELECT coalesce((SELECT value FROM crdt_meta WHERE key = 'changes'), 0)");
+}
+
+Result<std::optional<std::vector<ChangedRow>>> Replica::ChangedRowsSince(int64_t count) const {
+  return internal::ReadJournal(db_, count);
 }
 
 // ---------------------------------------------------------------------------

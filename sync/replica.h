@@ -56,6 +56,7 @@
 #include "schema/catalogue.h"
 #include "sync/batch_log.h"
 #include "sync/change_batch.h"
+#include "sync/change_journal.h"
 #include "sync/hlc.h"
 #include "sync/pending_names.h"
 #include "sync/version_vector.h"
@@ -76,6 +77,11 @@ struct ReplicaOptions {
   // stored; its sender offers it again once the gap is filled (it sends from
   // the version vector on), so an honest peer loses nothing.
   uint64_t max_buffered_ahead = 1024;
+  // The change journal's bound (sync/change_journal.h): past this many
+  // rows the oldest commits' are dropped down to half; a commit of more
+  // than half is not named at all. Either way a reader from before then is
+  // told to start afresh (ChangedRowsSince).
+  size_t max_journal_rows = 200000;
 };
 
 // Checks the author's signature and authority over a batch before it is
@@ -147,7 +153,8 @@ class Writer {
   };
   std::vector<PendingNames> pending_;
   size_t rows_ = 0;
-  bool changes_rows_ = false;  // wrote a table that is not append-only
+  bool changes_rows_ = false;        // wrote a table that is not append-only
+  internal::ChangedRowSet changed_;  // those rows, for the change journal
   // Last, so they are reset before the transaction ends.
   std::vector<std::pair<uint16_t, StmtRef>> inserts_;
 };
@@ -253,6 +260,18 @@ class Replica {
   // store that never counted.
   Result<int64_t> ChangeCount() const;
 
+  // The rows the counted commits after `count` (a ChangeCount read earlier)
+  // changed, from the node-local change journal (sync/change_journal.h,
+  // docs/crdt.md "The change journal"): every row of a table that is not
+  // append-only that a local commit wrote (insert, update, delete, erasure,
+  // undelete) or a merge applied a row change to -- a superset, in commit
+  // order, a row once per commit that changed it. nullopt when the journal
+  // does not reach back to `count` (ReplicaOptions::max_journal_rows; a
+  // commit an older binary counted without naming its rows; `count` ahead
+  // of ChangeCount): the caller must then start afresh. A read; call it in
+  // the transaction that reads ChangeCount, so the two agree.
+  Result<std::optional<std::vector<ChangedRow>>> ChangedRowsSince(int64_t count) const;
+
   // Number of live (not deleted) rows in `table` (all scopes).
   Result<int64_t> CountLive(const schema::Table& table) const;
   // Live rows of `table` per scope name (for HQ's per-crossing counts).
@@ -308,8 +327,9 @@ class Replica {
   // The (origin, scope) indexes of a chain; empty when either is unknown.
   Result<std::optional<std::pair<uint32_t, uint32_t>>> FindChain(const NodeId& origin,
                                                                  const std::string& scope) const;
-  Status SaveClock();    // crdt_meta 'hlc' = the clock's last stamp
-  Status CountChange();  // crdt_meta 'changes' += 1
+  Status SaveClock();  // crdt_meta 'hlc' = the clock's last stamp
+  // crdt_meta 'changes' += 1, and the change journal names `rows`.
+  Status CountChange(const internal::ChangedRowSet& rows);
   // replica_seal.cc: signs own batches stored unsigned (older binaries).
   Status SignUnsigned(const BatchSigner& sign);
 
@@ -364,6 +384,7 @@ class Replica {
   mutable std::map<NodeId, uint32_t> node_index_;
   mutable std::map<std::string, uint32_t> scope_index_;
   std::map<uint16_t, TableSql> table_sql_;
+  internal::ChangedRowSet merged_;  // rows the current Merge call applied changes to
 };
 
 }  // namespace outpost::sync

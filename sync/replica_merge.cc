@@ -53,12 +53,13 @@ Result<MergeReport> Replica::Merge(std::span<const SignedBatch> batches,
                                    const BatchVerifier& verify) {
   MergeReport report;
   OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db_, TxnMode::kImmediate));
+  merged_.Reset(options_.max_journal_rows / 2);
   const HlcTime clock_before = hlc_.last();
   for (const SignedBatch& in : batches) OUTPOST_RETURN_IF_ERROR(MergeOne(in, verify, &report));
   // Only when the clock moved: a merge that applies nothing changes no byte
   // (invariant 1, docs/crdt.md; tests/sync/merge_laws_test.cc).
   if (hlc_.last() != clock_before) OUTPOST_RETURN_IF_ERROR(SaveClock());
-  if (report.applied > 0) OUTPOST_RETURN_IF_ERROR(CountChange());
+  if (report.applied > 0) OUTPOST_RETURN_IF_ERROR(CountChange(merged_));
   OUTPOST_RETURN_IF_ERROR(txn->Commit());
   return report;
 }
@@ -162,6 +163,10 @@ Status Replica::ApplyInSavepoint(const ChangeBatch& batch, const SignedBatch* ar
     return Status::Ok();
   }
   report->column_changes += *applied;
+  for (const auto& row : batch.rows) {  // for the change journal (sync/change_journal.h)
+    const Table* t = catalogue_.FindById(row.table);
+    if (t != nullptr && !t->append_only) merged_.Add(row.table, row.id);
+  }
   (void)hlc_.Observe(batch.hlc);
   if (arrived == nullptr) {
     OUTPOST_RETURN_IF_ERROR(log_.MarkApplied(origin_idx, scope_idx, batch.seq));

@@ -55,6 +55,8 @@ constexpr char kCrdtTables[] = R"sql(
     CREATE INDEX IF NOT EXISTS crdt_tomb_by_batch ON crdt_tomb(origin, scope, seq);
     CREATE TABLE IF NOT EXISTS crdt_pending(
       scope INTEGER NOT NULL, hlc INTEGER NOT NULL, rows BLOB NOT NULL);
+    CREATE TABLE IF NOT EXISTS crdt_changed(
+      seq INTEGER PRIMARY KEY, n INTEGER NOT NULL, rows BLOB NOT NULL);
     CREATE TABLE IF NOT EXISTS crdt_replay_refused(
       tbl INTEGER NOT NULL, id BLOB NOT NULL, scope INTEGER NOT NULL, origin INTEGER NOT NULL,
       reason TEXT NOT NULL);

@@ -5,6 +5,7 @@
 # writer.cc: local writes; replica_merge.cc; replica_seal.cc;
 # replica_schema.cc: the store's tables and upgrades), the batch log and
 # version vector SQL (batch_log.cc), the pending names (pending_names.cc),
+# the change journal (change_journal.cc),
 # live-row views.
 list(APPEND SYNC_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/hlc.cc
@@ -16,6 +17,7 @@ list(APPEND SYNC_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/pending_names.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/row_sql.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/batch_log.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/change_journal.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/replica.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/replica_schema.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/writer.cc

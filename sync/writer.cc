@@ -27,7 +27,9 @@ Result<std::unique_ptr<Writer>> Replica::BeginWrite() {
   auto last = db_.QueryInt("SELECT value FROM crdt_meta WHERE key = 'hlc'");
   if (last.ok()) hlc_.Restore(static_cast<HlcTime>(*last));
   HlcTime now = hlc_.Now();
-  return std::unique_ptr<Writer>(new Writer(*this, std::move(txn), now));
+  std::unique_ptr<Writer> w(new Writer(*this, std::move(txn), now));
+  w->changed_.Reset(options_.max_journal_rows / 2);
+  return w;
 }
 
 Writer::~Writer() = default;
@@ -58,6 +60,7 @@ Result<uint32_t> Writer::ScopeFor(const std::string& scope) {
 
 void Writer::NotePending(const Table& t, const Uuid& id, int64_t scope_index, uint32_t cl) {
   changes_rows_ |= !t.append_only;  // an append-only log (audit) changes no existing row
+  if (!t.append_only) changed_.Add(t.id, id);
   PendingNamesEncoder* names = nullptr;
   for (auto& p : pending_) {
     if (p.scope == scope_index) names = &p.names;
@@ -225,7 +228,7 @@ Status Writer::Commit() {
     OUTPOST_RETURN_IF_ERROR(st->Run());
   }
   OUTPOST_RETURN_IF_ERROR(replica_.SaveClock());
-  if (changes_rows_) OUTPOST_RETURN_IF_ERROR(replica_.CountChange());
+  if (changes_rows_) OUTPOST_RETURN_IF_ERROR(replica_.CountChange(changed_));
   Status s = txn_->Commit();
   txn_.reset();
   return s;
