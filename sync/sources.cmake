@@ -5,7 +5,7 @@
 # writer.cc: local writes; replica_merge.cc; replica_seal.cc;
 # replica_schema.cc: the store's tables and upgrades), the batch log and
 # version vector SQL (batch_log.cc), the pending names (pending_names.cc),
-# live-row views.
+# live-row views, row-change tracking for derived state (row_changes.cc).
 list(APPEND SYNC_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/hlc.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/change_batch.cc
@@ -21,7 +21,8 @@ list(APPEND SYNC_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/writer.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/replica_merge.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/replica_seal.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/live_rows.cc)
+  ${CMAKE_CURRENT_SOURCE_DIR}/live_rows.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/row_changes.cc)
 # The sync protocol (docs/protocol.md): framing, messages, session, ledger,
 # transport, bundles.
 list(APPEND SYNC_SOURCES
