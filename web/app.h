@@ -104,6 +104,9 @@ class App {
   // `body` is the request's JSON body.
   HttpResponse LaneDecision(const std::string& body, node::Actor actor);
   HttpResponse LaneInspection(const std::string& body, node::Actor actor);
+  // GET /api/volumes and /api/volumes.csv (web/volumes_api.cc): HQ's
+  // volume counters for the URL's query string, as JSON or as a CSV file.
+  HttpResponse VolumesApi(const std::string& query, bool csv);
 
   node::Store& store_;
   Accounts& accounts_;

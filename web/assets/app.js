@@ -14,6 +14,7 @@ const MESSAGES = {
     task_search: 'Search movements',
     task_queue: 'Queue: movements awaiting a decision or an inspection',
     task_shift: 'Shift at a glance',
+    task_volumes: 'Volumes: movements, lanes, inspections and seizures per crossing',
     col_time: 'Time', col_plate: 'Plate', col_lane: 'Lane',
     task_none: 'Nothing to do here yet for your role.',
     fix_these: 'There is a problem',
@@ -69,6 +70,7 @@ const MESSAGES = {
     task_search: 'Pretraga prelazaka',
     task_queue: 'Red čekanja: prelasci koji čekaju odluku ili rezultat kontrole',
     task_shift: 'Smjena na prvi pogled',
+    task_volumes: 'Obim prometa: prelasci, trake, kontrole i zapljene po prijelazu',
     col_time: 'Vrijeme', col_plate: 'Reg. oznaka', col_lane: 'Traka',
     task_none: 'Za vašu ulogu ovdje još nema zadataka.',
     fix_these: 'Postoji problem',
@@ -284,6 +286,7 @@ async function initHome() {
   if (me.role === 'officer' || me.role === 'supervisor') add('/queue', T.task_queue);
   if (me.role === 'supervisor') add('/shift', T.task_shift);
   if (me.role === 'admin') add('/admin/users', T.task_users);
+  if (me.role === 'analyst' || me.role === 'admin') add('/volumes', T.task_volumes);
   if (!tasks.children.length) tasks.append(el('li', {text: T.task_none}));
   const pick = document.getElementById('language');
   pick.value = me.language;
