@@ -268,27 +268,25 @@ Status ApplyDeltas(Db& db, const Deltas& deltas) {
 
 using Changed = std::map<std::string, std::set<Bytes>>;  // table -> row ids
 
-// Takes up to kRefreshChunk entries out of volume_changed.
+// Takes up to kRefreshChunk entries out of volume_changed, oldest first.
 Result<Changed> TakeChanged(Db& db) {
   Changed out;
-  std::vector<std::pair<std::string, Bytes>> taken;
+  int64_t last = -1;
   {
-    OUTPOST_ASSIGN_OR_RETURN(auto st, db.Cached("SELECT tbl, id FROM volume_changed LIMIT ?"));
+    OUTPOST_ASSIGN_OR_RETURN(
+        auto st, db.Cached("SELECT seq, tbl, id FROM volume_changed ORDER BY seq LIMIT ?"));
     st->Bind(1, kRefreshChunk);
     for (;;) {
       OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
       if (!row) break;
-      taken.emplace_back(std::string(st->Text(0)), BytesOf(st->Blob(1)));
+      last = st->Int(0);
+      out[std::string(st->Text(1))].insert(BytesOf(st->Blob(2)));
     }
   }
-  OUTPOST_ASSIGN_OR_RETURN(auto del,
-                           db.Cached("DELETE FROM volume_changed WHERE tbl = ? AND id = ?"));
-  for (auto& [table, id] : taken) {
-    del->Reset();
-    del->Bind(1, std::string_view(table)).BindBlob(2, id);
-    OUTPOST_RETURN_IF_ERROR(del->Run());
-    out[table].insert(std::move(id));
-  }
+  if (last < 0) return out;
+  OUTPOST_ASSIGN_OR_RETURN(auto del, db.Cached("DELETE FROM volume_changed WHERE seq <= ?"));
+  del->Bind(1, last);
+  OUTPOST_RETURN_IF_ERROR(del->Run());
   return out;
 }
 
@@ -330,7 +328,7 @@ Status StartCounting(Store& store) {
   OUTPOST_RETURN_IF_ERROR(sync::TrackRowChanges(db, store.catalogue(), kChanged, kTracked));
   for (const std::string& t : kTracked) {
     OUTPOST_RETURN_IF_ERROR(
-        db.Exec("INSERT OR IGNORE INTO volume_changed SELECT '" + t + "', id FROM live_" + t));
+        db.Exec("INSERT INTO volume_changed(tbl, id) SELECT '" + t + "', id FROM live_" + t));
   }
   return db.Exec("INSERT OR REPLACE INTO volume_state VALUES('format', " +
                  std::to_string(kVolumeFormat) + ")");

@@ -19,15 +19,15 @@
 //     merged batches came before (tests/node/volumes_test.cc checks it).
 //  2. Incremental: a refresh reads only the rows written since the last one.
 //     sync/row_changes.h's triggers name every written movement, inspection
-//     and seizure in the local table volume_changed, in the writer's own
+//     and seizure in the local log volume_changed, in the writer's own
 //     transaction (local writes, sync sessions, bundles, imports alike);
 //     a refresh recounts those rows, and the inspections and seizures that
 //     hang from them, by subtracting what each counted before (volume_seen)
-//     and adding what it counts now, then empties volume_changed -- all in
-//     one transaction. So a page load costs the rows changed since the last
-//     one plus an indexed range read of the counters, never a scan.
-//  3. Node-local: volume_hour, volume_day, volume_seen, volume_state and
-//     volume_changed are derived state, never replicated; a store of an
+//     and adding what it counts now, then deletes the log up to the last
+//     entry it read (its watermark) -- all in one transaction. So a page load costs the rows
+//     changed since the last one plus an indexed range read of the counters, never a scan.
+//  3. Node-local: volume_hour, volume_day, volume_seen, volume_crossing,
+//     volume_state and volume_changed are derived state, never replicated; a store of an
 //     older format (or none) is counted afresh at the first refresh.
 //
 // Thread safety: as Store (one thread at a time); other processes on the

@@ -5,9 +5,9 @@ namespace outpost::sync {
 Status TrackRowChanges(Db& db, const schema::Catalogue& catalogue, std::string_view name,
                        std::span<const std::string> tables) {
   const std::string log(name);
-  OUTPOST_RETURN_IF_ERROR(db.Exec("CREATE TABLE IF NOT EXISTS " + QuoteIdentifier(log) +
-                                  "(tbl TEXT NOT NULL, id BLOB NOT NULL, "
-                                  "PRIMARY KEY(tbl, id)) WITHOUT ROWID"));
+  OUTPOST_RETURN_IF_ERROR(
+      db.Exec("CREATE TABLE IF NOT EXISTS " + QuoteIdentifier(log) +
+              "(seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, id BLOB NOT NULL)"));
   for (const std::string& table : tables) {
     if (!catalogue.Find(table)) {
       return Status::InvalidArgument("table: \"" + table + "\" is not in the catalogue");
@@ -17,7 +17,7 @@ Status TrackRowChanges(Db& db, const schema::Catalogue& catalogue, std::string_v
     // inside a trigger are unqualified: they resolve in the trigger's schema.
     const std::string on = QuoteIdentifier(table);
     const std::string put =
-        "INSERT OR IGNORE INTO " + QuoteIdentifier(log) + " VALUES('" + table + "', ";
+        "INSERT INTO " + QuoteIdentifier(log) + "(tbl, id) VALUES('" + table + "', ";
     struct Kind {
       const char* suffix;
       const char* event;
