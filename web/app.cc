@@ -19,6 +19,7 @@ constexpr unsigned kAnyRole =
     Bit(Role::kOfficer) | Bit(Role::kSupervisor) | Bit(Role::kAnalyst) | Bit(Role::kAdmin);
 constexpr unsigned kDesk = Bit(Role::kOfficer) | Bit(Role::kSupervisor);
 constexpr unsigned kAdminOnly = Bit(Role::kAdmin);
+constexpr unsigned kHqRoom = Bit(Role::kAnalyst) | Bit(Role::kAdmin);
 
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
@@ -348,12 +349,14 @@ HttpResponse App::Route(Call& call) {
       {"POST", "/api/lane/inspection", kDesk, false,
        [&] { return LaneInspection(call.req.body, ActorOf(call)); }},
       // HQ's network page (issue 20): analysts and admins.
-      {"GET", "/network", Bit(Role::kAnalyst) | Bit(Role::kAdmin), true,
-       [] { return Page("network.html"); }},
-      {"GET", "/api/network", Bit(Role::kAnalyst) | Bit(Role::kAdmin), false,
-       [&] { return NetworkApi(call.query); }},
-      {"GET", "/api/network/sessions", Bit(Role::kAnalyst) | Bit(Role::kAdmin), false,
+      {"GET", "/network", kHqRoom, true, [] { return Page("network.html"); }},
+      {"GET", "/api/network", kHqRoom, false, [&] { return NetworkApi(call.query); }},
+      {"GET", "/api/network/sessions", kHqRoom, false,
        [&] { return NetworkSessionsApi(call.query); }},
+      // HQ's volumes (web/volumes_api.cc): analysts and admins.
+      {"GET", "/volumes", kHqRoom, true, [] { return Page("volumes.html"); }},
+      {"GET", "/api/volumes", kHqRoom, false, [&] { return VolumesApi(call.query, false); }},
+      {"GET", "/api/volumes.csv", kHqRoom, false, [&] { return VolumesApi(call.query, true); }},
   };
   if (call.req.method == "GET" && call.path.rfind("/assets/", 0) == 0) {
     return ServeAsset(call.path);

@@ -108,6 +108,9 @@ class App {
   // view of its crossings; `query` is the URL's query string.
   HttpResponse NetworkApi(const std::string& query);
   HttpResponse NetworkSessionsApi(const std::string& query);
+  // GET /api/volumes and /api/volumes.csv (web/volumes_api.cc): HQ's
+  // volume counters for the URL's query string, as JSON or as a CSV file.
+  HttpResponse VolumesApi(const std::string& query, bool csv);
 
   node::Store& store_;
   Accounts& accounts_;

@@ -9,7 +9,8 @@ Scenarios: sign in; a wrong password, then rate-limited; the pages in
 Bosnian and back; a request without
 the CSRF token refused; an officer opening an admin page gets 403; a truck
 with two goods items and a container recorded; an invalid container number
-shown at its field with nothing stored; sign out; an expired session.
+shown at its field with nothing stored; sign out; an expired session; HQ's
+volumes of three crossings merged from bundles, read by an analyst.
 Screenshots (1366x768) are written to OUTPUT_DIR. Exit 77 (CTest: skipped)
 when selenium or chromium is missing.
 """
@@ -372,6 +373,130 @@ def scenario_lane(d, url, data):
           "the decision and the inspection are in the audit log under the account")
 
 
+VOLUME_SITES = (("BA-GRA", 60), ("BA-BIJ", 35), ("XK-VRB", 25))
+
+
+def volumes_network(tmp):
+    """HQ and three enrolled crossings; each records simulated traffic of the
+    last days and carries it to HQ on a bundle file. Returns HQ's data dir."""
+    hq = os.path.join(tmp, "vol-hq")
+    outpost(hq, "init", "--role", "hq", "--name", "HQ", "--hq-address", "127.0.0.1:7400")
+    fp = json.loads(outpost(hq, "--json", "keys", "show"))["signing_fingerprint"]
+    start = time.strftime("%Y-%m-%dT06:00:00Z", time.gmtime(time.time() - 2 * 86400))
+    for seed, (code, n) in enumerate(VOLUME_SITES, start=1):
+        site = os.path.join(tmp, "vol-" + code)
+        outpost(site, "init", "--role", "site", "--name", code, "--site", code)
+        req, cert = site + ".request", site + ".cert"
+        outpost(site, "keys", "request", "--out", req)
+        outpost(hq, "keys", "enroll", req, "--out", cert, "--yes")
+        outpost(site, "keys", "install", cert, "--hq-fingerprint", fp)
+        traffic = site + ".jsonl"
+        outpost(site, "simulate", "--site", code, "--movements", str(n), "--seed", str(seed),
+                "--start", start, "--out", traffic)
+        outpost(site, "--officer", code + "-0042", "record", "import", traffic)
+        bundle = site + "-to-hq.opb"
+        outpost(site, "bundle", "export", "--to", "HQ", "--out", bundle)
+        outpost(hq, "bundle", "import", bundle)
+    for name, role in (("iva", "analyst"), ("marko", "officer")):
+        outpost(hq, "users", "add", name, "--role", role)
+    return hq
+
+
+def canvas_drawn_pixels(d):
+    """Pixels of the chart's canvas painted in a bar colour (volumes.js COLOURS),
+    so axes and a legend alone do not count as a chart that draws."""
+    return d.execute_script(
+        "const c = document.getElementById('chart');"
+        "const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        "const bars = new Set(Object.values(COLOURS).flat().map((h) => h.toLowerCase()));"
+        "const hex = (v) => v.toString(16).padStart(2, '0');"
+        "let n = 0;"
+        "for (let i = 0; i < px.length; i += 4) {"
+        "  if (px[i + 3] === 255 && bars.has('#' + hex(px[i]) + hex(px[i + 1]) + hex(px[i + 2]))) n++;"
+        "}"
+        "return n;")
+
+
+def scenario_volumes(tmp, procs):
+    """HQ's volumes (issue 20): an analyst at HQ sees the three crossings'
+    movements merged from their bundles, a chart that draws and the same
+    figures as a table; the CSV export has the table's rows; one crossing
+    alone; a bad period refused at its field; an officer gets 403."""
+    import csv
+    import io
+    hq = volumes_network(tmp)
+    web, url = start_web(hq)
+    procs.append(web)
+    d = new_driver()
+    try:
+        wait = WebDriverWait(d, 20)
+        sign_in(d, url, "iva")
+        wait.until(EC.url_to_be(url + "/"))
+        wait.until(EC.presence_of_element_located((By.PARTIAL_LINK_TEXT, "Volumes"))).click()
+        wait.until(lambda drv: drv.find_element(By.TAG_NAME, "body").get_attribute(
+            "data-loaded") == "yes")
+        options = [o.get_attribute("value") for o in
+                   d.find_elements(By.CSS_SELECTOR, "#f-crossing option")]
+        check(options == ["", "BA-BIJ", "BA-GRA", "XK-VRB"],
+              "the crossing filter lists the three crossings: %s" % options)
+        total = int(d.find_element(By.CSS_SELECTOR, "#totals li .n").text)
+        expected = sum(n for _, n in VOLUME_SITES)
+        check(total == expected, "HQ counts every merged movement: %d of %d" % (total, expected))
+        pixels = canvas_drawn_pixels(d)
+        check(pixels > 2000, "the chart draws its bars (%d pixels in bar colours)" % pixels)
+        rows = d.find_elements(By.CSS_SELECTOR, "#volumes-body tr")
+        crossings = {r.find_elements(By.TAG_NAME, "td")[1].text for r in rows}
+        check(crossings == {"BA-BIJ", "BA-GRA", "XK-VRB"},
+              "the table has rows of the three crossings: %s" % sorted(crossings))
+        d.set_window_size(1366, 1600)  # the whole page: chart, legend, table
+        time.sleep(0.5)
+        shot(d, "50-volumes")
+        d.set_window_size(1366, 768)
+        href = d.find_element(By.ID, "export").get_attribute("href")
+        check("/api/volumes.csv?" in href, "Export CSV links to the CSV of these filters")
+        text = d.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.text()).then(done)"
+            ".catch(e => done(String(e)));", href)
+        table = list(csv.reader(io.StringIO(text, newline="")))
+        check(table[0][:3] == ["period_start", "crossing", "movements"] and
+              len(table) - 1 == len(rows),
+              "the CSV parses with the table's %d rows (%d)" % (len(rows), len(table) - 1))
+        check(sum(int(r[2]) for r in table[1:]) == expected, "and the same movements")
+        Select(d.find_element(By.ID, "f-crossing")).select_by_value("BA-BIJ")
+        Select(d.find_element(By.ID, "f-by")).select_by_value("hour")
+        d.find_element(By.ID, "show").click()
+        wait.until(lambda drv: {r.find_elements(By.TAG_NAME, "td")[1].text for r in
+                                drv.find_elements(By.CSS_SELECTOR, "#volumes-body tr")} ==
+                   {"BA-BIJ"})
+        total = int(d.find_element(By.CSS_SELECTOR, "#totals li .n").text)
+        check(total == 35, "one crossing, by hour: Bijača's 35 movements (%d)" % total)
+        check(canvas_drawn_pixels(d) > 2000, "the chart draws again by hour")
+        shot(d, "51-volumes-one-crossing-by-hour")
+        d.execute_script("document.getElementById('f-from').value = '2026-12-31';"
+                         "document.getElementById('f-to').value = '2026-12-01';")
+        d.find_element(By.ID, "show").click()
+        err = wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, "#summary li")))
+        check("is before from" in err.text, "a period that ends before it starts is "
+              "refused, naming the field: " + err.text)
+        check(d.find_elements(By.CSS_SELECTOR, ".field.invalid #f-to"),
+              "and the To field is marked")
+        shot(d, "52-volumes-bad-period")
+        d.find_element(By.ID, "signout").click()
+        wait.until(EC.url_to_be(url + "/login"))
+        sign_in(d, url, "marko")
+        wait.until(EC.url_to_be(url + "/"))
+        check("Volumes" not in d.find_element(By.ID, "tasks").text,
+              "an officer's home has no Volumes link")
+        status = fetch_status(d, "GET", "/api/volumes", {})
+        check(status == 403, "an officer may not read the volumes (%s)" % status)
+        d.get(url + "/volumes")
+        wait.until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Not allowed"))
+        check(True, "and the page is refused to an officer")
+    finally:
+        d.quit()
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="outpost-ui-")
@@ -474,6 +599,7 @@ def main():
         shot(d, "08-invalid-container")
         check(counts(data)["movement"] == after["movement"], "nothing is stored")
         scenario_lane(d, url, data)
+        scenario_volumes(tmp, procs)
 
         # Sign out: the pages send the browser back to sign in.
         d.get(url + "/")

@@ -15,6 +15,7 @@ const MESSAGES = {
     task_queue: 'Queue: movements awaiting a decision or an inspection',
     task_shift: 'Shift at a glance',
     task_network: 'Network: crossings and their sync',
+    task_volumes: 'Volumes: movements, lanes, inspections and seizures per crossing',
     col_time: 'Time', col_plate: 'Plate', col_lane: 'Lane',
     task_none: 'Nothing to do here yet for your role.',
     fix_these: 'There is a problem',
@@ -71,6 +72,7 @@ const MESSAGES = {
     task_queue: 'Red čekanja: prelasci koji čekaju odluku ili rezultat kontrole',
     task_shift: 'Smjena na prvi pogled',
     task_network: 'Mreža: prelazi i njihova sinhronizacija',
+    task_volumes: 'Obim prometa: prelasci, trake, kontrole i zapljene po prijelazu',
     col_time: 'Vrijeme', col_plate: 'Reg. oznaka', col_lane: 'Traka',
     task_none: 'Za vašu ulogu ovdje još nema zadataka.',
     fix_these: 'Postoji problem',
@@ -287,6 +289,7 @@ async function initHome() {
   if (me.role === 'supervisor') add('/shift', T.task_shift);
   if (me.role === 'analyst' || me.role === 'admin') add('/network', T.task_network);
   if (me.role === 'admin') add('/admin/users', T.task_users);
+  if (me.role === 'analyst' || me.role === 'admin') add('/volumes', T.task_volumes);
   if (!tasks.children.length) tasks.append(el('li', {text: T.task_none}));
   const pick = document.getElementById('language');
   pick.value = me.language;
