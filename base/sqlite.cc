@@ -114,6 +114,10 @@ std::string_view Stmt::Text(int col) const {
   if (p == nullptr) return {};
   return {p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))};
 }
+
+std::string Stmt::TextOrEmpty(int col) const {
+  return IsNull(col) ? std::string() : std::string(Text(col));
+}
 std::span<const uint8_t> Stmt::Blob(int col) const {
   const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_, col));
   if (p == nullptr) return {};

@@ -73,6 +73,7 @@ class Stmt {
   int64_t Int(int col) const;
   double Double(int col) const;
   std::string_view Text(int col) const;          // valid until the next Step/Reset
+  std::string TextOrEmpty(int col) const;        // a copy; "" when NULL
   std::span<const uint8_t> Blob(int col) const;  // same lifetime
   std::string_view ColumnName(int col) const;
 

@@ -22,8 +22,6 @@ int StateRank(const std::string& state) {
   return 5;
 }
 
-std::string TextOr(Stmt& st, int col) { return st.IsNull(col) ? "" : std::string(st.Text(col)); }
-
 // Every ruleset this node holds, the newest (issue time, then version) first.
 struct RulesetRow {
   Uuid row{};
@@ -40,7 +38,7 @@ Result<std::vector<RulesetRow>> Rulesets(Store& store) {
     RulesetRow r;
     auto b = st->Blob(0);
     if (b.size() == r.row.size()) std::copy(b.begin(), b.end(), r.row.begin());
-    r.seen = {TextOr(*st, 1), st->Int(2), st->Int(3)};
+    r.seen = {st->TextOrEmpty(1), st->Int(2), st->Int(3)};
     out.push_back(std::move(r));
   }
   return out;
@@ -76,7 +74,7 @@ Status RefusalsOf(Store& store, CrossingHealth& c) {
   OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
   if (row) {
     c.refused_batches = st->Int(0);
-    c.last_refusal = TextOr(*st, 1);
+    c.last_refusal = st->TextOrEmpty(1);
     c.quarantined = st->Int(2);
   }
   return Status::Ok();

@@ -24,7 +24,7 @@ constexpr int64_t kIndexFormat = 2;
 // Above this many movements to re-index, one rebuild is cheaper.
 constexpr size_t kMaxIncremental = 20000;
 
-constexpr std::string_view kSchema = R"(
+constexpr std::string_view kSearchSchema = R"(
   CREATE TABLE IF NOT EXISTS search_token(
     token TEXT NOT NULL, time INTEGER NOT NULL, movement BLOB NOT NULL,
     PRIMARY KEY(token, time, movement)) WITHOUT ROWID;
@@ -510,7 +510,7 @@ Result<SearchRefresh> Refresh(Store& store, int64_t indexed, bool trusted) {
 
 Result<SearchRefresh> RefreshSearchIndex(Store& store) {
   Db& db = store.db();
-  OUTPOST_RETURN_IF_ERROR(db.Exec(kSchema));
+  OUTPOST_RETURN_IF_ERROR(db.Exec(kSearchSchema));
   OUTPOST_ASSIGN_OR_RETURN(int64_t changes, store.replica().ChangeCount());
   OUTPOST_ASSIGN_OR_RETURN(int64_t indexed, StateValue(db, "indexed"));
   OUTPOST_ASSIGN_OR_RETURN(int64_t format, StateValue(db, "format"));
@@ -532,7 +532,7 @@ namespace internal {
 
 Result<int64_t> RebuildSearchIndex(Store& store) {
   Db& db = store.db();
-  OUTPOST_RETURN_IF_ERROR(db.Exec(kSchema));
+  OUTPOST_RETURN_IF_ERROR(db.Exec(kSearchSchema));
   OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db, TxnMode::kImmediate));
   OUTPOST_ASSIGN_OR_RETURN(int64_t changes, store.replica().ChangeCount());
   OUTPOST_RETURN_IF_ERROR(RebuildAll(db));

@@ -40,8 +40,6 @@ constexpr char kDaySql[] =
     "LEFT JOIN live_vehicle v ON v.id = m.vehicle "
     "WHERE s.name = ? AND m.time >= ? AND m.time < ? ORDER BY m.time, m.id";
 
-std::string TextOr(Stmt& st, int col) { return st.IsNull(col) ? "" : std::string(st.Text(col)); }
-
 Status CountsOfDay(Store& store, const Day& day, ShiftSummary& out) {
   OUTPOST_ASSIGN_OR_RETURN(auto st, store.db().Prepare(kDaySql));
   st->Bind(1, OwnMovementScope(store)).Bind(2, day.start).Bind(3, day.end);
@@ -49,9 +47,9 @@ Status CountsOfDay(Store& store, const Day& day, ShiftSummary& out) {
     OUTPOST_ASSIGN_OR_RETURN(bool more, st->Step());
     if (!more) break;
     ++out.movements;
-    std::string lane = TextOr(*st, 4);
+    std::string lane = st->TextOrEmpty(4);
     ++out.by_lane[lane.empty() ? "undecided" : lane];
-    ++out.by_mode[TextOr(*st, 3)];
+    ++out.by_mode[st->TextOrEmpty(3)];
   }
   return Status::Ok();
 }
@@ -75,8 +73,8 @@ Status OverridesOfDay(Store& store, const Day& day, ShiftSummary& out) {
   for (;;) {
     OUTPOST_ASSIGN_OR_RETURN(bool more, st->Step());
     if (!more) break;
-    out.overrides.push_back({UuidOf(st->Blob(0)), st->Int(1), TextOr(*st, 2), TextOr(*st, 3),
-                             TextOr(*st, 4), TextOr(*st, 5)});
+    out.overrides.push_back({UuidOf(st->Blob(0)), st->Int(1), st->TextOrEmpty(2),
+                             st->TextOrEmpty(3), st->TextOrEmpty(4), st->TextOrEmpty(5)});
   }
   return Status::Ok();
 }
@@ -102,12 +100,12 @@ Status InspectionsOfDay(Store& store, const Day& day, ShiftSummary& out) {
     OUTPOST_ASSIGN_OR_RETURN(bool more, st->Step());
     if (!more) break;
     SeizureLine z;
-    z.commodity_group = TextOr(*st, 0);
-    z.subtype = TextOr(*st, 1);
+    z.commodity_group = st->TextOrEmpty(0);
+    z.subtype = st->TextOrEmpty(1);
     z.quantity = st->Double(2);
-    z.unit = TextOr(*st, 3);
+    z.unit = st->TextOrEmpty(3);
     if (!st->IsNull(4)) z.amount = st->Double(4);
-    z.currency = TextOr(*st, 5);
+    z.currency = st->TextOrEmpty(5);
     out.seizure_list.push_back(std::move(z));
   }
   out.seizures = static_cast<int64_t>(out.seizure_list.size());
@@ -188,8 +186,8 @@ Result<std::vector<QueueItem>> Queue(Store& store, const Day& day, const Actor& 
   for (;;) {
     OUTPOST_ASSIGN_OR_RETURN(bool more, st->Step());
     if (!more) break;
-    QueueItem q{UuidOf(st->Blob(0)), st->Int(1),     TextOr(*st, 5), TextOr(*st, 2),
-                TextOr(*st, 3),      TextOr(*st, 6), TextOr(*st, 7), ""};
+    QueueItem q{UuidOf(st->Blob(0)), st->Int(1),         st->TextOrEmpty(5), st->TextOrEmpty(2),
+                st->TextOrEmpty(3),  st->TextOrEmpty(6), st->TextOrEmpty(7), ""};
     bool inspected = st->Int(8) != 0;
     if (q.lane.empty()) {
       q.awaits = "decision";

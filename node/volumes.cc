@@ -23,7 +23,7 @@ constexpr char kChanged[] = "volume_changed";
 // Rows recounted per round of a refresh (bounds its memory).
 constexpr int64_t kRefreshChunk = 20000;
 
-constexpr std::string_view kSchema = R"(
+constexpr std::string_view kVolumesSchema = R"(
   CREATE TABLE IF NOT EXISTS volume_hour(crossing TEXT NOT NULL, hour INTEGER NOT NULL,
     key INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(crossing, hour, key)) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS volume_day(crossing TEXT NOT NULL, day INTEGER NOT NULL,
@@ -464,7 +464,7 @@ const std::vector<std::string>& VolumeKeys() {
 
 Result<int64_t> RefreshVolumes(Store& store) {
   Db& db = store.db();
-  OUTPOST_RETURN_IF_ERROR(db.Exec(kSchema));
+  OUTPOST_RETURN_IF_ERROR(db.Exec(kVolumesSchema));
   OUTPOST_ASSIGN_OR_RETURN(bool counting, Counting(db));
   if (counting) {
     OUTPOST_ASSIGN_OR_RETURN(int64_t any,

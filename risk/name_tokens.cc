@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 
 #include "risk/normalise.h"
@@ -132,12 +133,6 @@ std::optional<double> BestAssignment(const Weights& qe, size_t m, size_t n) {
   return best;
 }
 
-size_t PowerOfTwoAtLeast(size_t n) {
-  size_t p = 1;
-  while (p < n) p <<= 1;
-  return p;
-}
-
 uint64_t PairKey(uint32_t a, uint32_t b) {
   if (a > b) std::swap(a, b);
   return ((static_cast<uint64_t>(a) << 32) | b) + 1;
@@ -209,7 +204,7 @@ void NameTokenIndex::BuildPairs(std::vector<std::pair<uint64_t, uint32_t>>* pair
   size_t distinct = 0;
   for (size_t i = 0; i < pairs.size(); ++i)
     distinct += i == 0 || pairs[i].first != pairs[i - 1].first;
-  pairs_.assign(PowerOfTwoAtLeast(distinct * 2 + 2), PairSlot{});
+  pairs_.assign(std::bit_ceil(distinct * 2 + 2), PairSlot{});
   postings_.resize(pairs.size());
   const uint64_t mask = pairs_.size() - 1;
   for (size_t i = 0; i < pairs.size();) {
@@ -254,7 +249,7 @@ void NameTokenIndex::Build(size_t n, const std::function<std::string(uint32_t)>&
   entry_off_.assign(n + 1, 0);
   // Entries by their token numbers (entry + 1, 0 = empty), to index each
   // token sequence once: Find reports the lowest entry, the first.
-  std::vector<uint32_t> seen(PowerOfTwoAtLeast(2 * n + 2), 0);
+  std::vector<uint32_t> seen(std::bit_ceil(2 * n + 2), 0);
   auto same_tokens = [&](uint32_t a, uint32_t b) {
     return std::equal(
         entry_tokens_.begin() + entry_off_[a], entry_tokens_.begin() + entry_off_[a + 1],
@@ -313,7 +308,7 @@ void NameTokenIndex::BuildDeletions() {
   }
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  const size_t buckets = PowerOfTwoAtLeast(keys.size() + 1);
+  const size_t buckets = std::bit_ceil(keys.size() + 1);
   delete_mask_ = buckets - 1;
   delete_off_.assign(buckets + 1, 0);
   for (const auto& [h, id] : keys) ++delete_off_[(h & delete_mask_) + 1];

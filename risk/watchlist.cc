@@ -54,12 +54,6 @@ void CopyAdvised(C& v) {
   v.swap(fresh);
 }
 
-size_t PowerOfTwoAtLeast(size_t n) {
-  size_t p = 1;
-  while (p < n) p <<= 1;
-  return p;
-}
-
 enum Side : uint64_t { kWhole = 1, kPrefix = 2, kSuffix = 3 };
 
 uint64_t SegmentSeed(Side side, size_t len) {
@@ -472,7 +466,7 @@ std::string_view Watchlist::Normalised(uint32_t e) const {
 
 void Watchlist::Build() {
   const size_t n = size();
-  AssignAdvised<uint32_t>(exact_, PowerOfTwoAtLeast(n * 2 + 2), 0);
+  AssignAdvised<uint32_t>(exact_, std::bit_ceil(n * 2 + 2), 0);
   const uint64_t emask = exact_.size() - 1;
   // distinct[e]: e is the first entry with its normalised string.
   std::vector<bool> distinct(n, false);
@@ -495,7 +489,7 @@ void Watchlist::Build() {
   // other keys.
   entry_bits_ = std::max<uint32_t>(1, std::bit_width(n));
   const uint32_t fp_bits = entry_bits_ >= 64 - kIdShift ? 0 : 64 - kIdShift - entry_bits_;
-  const size_t buckets = PowerOfTwoAtLeast(total_keys / 4 + 1);
+  const size_t buckets = std::bit_ceil(total_keys / 4 + 1);
   bucket_mask_ = buckets - 1;
   auto posting = [&](uint64_t h, uint32_t e, uint64_t sig) {
     const uint64_t fp = fp_bits == 0 ? 0 : (h >> (64 - fp_bits)) << entry_bits_;

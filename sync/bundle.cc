@@ -8,7 +8,7 @@
 namespace outpost::sync {
 namespace {
 
-constexpr uint8_t kMagic[4] = {'O', 'P', 'B', 'N'};
+constexpr uint8_t kBundleMagic[4] = {'O', 'P', 'B', 'N'};
 constexpr uint8_t kVersionPlain = 1;                  // the payload as is
 constexpr uint8_t kVersionCompressed = 2;             // the payload zstd-compressed
 constexpr size_t kHeaderBytes = 4 + 1 + 16 + 16 + 8;  // 45
@@ -53,7 +53,7 @@ Result<Bytes> ExportBundle(const BundleEnv& env, const NodeId& to,
                                      "limit");
     }
   }
-  Bytes header(kMagic, kMagic + 4);
+  Bytes header(kBundleMagic, kBundleMagic + 4);
   header.push_back(env.compress ? kVersionCompressed : kVersionPlain);
   header.insert(header.end(), p.from.begin(), p.from.end());
   header.insert(header.end(), to.begin(), to.end());
@@ -82,7 +82,7 @@ Result<Bytes> ExportBundle(const BundleEnv& env, const NodeId& to,
 
 Result<BundleInfo> ImportBundle(const BundleEnv& env, std::span<const uint8_t> file) {
   if (file.size() < kHeaderBytes + 4 + kSignatureBytes ||
-      std::memcmp(file.data(), kMagic, 4) != 0) {
+      std::memcmp(file.data(), kBundleMagic, 4) != 0) {
     return Status::Corruption("bundle: not an outpost bundle (expected \"OPBN\")");
   }
   const uint8_t version = file[4];

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "schema/change.capnp.h"
+#include "sync/aligned_words.h"
 
 namespace outpost::sync {
 
@@ -27,14 +28,6 @@ kj::ArrayPtr<const kj::byte> AsKj(std::span<const uint8_t> s) {
   return kj::ArrayPtr<const kj::byte>(s.data(), s.size());
 }
 
-// Copies untrusted bytes into word-aligned memory (FlatArrayMessageReader
-// needs alignment and a multiple of 8 bytes).
-kj::Array<capnp::word> Aligned(std::span<const uint8_t> bytes) {
-  auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
-  std::memcpy(words.begin(), bytes.data(), words.size() * sizeof(capnp::word));
-  return words;
-}
-
 capnp::ReaderOptions PeerLimits(size_t bytes) {
   capnp::ReaderOptions o;
   o.traversalLimitInWords = bytes / 2 + 1024;
@@ -42,7 +35,7 @@ capnp::ReaderOptions PeerLimits(size_t bytes) {
   return o;
 }
 
-constexpr uint8_t kMagic[4] = {'O', 'B', 'C', 1};  // Outpost batch, format 1
+constexpr uint8_t kBatchMagic[4] = {'O', 'B', 'C', 1};  // Outpost batch, format 1
 
 // Value tags (low 3 bits) and the "own HLC" flag.
 constexpr uint8_t kNull = 0, kInt = 1, kReal = 2, kText = 3, kBlob = 4;
@@ -208,7 +201,7 @@ std::span<const uint8_t> BatchBodyBuilder::FinishInPlace(uint64_t seq, const Has
   // right before the rows.
   Bytes header;
   header.reserve(header_room_);
-  Append(header, kMagic, 4);
+  Append(header, kBatchMagic, 4);
   PutBytes(header, origin_);
   PutVarint(header, scope_.size());
   Append(header, scope_.data(), scope_.size());
@@ -273,7 +266,7 @@ Status CheckScopeName(std::span<const uint8_t> scope) {
 // Everything before the rows, into `out`; the row count into `nrows`.
 Status DecodeHeader(Reader& r, ChangeBatch& out, uint64_t& nrows) {
   uint8_t magic[4];
-  if (!r.Fixed(magic, 4) || std::memcmp(magic, kMagic, 4) != 0) {
+  if (!r.Fixed(magic, 4) || std::memcmp(magic, kBatchMagic, 4) != 0) {
     return Bad("does not start with the batch format marker (format 1)");
   }
   uint64_t scope_len, seq, schema_version, hlc;

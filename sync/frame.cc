@@ -5,11 +5,11 @@
 
 namespace outpost::sync {
 namespace {
-constexpr uint8_t kMagic[4] = {'O', 'P', 'S', 'T'};
+constexpr uint8_t kFrameMagic[4] = {'O', 'P', 'S', 'T'};
 }
 
 Bytes EncodePreamble(const Preamble& p) {
-  Bytes out(kMagic, kMagic + 4);
+  Bytes out(kFrameMagic, kFrameMagic + 4);
   for (int shift = 24; shift >= 0; shift -= 8)
     out.push_back(static_cast<uint8_t>(p.version >> shift));
   out.push_back(static_cast<uint8_t>(p.pattern));
@@ -17,7 +17,7 @@ Bytes EncodePreamble(const Preamble& p) {
 }
 
 Result<Preamble> DecodePreamble(std::span<const uint8_t> bytes) {
-  if (bytes.size() != kPreambleBytes || std::memcmp(bytes.data(), kMagic, 4) != 0) {
+  if (bytes.size() != kPreambleBytes || std::memcmp(bytes.data(), kFrameMagic, 4) != 0) {
     return Status::Corruption("preamble: not an outpost sync peer (expected \"OPST\")");
   }
   Preamble p;

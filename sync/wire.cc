@@ -8,6 +8,7 @@
 #include <map>
 
 #include "schema/sync.capnp.h"
+#include "sync/aligned_words.h"
 
 namespace outpost::sync {
 namespace cp = ::outpost::schema::capnp;
@@ -73,14 +74,6 @@ Result<VersionVector> ReadVv(cp::VersionVector::Reader r, const char* field) {
     vv.Set(origins[e.getOrigin()], scopes[e.getScope()], e.getSeq());
   }
   return vv;
-}
-
-// Copies untrusted bytes into aligned words (FlatArrayMessageReader needs a
-// multiple of 8, aligned).
-kj::Array<capnp::word> Aligned(std::span<const uint8_t> bytes) {
-  auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
-  std::memcpy(words.begin(), bytes.data(), words.size() * sizeof(capnp::word));
-  return words;
 }
 
 capnp::ReaderOptions Limits(size_t max_bytes) {

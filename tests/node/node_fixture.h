@@ -38,6 +38,9 @@ struct SiteFixture {
   }
 };
 
+// A stand-in signature for sealing batches that no peer verifies.
+inline Bytes FakeSign(std::span<const uint8_t>) { return Bytes(64, 0x5a); }
+
 }  // namespace outpost::testing
 
 #endif  // OUTPOST_TESTS_NODE_NODE_FIXTURE_H_

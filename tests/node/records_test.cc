@@ -18,7 +18,6 @@ using nlohmann::json;
 namespace {
 
 // A stand-in signature for sealing: these stores merge with accept-all.
-Bytes FakeSign(std::span<const uint8_t>) { return Bytes(64, 0x5a); }
 
 const char* kTruck = R"({
   "direction": "in", "mode": "road", "time": "2026-11-28T10:15:00Z",

@@ -19,9 +19,8 @@ namespace outpost::node {
 namespace {
 
 using nlohmann::json;
+using testing::FakeSign;
 using testing::SiteFixture;
-
-Bytes FakeSign(std::span<const uint8_t>) { return Bytes(64, 0x5a); }
 
 const std::vector<std::string> kFamilies = {"Nikolić", "Николић", "Petrović", "Kovačević",
                                             "Marić",   "Ilić",    "Đurić"};

@@ -16,9 +16,8 @@ namespace outpost::node {
 namespace {
 
 using nlohmann::json;
+using testing::FakeSign;
 using testing::SiteFixture;
-
-Bytes FakeSign(std::span<const uint8_t>) { return Bytes(64, 0x5a); }
 
 json Truck(const std::string& plate, const std::string& family, const std::string& given,
            int minute) {

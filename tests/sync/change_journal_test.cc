@@ -20,7 +20,7 @@ Uuid Id(uint8_t n) {
   return u;
 }
 
-void Write(TestNode& n, const std::function<void(Writer&)>& body) {
+void CommitWrite(TestNode& n, const std::function<void(Writer&)>& body) {
   auto w = std::move(*n.replica->BeginWrite());
   body(*w);
   BOOST_REQUIRE(w->Commit().ok());
@@ -58,7 +58,7 @@ BOOST_AUTO_TEST_SUITE(change_journal)
 BOOST_AUTO_TEST_CASE(every_row_a_counted_commit_changed_is_named_once_per_commit) {
   TestNode a(1), b(2);
   const int64_t start = Count(a);
-  Write(a, [&](Writer& w) {
+  CommitWrite(a, [&](Writer& w) {
     Insert(w, a, Id(1));
     Insert(w, a, Id(2));
     std::vector<ColumnValue> v{{2, Value{int64_t{7}}}};
@@ -66,20 +66,20 @@ BOOST_AUTO_TEST_CASE(every_row_a_counted_commit_changed_is_named_once_per_commit
   });
   BOOST_TEST(Count(a) == start + 1);
   BOOST_TEST((Since(a, start) == Rows{{1, 1}, {1, 2}}));
-  Write(a, [&](Writer& w) { BOOST_REQUIRE(w.Delete(a.table("item"), Id(2), true).ok()); });
-  Write(a, [&](Writer& w) { BOOST_REQUIRE(w.Undelete(a.table("item"), Id(2)).ok()); });
+  CommitWrite(a, [&](Writer& w) { BOOST_REQUIRE(w.Delete(a.table("item"), Id(2), true).ok()); });
+  CommitWrite(a, [&](Writer& w) { BOOST_REQUIRE(w.Undelete(a.table("item"), Id(2)).ok()); });
   BOOST_TEST((Since(a, start) == Rows{{1, 1}, {1, 2}, {1, 2}, {1, 2}}));
   // An append-only row alone is no counted commit, and never named.
   const int64_t before_log = Count(a);
-  Write(a, [&](Writer& w) {
+  CommitWrite(a, [&](Writer& w) {
     std::vector<ColumnValue> v{{1, Value{std::string("seen")}}};
     BOOST_REQUIRE(w.Insert(a.table("log"), Id(9), "site:AA-ONE", v).ok());
   });
   BOOST_TEST(Count(a) == before_log);
   BOOST_TEST(Since(a, before_log).empty());
   // A merge names the rows it applied.
-  Write(b, [&](Writer& w) { Insert(w, b, Id(3)); });
-  Write(b, [&](Writer& w) {
+  CommitWrite(b, [&](Writer& w) { Insert(w, b, Id(3)); });
+  CommitWrite(b, [&](Writer& w) {
     std::vector<ColumnValue> v{{1, Value{std::string("y")}}};
     BOOST_REQUIRE(w.Insert(b.table("log"), Id(8), "site:AA-ONE", v).ok());
   });
@@ -95,7 +95,7 @@ BOOST_AUTO_TEST_CASE(every_row_a_counted_commit_changed_is_named_once_per_commit
 
 BOOST_AUTO_TEST_CASE(a_journal_that_cannot_say_answers_nullopt) {
   TestNode a(1);
-  Write(a, [&](Writer& w) { Insert(w, a, Id(1)); });
+  CommitWrite(a, [&](Writer& w) { Insert(w, a, Id(1)); });
   const int64_t now = Count(a);
   BOOST_TEST(Reaches(a, now - 1));
   BOOST_TEST(!Reaches(a, now + 1));  // ahead of the count
@@ -104,7 +104,7 @@ BOOST_AUTO_TEST_CASE(a_journal_that_cannot_say_answers_nullopt) {
   BOOST_TEST(!Reaches(a, now));
   BOOST_TEST(!Reaches(a, now + 1));
   // The next commit trusts the journal again from the count it found.
-  Write(a, [&](Writer& w) { Insert(w, a, Id(2)); });
+  CommitWrite(a, [&](Writer& w) { Insert(w, a, Id(2)); });
   BOOST_TEST(!Reaches(a, now));
   BOOST_TEST((Since(a, now + 1) == Rows{{1, 2}}));
 }
