@@ -27,7 +27,7 @@ namespace {
 
 using nlohmann::json;
 
-std::atomic<bool>& g_stop = StopRequested();
+std::atomic<bool>& g_sync_stop = StopRequested();
 
 struct NetArgs {
   std::string config;
@@ -140,7 +140,7 @@ Status WaitForStop(Context& ctx, node::SyncService& service, const std::string& 
   std::string actual = listen.substr(0, listen.rfind(':')) + ":" + std::to_string(service.port());
   ctx.Emit({{"listening", actual}}, "serving on " + actual + " (stop with Ctrl-C)");
   ctx.out().flush();
-  while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  while (!g_sync_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   service.StopServing();
   return Status::Ok();
 }
@@ -228,7 +228,7 @@ Status RunDaemon(Context& ctx, const NetArgs& a) {
             << r.config.sync_interval_seconds << " s"
             << (desk ? "; pages " + desk->url() : std::string()) << "\n";
   ctx.err().flush();
-  OUTPOST_ASSIGN_OR_RETURN(node::DaemonStats st, service->RunDaemon(d, g_stop));
+  OUTPOST_ASSIGN_OR_RETURN(node::DaemonStats st, service->RunDaemon(d, g_sync_stop));
   ctx.Emit({{"sessions", st.sessions}, {"failures", st.failures}},
            "stopped after " + std::to_string(st.sessions) + " sessions (" +
                std::to_string(st.failures) + " failed)");
