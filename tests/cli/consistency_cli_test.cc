@@ -17,7 +17,7 @@ using namespace outpost::cli_testing;
 
 namespace {
 
-std::map<std::string, std::string> InitSite(TempDir& d) {
+std::map<std::string, std::string> InitConsistencySite(TempDir& d) {
   std::map<std::string, std::string> env{{"OUTPOST_DATA", (d.path / "node").string()},
                                          {"OUTPOST_PASSPHRASE", "correct horse battery staple"},
                                          {"OUTPOST_OFFICER", "BA-GRA-0042"}};
@@ -59,7 +59,7 @@ BOOST_AUTO_TEST_CASE(command_help_separates_its_options_from_the_global_ones) {
 
 BOOST_AUTO_TEST_CASE(invalid_arguments_exit_2) {
   TempDir d;
-  auto env = InitSite(d);
+  auto env = InitConsistencySite(d);
   CheckUsage(Run({"record", "list", "movement", "--since", "bad"}, env), "--since");
   CheckUsage(Run({"record", "list", "movement", "--limit", "0"}, env), "--limit");
   CheckUsage(Run({"audit", "list", "--limit", "0"}, env), "--limit");
@@ -75,7 +75,7 @@ BOOST_AUTO_TEST_CASE(invalid_arguments_exit_2) {
 
 BOOST_AUTO_TEST_CASE(record_add_prints_only_the_id_and_list_prints_a_table) {
   TempDir d;
-  auto env = InitSite(d);
+  auto env = InitConsistencySite(d);
   auto add = Run({"record", "add", "movement", "--doc",
                   R"({"direction":"in","mode":"road","time":"2026-11-28T10:15:00Z"})"},
                  env);
@@ -98,7 +98,7 @@ BOOST_AUTO_TEST_CASE(record_add_prints_only_the_id_and_list_prints_a_table) {
 
 BOOST_AUTO_TEST_CASE(unknown_site_and_scope_are_refused) {
   TempDir d;
-  auto env = InitSite(d);
+  auto env = InitConsistencySite(d);
   auto report = Run({"risk", "report", "--site", "BA-ZZZ"}, env);
   BOOST_TEST(report.exit_code == 1);
   BOOST_TEST(Contains(report.err, "no crossing BA-ZZZ is known here"), report.err);

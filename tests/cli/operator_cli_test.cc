@@ -64,7 +64,7 @@ RunResult RunAs(uid_t uid, const std::vector<std::string>& args) {
 constexpr uid_t kNobody = 65534;
 
 // A site store in `dir`, and the directory above it open to every user.
-std::string InitSite(TempDir& d) {
+std::string InitOperatorSite(TempDir& d) {
   fs::permissions(d.path, fs::perms(0755));
   const std::string data = (d.path / "node").string();
   auto r = Run({"--data", data, "init", "--role", "site", "--name", "Gradiska", "--site", "BA-GRA"},
@@ -99,7 +99,7 @@ BOOST_AUTO_TEST_CASE(init_refuses_a_weak_passphrase_and_creates_nothing) {
 // says where the passphrase came from and what to do.
 BOOST_AUTO_TEST_CASE(a_wrong_passphrase_exits_3_naming_its_source) {
   TempDir d;
-  const std::string data = InitSite(d);
+  const std::string data = InitOperatorSite(d);
   auto file = d.WriteFile("credential", "not the passphrase of this node\n");
   auto r = Run({"--data", data, "--passphrase-file", file.string(), "run"});
   BOOST_TEST(r.exit_code == 3, r.err);
@@ -119,7 +119,7 @@ BOOST_AUTO_TEST_CASE(a_wrong_passphrase_exits_3_naming_its_source) {
 
 BOOST_AUTO_TEST_CASE(status_and_transfers_need_no_passphrase) {
   TempDir d;
-  const std::string data = InitSite(d);
+  const std::string data = InitOperatorSite(d);
   auto t = Run({"--data", data, "transfers"});
   BOOST_TEST(t.exit_code == 0, t.err);
   BOOST_TEST(Contains(t.out, "no transfers yet"), t.out);
@@ -133,7 +133,7 @@ BOOST_AUTO_TEST_CASE(a_data_directory_of_another_user_says_whose_and_what_to_do)
     return;
   }
   TempDir d;
-  const std::string data = InitSite(d);  // root's, 0700
+  const std::string data = InitOperatorSite(d);  // root's, 0700
   auto r = RunAs(kNobody, {"--data", data, "status"});
   BOOST_TEST(r.exit_code == 1);
   BOOST_TEST(Contains(r.err, "is owned by root (uid 0), mode 0700"), r.err);
@@ -143,7 +143,7 @@ BOOST_AUTO_TEST_CASE(a_data_directory_of_another_user_says_whose_and_what_to_do)
 
 BOOST_AUTO_TEST_CASE(a_read_only_data_directory_says_so_and_what_to_do) {
   TempDir d;
-  const std::string data = InitSite(d);
+  const std::string data = InitOperatorSite(d);
   uid_t user = geteuid();
   if (user == 0) {
     // Root may write anywhere: hand the store to another user, who may not.

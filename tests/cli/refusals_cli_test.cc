@@ -11,7 +11,7 @@ using namespace outpost::cli_testing;
 
 namespace {
 
-std::map<std::string, std::string> InitSite(TempDir& d, bool training) {
+std::map<std::string, std::string> InitRefusalSite(TempDir& d, bool training) {
   std::map<std::string, std::string> env{{"OUTPOST_DATA", (d.path / "node").string()},
                                          {"OUTPOST_PASSPHRASE", "correct horse battery staple"},
                                          {"OUTPOST_OFFICER", "BA-GRA-0042"}};
@@ -32,7 +32,7 @@ BOOST_AUTO_TEST_SUITE(cli_refusals)
 
 BOOST_AUTO_TEST_CASE(empty_movement_is_refused_naming_what_it_needs) {
   TempDir d;
-  auto env = InitSite(d, false);
+  auto env = InitRefusalSite(d, false);
   auto r = Run({"record", "add", "movement", "--doc", "{}"}, env);
   BOOST_TEST(r.exit_code == 1);
   BOOST_TEST(r.out.empty(), r.out);
@@ -49,7 +49,7 @@ BOOST_AUTO_TEST_CASE(empty_movement_is_refused_naming_what_it_needs) {
 
 BOOST_AUTO_TEST_CASE(weights_and_times_outside_sane_ranges_are_refused) {
   TempDir d;
-  auto env = InitSite(d, false);
+  auto env = InitRefusalSite(d, false);
   auto with_goods = [](const std::string& goods) {
     return R"({"direction":"in","mode":"road","time":"2026-11-28T10:00:00Z",)"
            R"("consignments":[{"goods":[)" +
@@ -85,7 +85,7 @@ BOOST_AUTO_TEST_CASE(weights_and_times_outside_sane_ranges_are_refused) {
 
 BOOST_AUTO_TEST_CASE(simulated_inspections_only_on_a_training_node) {
   TempDir real_dir;
-  auto real = InitSite(real_dir, false);
+  auto real = InitRefusalSite(real_dir, false);
   auto refused = Run({"simulate", "--inspect"}, real);
   BOOST_TEST(refused.exit_code == 1);
   BOOST_TEST(Contains(refused.err, "not a training node"), refused.err);
@@ -93,7 +93,7 @@ BOOST_AUTO_TEST_CASE(simulated_inspections_only_on_a_training_node) {
   BOOST_TEST(Count(real, "inspection") == 0);
 
   TempDir training_dir;
-  auto training = InitSite(training_dir, true);
+  auto training = InitRefusalSite(training_dir, true);
   auto played = Run({"--json", "simulate", "--inspect"}, training);
   BOOST_TEST(played.exit_code == 0, played.err);
   BOOST_TEST(ParseJson(played.out).contains("inspections"));
