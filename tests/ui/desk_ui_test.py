@@ -16,59 +16,18 @@ when selenium or chromium is missing.
 """
 import json
 import os
-import re
 import shutil
-import subprocess
 import sys
+import subprocess
 import ssl
 import tempfile
 import time
+import re
 import urllib.request
 
-try:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support import expected_conditions as EC
-    from selenium.webdriver.support.ui import Select, WebDriverWait
-except ImportError:
-    print("skipped: python3-selenium is not installed (scripts/setup)")
-    sys.exit(77)
-
-OUTPOST, OUT = sys.argv[1], sys.argv[2]
-PASSWORD = "correct horse battery staple"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-if not os.path.exists(CHROMEDRIVER):
-    print("skipped: chromium-driver is not installed (scripts/setup)")
-    sys.exit(77)
-
-failures = []
-
-
-def check(cond, what):
-    print(("ok    " if cond else "FAIL  ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-
-
-def outpost(data, *args, env_extra=None):
-    env = dict(os.environ, OUTPOST_PASSPHRASE=PASSWORD, OUTPOST_NEW_PASSWORD=PASSWORD)
-    env.update(env_extra or {})
-    return subprocess.run([OUTPOST, "--data", data, *args], env=env, check=True,
-                          capture_output=True, text=True).stdout
-
-
-def start_web(data, *extra):
-    """Starts `outpost web` on a free port (port 0) and returns (process, url)."""
-    p = subprocess.Popen([OUTPOST, "--data", data, "web", "--listen", "127.0.0.1:0", *extra],
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = p.stdout.readline()
-    m = re.search(r"serving (https://\S+)", line)
-    if not m:
-        p.kill()
-        raise SystemExit("outpost web did not start: " + line)
-    return p, m.group(1)
+import uitest
+from uitest import (EC, OUTPOST, PASSWORD, By, Keys, Select, WebDriverWait, check, fetch_status,
+                    new_driver, outpost, shot, sign_in, start_web)
 
 
 def run_http_serves(tmp):
@@ -101,34 +60,6 @@ def run_http_serves(tmp):
 
 def counts(data):
     return json.loads(outpost(data, "status", "--json"))["records"]
-
-
-def shot(driver, name):
-    driver.save_screenshot(os.path.join(OUT, name + ".png"))
-
-
-def new_driver():
-    o = webdriver.ChromeOptions()
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              "--window-size=1366,768", "--ignore-certificate-errors", "--lang=en"):
-        o.add_argument(a)
-    o.set_capability("acceptInsecureCerts", True)
-    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=o)
-
-
-def sign_in(d, url, name, password=PASSWORD):
-    d.get(url + "/login")
-    d.find_element(By.ID, "name").clear()
-    d.find_element(By.ID, "name").send_keys(name)
-    d.find_element(By.ID, "password").send_keys(password + Keys.ENTER)
-
-
-def fetch_status(d, method, path, headers):
-    return d.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "fetch(arguments[1], {method: arguments[0], headers: arguments[2], body: "
-        "arguments[0] === 'GET' ? undefined : '{}', credentials: 'same-origin'})"
-        ".then(r => done(r.status)).catch(e => done(String(e)));", method, path, headers)
 
 
 def fill(d, path, value):
@@ -498,7 +429,7 @@ def scenario_volumes(tmp, procs):
 
 
 def main():
-    os.makedirs(OUT, exist_ok=True)
+    os.makedirs(uitest.OUT, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="outpost-ui-")
     data = os.path.join(tmp, "data")
     procs = []
@@ -629,8 +560,7 @@ def main():
             p.terminate()
             p.wait(10)
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d failures, %.1f s" % (len(failures), time.time() - t0))
-    return 1 if failures else 0
+    return uitest.finish(t0)
 
 
 if __name__ == "__main__":

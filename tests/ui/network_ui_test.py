@@ -19,30 +19,15 @@ import json
 import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 
-try:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.common.exceptions import StaleElementReferenceException
-    from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support import expected_conditions as EC
-    from selenium.webdriver.support.ui import Select, WebDriverWait
-except ImportError:
-    print("skipped: python3-selenium is not installed (scripts/setup)")
-    sys.exit(77)
+import uitest
+from uitest import (EC, By, Keys, Select, WebDriverWait, check, enroll, free_port, init_hq,
+                    new_driver, outpost, shot, sign_in_home, start, stop)
+from selenium.common.exceptions import StaleElementReferenceException
 
-OUTPOST, OUT = sys.argv[1], sys.argv[2]
-PASSWORD = "correct horse battery staple"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-if not os.path.exists(CHROMEDRIVER):
-    print("skipped: chromium-driver is not installed (scripts/setup)")
-    sys.exit(77)
 # A revocation reason is free text: it must show as text, never as markup.
 HOSTILE = '<img src=x id=injected onerror="document.title=1">laptop stolen'
 
@@ -56,65 +41,12 @@ rule R-TOB
 end
 """
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok    " if cond else "FAIL  ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-
-
-ENV = dict(os.environ, OUTPOST_PASSPHRASE=PASSWORD, OUTPOST_NEW_PASSWORD=PASSWORD)
-
-
-def outpost(data, *args):
-    return subprocess.run([OUTPOST, "--data", data, *args], env=ENV, check=True,
-                          capture_output=True, text=True).stdout
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(data, *args, pattern):
-    """Starts `outpost --data DATA ARGS...`; returns (process, the match of
-    `pattern` in its first line of output)."""
-    p = subprocess.Popen([OUTPOST, "--data", data, *args], env=ENV, stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL, text=True)
-    line = p.stdout.readline()
-    m = re.search(pattern, line)
-    if not m:
-        p.kill()
-        raise SystemExit("outpost %s did not start: %s" % (args[0], line))
-    return p, m.group(1)
-
-
-def stop(p):
-    p.terminate()
-    p.wait(20)
-
-
-def enroll(tmp, hq, fp, name, site):
-    data = os.path.join(tmp, site)
-    outpost(data, "init", "--role", "site", "--name", name, "--site", site)
-    req, cert = os.path.join(tmp, site + ".request"), os.path.join(tmp, site + ".cert")
-    outpost(data, "keys", "request", "--out", req)
-    outpost(hq, "keys", "enroll", req, "--out", cert, "--yes")
-    outpost(data, "keys", "install", cert, "--hq-fingerprint", fp)
-    return data
-
-
 def build_network(tmp):
     """HQ and three crossings: Gradiška and Vrbnica sync, Bijača never does;
     Vrbnica is then revoked."""
     hq = os.path.join(tmp, "hq")
     port = free_port()
-    outpost(hq, "init", "--role", "hq", "--name", "HQ Sarajevo", "--hq-address",
-            "127.0.0.1:%d" % port)
-    fp = json.loads(outpost(hq, "--json", "keys", "show"))["signing_fingerprint"]
+    fp = init_hq(hq, port)
     gra = enroll(tmp, hq, fp, "Gradiška", "BA-GRA")
     enroll(tmp, hq, fp, "Bijača", "BA-BIJ")
     vrb = enroll(tmp, hq, fp, "Vrbnica", "XK-VRB")
@@ -138,27 +70,6 @@ def build_network(tmp):
     return hq
 
 
-def shot(driver, name):
-    driver.save_screenshot(os.path.join(OUT, name + ".png"))
-
-
-def new_driver():
-    o = webdriver.ChromeOptions()
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              "--window-size=1366,768", "--ignore-certificate-errors", "--lang=en"):
-        o.add_argument(a)
-    o.set_capability("acceptInsecureCerts", True)
-    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=o)
-
-
-def sign_in(d, url, name):
-    d.get(url + "/login")
-    d.find_element(By.ID, "name").clear()
-    d.find_element(By.ID, "name").send_keys(name)
-    d.find_element(By.ID, "password").send_keys(PASSWORD + Keys.ENTER)
-    WebDriverWait(d, 20).until(EC.url_to_be(url + "/"))
-
-
 def rows(d):
     """{crossing name: [cell texts]} of the network table."""
     out = {}
@@ -171,7 +82,7 @@ def rows(d):
 def scenario_analyst(d, url):
     # The table is redrawn on each answer: a row read mid-redraw is stale.
     wait = WebDriverWait(d, 20, ignored_exceptions=(StaleElementReferenceException, KeyError))
-    sign_in(d, url, "vesna")
+    sign_in_home(d, url, "vesna")
     link = wait.until(EC.presence_of_element_located(
         (By.LINK_TEXT, "Network: crossings and their sync")))
     check(True, "the analyst's home page links to the network")
@@ -250,7 +161,7 @@ def scenario_analyst(d, url):
 
 def scenario_officer(d, url):
     d.delete_all_cookies()
-    sign_in(d, url, "marko")
+    sign_in_home(d, url, "marko")
     check(not d.find_elements(By.LINK_TEXT, "Network: crossings and their sync"),
           "an officer's home page has no network link")
     d.get(url + "/network")
@@ -264,22 +175,20 @@ def scenario_officer(d, url):
 
 
 def main():
-    os.makedirs(OUT, exist_ok=True)
+    os.makedirs(uitest.OUT, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="outpost-net-ui-")
     web = None
     d = None
     t0 = time.time()
     try:
         hq = build_network(tmp)
-        web, url = start(hq, "web", "--listen", "127.0.0.1:0", pattern=r"serving (https://\S+)")
+        web, url = uitest.start_web(hq)
         d = new_driver()
         try:
             scenario_analyst(d, url)
             scenario_officer(d, url)
         except Exception:
-            shot(d, "network-failure")
-            for entry in d.get_log("browser"):
-                print("browser: %s" % entry.get("message"))
+            uitest.dump_browser_log(d, "network-failure")
             raise
         check(web.poll() is None, "the node kept serving throughout")
     finally:
@@ -288,8 +197,7 @@ def main():
         if web:
             stop(web)
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d failures, %.1f s" % (len(failures), time.time() - t0))
-    return 1 if failures else 0
+    return uitest.finish(t0)
 
 
 if __name__ == "__main__":
