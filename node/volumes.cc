@@ -9,7 +9,7 @@
 
 #include "base/clock.h"
 #include "schema/validators.h"
-#include "sync/row_changes.h"
+#include "sync/change_journal.h"
 
 namespace outpost::node {
 namespace {
@@ -17,11 +17,9 @@ namespace {
 using nlohmann::json;
 
 // Bump when what is counted changes: a store counted by an older outpost is
-// counted afresh (invariant 3).
-constexpr int64_t kVolumeFormat = 1;
-constexpr char kChanged[] = "volume_changed";
-// Rows recounted per round of a refresh (bounds its memory).
-constexpr int64_t kRefreshChunk = 20000;
+// counted afresh (invariant 3). Format 1 kept its own trigger-fed log of
+// changed rows; format 2 reads sync's change journal.
+constexpr int64_t kVolumeFormat = 2;
 
 constexpr std::string_view kVolumesSchema = R"(
   CREATE TABLE IF NOT EXISTS volume_hour(crossing TEXT NOT NULL, hour INTEGER NOT NULL,
@@ -268,25 +266,17 @@ Status ApplyDeltas(Db& db, const Deltas& deltas) {
 
 using Changed = std::map<std::string, std::set<Bytes>>;  // table -> row ids
 
-// Takes up to kRefreshChunk entries out of volume_changed, oldest first.
-Result<Changed> TakeChanged(Db& db) {
+const std::vector<std::string> kCounted = {"movement", "inspection", "seizure"};
+
+// The journal's rows of the counted tables.
+Changed CountedRows(const schema::Catalogue& catalogue, const std::vector<sync::ChangedRow>& rows) {
   Changed out;
-  int64_t last = -1;
-  {
-    OUTPOST_ASSIGN_OR_RETURN(
-        auto st, db.Cached("SELECT seq, tbl, id FROM volume_changed ORDER BY seq LIMIT ?"));
-    st->Bind(1, kRefreshChunk);
-    for (;;) {
-      OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) break;
-      last = st->Int(0);
-      out[std::string(st->Text(1))].insert(BytesOf(st->Blob(2)));
-    }
+  for (const sync::ChangedRow& r : rows) {
+    const schema::Table* t = catalogue.FindById(r.table);
+    if (t == nullptr) continue;
+    if (std::find(kCounted.begin(), kCounted.end(), t->name) == kCounted.end()) continue;
+    out[t->name].insert(Bytes(r.id.begin(), r.id.end()));
   }
-  if (last < 0) return out;
-  OUTPOST_ASSIGN_OR_RETURN(auto del, db.Cached("DELETE FROM volume_changed WHERE seq <= ?"));
-  del->Bind(1, last);
-  OUTPOST_RETURN_IF_ERROR(del->Run());
   return out;
 }
 
@@ -315,30 +305,33 @@ Result<int64_t> RecountChanged(Db& db, Changed& changed) {
   return rows;
 }
 
-const std::vector<std::string> kTracked = {"movement", "inspection", "seizure"};
-
-// A store never counted (or counted by an older format): empties the
-// counters, starts tracking, and names every live row as changed, in the
-// caller's transaction, so the refresh that follows counts them all.
-Status StartCounting(Store& store) {
-  Db& db = store.db();
-  OUTPOST_RETURN_IF_ERROR(
-      db.Exec("DELETE FROM volume_hour; DELETE FROM volume_day; DELETE FROM volume_seen; "
-              "DELETE FROM volume_crossing"));
-  OUTPOST_RETURN_IF_ERROR(sync::TrackRowChanges(db, store.catalogue(), kChanged, kTracked));
-  for (const std::string& t : kTracked) {
-    OUTPOST_RETURN_IF_ERROR(
-        db.Exec("INSERT INTO volume_changed(tbl, id) SELECT '" + t + "', id FROM live_" + t));
-  }
-  return db.Exec("INSERT OR REPLACE INTO volume_state VALUES('format', " +
-                 std::to_string(kVolumeFormat) + ")");
+Result<int64_t> StateOf(Db& db, const char* key) {
+  OUTPOST_ASSIGN_OR_RETURN(auto st, db.Cached("SELECT value FROM volume_state WHERE key = ?"));
+  st->Bind(1, std::string_view(key));
+  OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+  return row ? st->Int(0) : -1;
 }
 
-Result<bool> Counting(Db& db) {
-  OUTPOST_ASSIGN_OR_RETURN(
-      int64_t f, db.QueryInt("SELECT coalesce((SELECT value FROM volume_state WHERE key = "
-                             "'format'), 0)"));
-  return f == kVolumeFormat;
+Status PutState(Db& db, int64_t counted) {
+  OUTPOST_ASSIGN_OR_RETURN(auto put, db.Cached("INSERT OR REPLACE INTO volume_state VALUES(?, ?)"));
+  for (auto [k, v] : {std::pair{"counted", counted}, std::pair{"format", kVolumeFormat}}) {
+    put->Reset();
+    put->Bind(1, std::string_view(k)).Bind(2, v);
+    OUTPOST_RETURN_IF_ERROR(put->Run());
+  }
+  return Status::Ok();
+}
+
+// What format 1 left in the store: its log of changed rows and the
+// triggers that fed it (sync's journal now says what changed).
+Status DropTriggerLog(Db& db) {
+  std::string sql;
+  for (const std::string& t : kCounted) {
+    for (const char* op : {"ins", "upd", "del"}) {
+      sql += "DROP TRIGGER IF EXISTS volume_changed_" + t + "_" + op + ";";
+    }
+  }
+  return db.Exec(sql + "DROP TABLE IF EXISTS volume_changed;");
 }
 
 int64_t BucketMicros(VolumeBucket by) {
@@ -442,6 +435,73 @@ Status RecountAll(Db& db, const VolumeQuery& q, HourCounts* out) {
       out);
 }
 
+// ",k" when `expr`, prefixed with `prefix`, is the key k; "" otherwise:
+// KeyIndex in SQL, for CountEverything's seen rows (EncodeKeys' form).
+std::string KeyCase(const std::string& expr, const std::string& prefix) {
+  std::string sql = "CASE " + expr;
+  for (size_t k = 0; k < VolumeKeys().size(); ++k) {
+    const std::string& key = VolumeKeys()[k];
+    if (key.rfind(prefix, 0) != 0) continue;
+    sql += " WHEN '" + key.substr(prefix.size()) + "' THEN '," + std::to_string(k) + "'";
+  }
+  return sql + " ELSE '' END";
+}
+
+// A live movement's place (m, s): its crossing and hour, as MovementPlace.
+constexpr char kPlaceSql[] =
+    "CASE WHEN substr(s.name, 1, 5) = 'site:' THEN substr(s.name, 6) ELSE s.name END AS crossing, "
+    "CASE WHEN m.time >= 0 THEN m.time / 3600000000 ELSE (m.time - 3599999999) / 3600000000 END "
+    "AS hour";
+
+// volume_seen for every live row, as CountRow would make it one by one,
+// in three statements (a store counted afresh: the first refresh, or the
+// journal could not say what changed).
+Status SeeEverything(Db& db) {
+  const std::string m_keys =
+      "'" + std::to_string(KeyIndex("movements")) + "' || " +
+      KeyCase("coalesce(m.mode, '') || '_' || coalesce(m.direction, '')", "") + " || " +
+      KeyCase("coalesce(m.lane, 'none')", "lane_");
+  OUTPOST_RETURN_IF_ERROR(db.Exec(
+      "INSERT INTO volume_seen SELECT 'movement', m.id, NULL, " + std::string(kPlaceSql) + ", " +
+      m_keys + " FROM live_movement m JOIN live_scope s ON s.scope_idx = m.scope_idx"));
+  const std::string place = "(SELECT m.id, " + std::string(kPlaceSql) +
+                            " FROM live_movement m JOIN live_scope s ON s.scope_idx = m.scope_idx)";
+  OUTPOST_RETURN_IF_ERROR(db.Exec(
+      "INSERT INTO volume_seen SELECT 'inspection', i.id, i.movement, coalesce(p.crossing, ''), "
+      "coalesce(p.hour, 0), CASE WHEN p.id IS NULL THEN '' ELSE '" +
+      std::to_string(KeyIndex("inspections")) + "' END FROM live_inspection i LEFT JOIN " + place +
+      " p ON p.id = i.movement WHERE i.movement IS NOT NULL"));
+  return db.Exec(
+      "INSERT INTO volume_seen SELECT 'seizure', z.id, z.inspection, coalesce(p.crossing, ''), "
+      "coalesce(p.hour, 0), CASE WHEN p.id IS NULL THEN '' ELSE '" +
+      std::to_string(KeyIndex("seizures")) + "' || " +
+      KeyCase("coalesce(z.commodity_group, 'unstated')", "seizures_") +
+      " END FROM live_seizure z LEFT JOIN live_inspection i ON i.id = z.inspection LEFT JOIN " +
+      place + " p ON p.id = i.movement WHERE z.inspection IS NOT NULL");
+}
+
+// Counts afresh: empties the counters, sees every live row, and sums the
+// counters from what was seen. Returns the rows seen.
+Result<int64_t> CountEverything(Db& db) {
+  OUTPOST_RETURN_IF_ERROR(DropTriggerLog(db));
+  OUTPOST_RETURN_IF_ERROR(
+      db.Exec("DELETE FROM volume_hour; DELETE FROM volume_day; DELETE FROM volume_seen; "
+              "DELETE FROM volume_crossing"));
+  OUTPOST_RETURN_IF_ERROR(SeeEverything(db));
+  OUTPOST_ASSIGN_OR_RETURN(auto st, db.Prepare("SELECT crossing, hour, keys, count(*) FROM "
+                                               "volume_seen WHERE keys != '' GROUP BY 1, 2, 3"));
+  Deltas deltas;
+  for (;;) {
+    OUTPOST_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    Contribution c{.crossing = std::string(st->Text(0)), .hour = st->Int(1)};
+    c.keys = DecodeKeys(st->Text(2));
+    AddTo(deltas, c, st->Int(3));
+  }
+  OUTPOST_RETURN_IF_ERROR(ApplyDeltas(db, deltas));
+  return db.QueryInt("SELECT count(*) FROM volume_seen");
+}
+
 Status CheckBound(const char* field, int64_t micros, int64_t width, const char* unit) {
   if (FloorDiv(micros, width) * width == micros) return Status::Ok();
   return Status::InvalidArgument(std::string(field) + ": \"" + FormatUtcMicros(micros) +
@@ -465,23 +525,28 @@ const std::vector<std::string>& VolumeKeys() {
 Result<int64_t> RefreshVolumes(Store& store) {
   Db& db = store.db();
   OUTPOST_RETURN_IF_ERROR(db.Exec(kVolumesSchema));
-  OUTPOST_ASSIGN_OR_RETURN(bool counting, Counting(db));
-  if (counting) {
-    OUTPOST_ASSIGN_OR_RETURN(int64_t any,
-                             db.QueryInt("SELECT EXISTS(SELECT 1 FROM volume_changed)"));
-    if (!any) return 0;
-  }
+  OUTPOST_ASSIGN_OR_RETURN(int64_t changes, store.replica().ChangeCount());
+  OUTPOST_ASSIGN_OR_RETURN(int64_t counted, StateOf(db, "counted"));
+  OUTPOST_ASSIGN_OR_RETURN(int64_t format, StateOf(db, "format"));
+  if (counted == changes && format == kVolumeFormat) return 0;
   OUTPOST_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(db, TxnMode::kImmediate));
-  // Read again under the write lock: another process may have started.
-  OUTPOST_ASSIGN_OR_RETURN(counting, Counting(db));
-  if (!counting) OUTPOST_RETURN_IF_ERROR(StartCounting(store));
-  int64_t rows = 0;
-  for (;;) {
-    OUTPOST_ASSIGN_OR_RETURN(Changed changed, TakeChanged(db));
-    if (changed.empty()) break;
-    OUTPOST_ASSIGN_OR_RETURN(int64_t n, RecountChanged(db, changed));
-    rows += n;
+  // Read again under the write lock: a writer may have committed meanwhile.
+  OUTPOST_ASSIGN_OR_RETURN(changes, store.replica().ChangeCount());
+  OUTPOST_ASSIGN_OR_RETURN(counted, StateOf(db, "counted"));
+  OUTPOST_ASSIGN_OR_RETURN(format, StateOf(db, "format"));
+  if (counted == changes && format == kVolumeFormat) return 0;
+  std::optional<std::vector<sync::ChangedRow>> journal;
+  if (format == kVolumeFormat && counted >= 0) {
+    OUTPOST_ASSIGN_OR_RETURN(journal, store.replica().ChangedRowsSince(counted));
   }
+  int64_t rows = 0;
+  if (journal) {
+    Changed changed = CountedRows(store.catalogue(), *journal);
+    OUTPOST_ASSIGN_OR_RETURN(rows, RecountChanged(db, changed));
+  } else {
+    OUTPOST_ASSIGN_OR_RETURN(rows, CountEverything(db));
+  }
+  OUTPOST_RETURN_IF_ERROR(PutState(db, changes));
   OUTPOST_RETURN_IF_ERROR(txn->Commit());
   return rows;
 }
@@ -545,21 +610,30 @@ Result<Volumes> RecountVolumes(Store& store, const VolumeQuery& q) {
 json ToJson(const Volumes& v, const VolumeQuery& q) {
   const auto& keys = VolumeKeys();
   json rows = json::array();
+  rows.get_ref<json::array_t&>().reserve(v.rows.size());
   for (const VolumeRow& r : v.rows) {
-    json row = {{"start", FormatUtcMicros(r.start)}, {"crossing", r.crossing}};
-    for (const auto& k : keys) row[k] = r.counts.count(k) ? r.counts.at(k) : 0;
+    json row = json::object();
+    row["start"] = FormatUtcMicros(r.start);
+    row["crossing"] = r.crossing;
+    for (const auto& k : keys) {
+      auto it = r.counts.find(k);
+      row[k] = it == r.counts.end() ? 0 : it->second;
+    }
     rows.push_back(std::move(row));
   }
   json totals = json::object();
   for (const auto& k : keys) totals[k] = v.totals.count(k) ? v.totals.at(k) : 0;
-  return {{"crossing", q.crossing.empty() ? json(nullptr) : json(q.crossing)},
-          {"from", FormatUtcMicros(q.from)},
-          {"to", FormatUtcMicros(q.to)},
-          {"by", q.by == VolumeBucket::kHour ? "hour" : "day"},
-          {"zone", "UTC"},
-          {"keys", keys},
-          {"rows", rows},
-          {"totals", totals}};
+  // Built member by member: an initializer list would copy `rows`.
+  json out = json::object();
+  out["crossing"] = q.crossing.empty() ? json(nullptr) : json(q.crossing);
+  out["from"] = FormatUtcMicros(q.from);
+  out["to"] = FormatUtcMicros(q.to);
+  out["by"] = q.by == VolumeBucket::kHour ? "hour" : "day";
+  out["zone"] = "UTC";
+  out["keys"] = keys;
+  out["rows"] = std::move(rows);
+  out["totals"] = std::move(totals);
+  return out;
 }
 
 std::string ToCsv(const Volumes& v) {

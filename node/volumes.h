@@ -18,17 +18,23 @@
 //     rows, whatever mix of local writes, edits, deletions, undeletions and
 //     merged batches came before (tests/node/volumes_test.cc checks it).
 //  2. Incremental: a refresh reads only the rows written since the last one.
-//     sync/row_changes.h's triggers name every written movement, inspection
-//     and seizure in the local log volume_changed, in the writer's own
-//     transaction (local writes, sync sessions, bundles, imports alike);
-//     a refresh recounts those rows, and the inspections and seizures that
-//     hang from them, by subtracting what each counted before (volume_seen)
-//     and adding what it counts now, then deletes the log up to the last
-//     entry it read (its watermark) -- all in one transaction. So a page load costs the rows
-//     changed since the last one plus an indexed range read of the counters, never a scan.
-//  3. Node-local: volume_hour, volume_day, volume_seen, volume_crossing,
-//     volume_state and volume_changed are derived state, never replicated; a store of an
-//     older format (or none) is counted afresh at the first refresh.
+//     sync's change journal (docs/crdt.md, Replica::ChangedRowsSince) names
+//     every movement, inspection and seizure a counted commit wrote (local
+//     writes, sync sessions, bundles, imports alike); a refresh recounts
+//     those rows, and the inspections and seizures that hang from them, by
+//     subtracting what each counted before (volume_seen) and adding what it
+//     counts now, and records the change count it reached (volume_state
+//     'counted') -- all in one transaction. So a page load costs the rows
+//     changed since the last one plus an indexed range read of the
+//     counters, never a scan. Counting costs a merge nothing: the journal
+//     is written by every counted commit anyway.
+//  3. Counted afresh when the journal cannot say what changed (the first
+//     refresh, a store of an older format, more than the journal's 200k
+//     rows since the last refresh, one commit over 100k rows): volume_seen
+//     is rebuilt by three INSERT ... SELECT statements over the live rows
+//     (the same rules as CountRow) and the counters summed from it.
+//  4. Node-local: volume_hour, volume_day, volume_seen, volume_crossing and
+//     volume_state are derived state, never replicated.
 //
 // Thread safety: as Store (one thread at a time); other processes on the
 // store are fine (the refresh holds the write lock while it counts).

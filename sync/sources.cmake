@@ -6,7 +6,7 @@
 # replica_schema.cc: the store's tables and upgrades), the batch log and
 # version vector SQL (batch_log.cc), the pending names (pending_names.cc),
 # the change journal (change_journal.cc),
-# live-row views, row-change tracking for derived state (row_changes.cc).
+# live-row views.
 list(APPEND SYNC_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/hlc.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/change_batch.cc
@@ -23,8 +23,7 @@ list(APPEND SYNC_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/writer.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/replica_merge.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/replica_seal.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/live_rows.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/row_changes.cc)
+  ${CMAKE_CURRENT_SOURCE_DIR}/live_rows.cc)
 # The sync protocol (docs/protocol.md): framing, messages, session, ledger,
 # transport, bundles.
 list(APPEND SYNC_SOURCES
